@@ -1,0 +1,348 @@
+"""Mazur's 2-2-2 network as a real Keras model, trained by model.fit().
+
+The model is a functional keras.Model: Dense kernels (no bias), a small
+ConstantBias layer for the tutorial's fixed biases, and sigmoid activations.
+Training always goes through fit(), so History, callbacks and predict() work
+as they do for any Keras model.
+
+Sequential updates (the default) are written by hand in train_step, the hook
+Keras provides for custom training logic: the output layer is updated first,
+and only then is the hidden layer's delta computed, through the NEW output
+weights.  The tests tell this apart from parallel updates to the last digit.
+
+Parallel updates (--update parallel) are stock Keras: the model compiled with
+keras.optimizers.SGD and the mean-squared-error loss, and Keras's own
+train_step computes and applies both gradients.  (For two outputs, MSE equals
+the tutorial's E = sum 1/2 (target - out)^2, so the gradients are the same.)
+
+In both orders train_step first records the forward pass (loss, outputs,
+hidden activations, weights) into per-iteration buffers, so the results hold
+the whole training history.
+
+    python ann_keras.py 1000
+    python ann_keras.py 1000 --update parallel --save trained.keras
+"""
+
+import json
+import os
+import sys
+import tempfile
+
+from numpy_ref import MAZUR
+from numpy_ref.cli import (
+    EXIT_DIVERGED,
+    add_verbose_argument,
+    divergence_message,
+    format_report,
+    training_parser,
+)
+from numpy_ref.frameworks import (
+    keras_floatx,
+    kernel_from_weights,
+    quiet_tensorflow_logs,
+    training_result,
+)
+
+# Filled in by load_keras(), after the arguments are checked.
+tf = None
+keras = None
+ConstantBias = None
+MazurModel = None
+
+UPDATE_NOTES = {
+    "sequential": "hand-written train_step: output layer first, then w1..w4",
+    "parallel": "stock Keras train_step: SGD on MSE, both layers at once",
+}
+
+#: Steps Keras runs inside one compiled call before returning to Python.
+STEPS_PER_EXECUTION = 1000
+
+
+def load_keras():
+    """Import TensorFlow and Keras and define the Keras classes (once)."""
+    global tf, keras, ConstantBias, MazurModel
+    if tf is None:
+        import keras as keras_module
+        import tensorflow as tf_module
+
+        tf, keras = tf_module, keras_module
+        ConstantBias, MazurModel = _define_keras_classes()
+
+
+def _define_keras_classes():
+    """The custom layer and model; defined here because they subclass Keras."""
+
+    @keras.saving.register_keras_serializable(package="mazur")
+    class ConstantBiasLayer(keras.layers.Layer):
+        """Adds one fixed number to every unit: b1 or b2, never trained."""
+
+        def __init__(self, value, **kwargs):
+            super().__init__(**kwargs)
+            self.value = float(value)
+
+        def call(self, inputs):
+            # The Python float becomes inputs' dtype directly (a cast from a
+            # float32 tensor would make b1 = 0.35 into 0.3499999940 in float64).
+            return inputs + self.value
+
+        def get_config(self):
+            return {**super().get_config(), "value": self.value}
+
+    @keras.saving.register_keras_serializable(package="mazur")
+    class Model(keras.Model):
+        """The functional 2-2-2 model, with the update order chosen in fit()."""
+
+        def __init__(self, *args, update="sequential", **kwargs):
+            super().__init__(*args, **kwargs)
+            self.update = update
+            self.recorder = None  # set by train(): where each step is written
+
+        def get_config(self):
+            return {**super().get_config(), "update": self.update}
+
+        def hidden_and_output(self, x):
+            """out_h and out_o for a batch x, through the model's own layers."""
+            hidden = x
+            for name in ("hidden_weights", "hidden_bias", "hidden"):
+                hidden = self.get_layer(name)(hidden)
+            output = hidden
+            for name in ("output_weights", "output_bias", "output"):
+                output = self.get_layer(name)(output)
+            return hidden, output
+
+        def train_step(self, data):
+            x, target = data
+            hidden, output = self.hidden_and_output(x)
+            if self.recorder is not None:
+                self.recorder.record(hidden, output, target, self.kernels())
+            if self.update == "parallel":
+                return super().train_step(data)  # Keras's own step: SGD on MSE
+            return self.sequential_step(x, target, hidden, output)
+
+        def kernels(self):
+            """K_h and K_o (x @ K orientation) as Keras holds them."""
+            return (
+                self.get_layer("hidden_weights").kernel,
+                self.get_layer("output_weights").kernel,
+            )
+
+        def sequential_step(self, x, target, hidden, output):
+            """Hand-written backpropagation, output layer first."""
+            hidden_kernel, output_kernel = self.kernels()
+            # dE/dnet_o = (out_o - target) * out_o * (1 - out_o)
+            output_deltas = (output - target) * output * (1.0 - output)
+            # dE/dK_o[j, k] = out_h_j * delta_o_k
+            output_gradient = tf.transpose(hidden) @ output_deltas
+            self.optimizer.apply_gradients([(output_gradient, output_kernel)])
+            # dE/dnet_h = (delta_o @ K_o(new).T) * out_h * (1 - out_h):
+            # the deltas go back through the output weights JUST updated.
+            hidden_deltas = (
+                output_deltas @ tf.transpose(output_kernel) * hidden * (1.0 - hidden)
+            )
+            # dE/dK_h[i, j] = x_i * delta_h_j
+            hidden_gradient = tf.transpose(x) @ hidden_deltas
+            self.optimizer.apply_gradients([(hidden_gradient, hidden_kernel)])
+            # E = sum 1/2 (target - out)^2 of this step's forward pass
+            return {"loss": 0.5 * tf.reduce_sum(tf.square(target - output))}
+
+    return ConstantBiasLayer, Model
+
+
+class HistoryRecorder:
+    """Per-iteration buffers that train_step writes into, one row per step.
+
+    Plain tf.Variables outside the model, so they are neither model weights
+    nor saved with it.
+    """
+
+    FIELDS = ("losses", "outputs", "hidden", "hidden_kernels", "output_kernels")
+
+    def __init__(self, iterations, dtype):
+        shapes = {
+            "losses": (iterations,),
+            "outputs": (iterations, 2),
+            "hidden": (iterations, 2),
+            "hidden_kernels": (iterations, 2, 2),
+            "output_kernels": (iterations, 2, 2),
+        }
+        self.buffers = {
+            name: tf.Variable(tf.zeros(shape, dtype), trainable=False)
+            for name, shape in shapes.items()
+        }
+        self.step = tf.Variable(0, trainable=False)
+
+    def record(self, hidden, output, target, kernels):
+        """Write this forward pass (before its update) at row ``step``."""
+        values = {
+            "losses": 0.5 * tf.reduce_sum(tf.square(target - output)),
+            "outputs": output[0],
+            "hidden": hidden[0],
+            "hidden_kernels": kernels[0],
+            "output_kernels": kernels[1],
+        }
+        for name in self.FIELDS:
+            self.buffers[name][self.step].assign(values[name])
+        self.step.assign_add(1)
+
+    def history(self):
+        return {name: buffer.numpy() for name, buffer in self.buffers.items()}
+
+
+def build_model(example=MAZUR, update="sequential", dtype="float32"):
+    """The compiled 2-2-2 Keras model, starting from the tutorial's weights."""
+    load_keras()
+    layers = keras.layers
+    with keras_floatx(dtype):
+        inputs = keras.Input(shape=(2,), name="inputs")
+        net_h = layers.Dense(
+            2,
+            use_bias=False,
+            kernel_initializer=keras.initializers.Constant(
+                kernel_from_weights(example.hidden_weights, dtype)
+            ),
+            name="hidden_weights",
+        )(inputs)
+        hidden = layers.Activation("sigmoid", name="hidden")(
+            ConstantBias(example.hidden_bias, name="hidden_bias")(net_h)
+        )
+        net_o = layers.Dense(
+            2,
+            use_bias=False,
+            kernel_initializer=keras.initializers.Constant(
+                kernel_from_weights(example.output_weights, dtype)
+            ),
+            name="output_weights",
+        )(hidden)
+        output = layers.Activation("sigmoid", name="output")(
+            ConstantBias(example.output_bias, name="output_bias")(net_o)
+        )
+        model = MazurModel(inputs, output, update=update, name="mazur_2_2_2")
+        model.compile(
+            optimizer=keras.optimizers.SGD(learning_rate=example.learning_rate),
+            # An explicit dtype: Keras builds a loss named by string lazily,
+            # outside this block, in float32, which would round float64 runs.
+            loss=keras.losses.MeanSquaredError(dtype=dtype),
+        )
+    return model
+
+
+def fit(model, iterations, example=MAZUR, dtype="float32"):
+    """model.fit() for ``iterations`` steps on the one sample; return the history."""
+    model.recorder = HistoryRecorder(iterations, dtype)
+    # Build for both kernels now: sequential steps apply them one at a time.
+    model.optimizer.build(model.trainable_variables)
+    sample = tf.data.Dataset.from_tensors(
+        (
+            tf.constant([example.inputs], dtype),
+            tf.constant([example.targets], dtype),
+        )
+    )
+    model.fit(sample.repeat(iterations), epochs=1, shuffle=False, verbose=0)
+    history = model.recorder.history()
+    model.recorder = None
+    return history
+
+
+def final_state(model, example, dtype):
+    """Kernels after training, and the loss and prediction they give."""
+    x = tf.constant([example.inputs], dtype)
+    prediction = model.predict_on_batch(x)
+    target = tf.constant([example.targets], dtype)
+    hidden_kernel, output_kernel = model.kernels()
+    return {
+        "hidden_kernel": hidden_kernel.numpy(),
+        "output_kernel": output_kernel.numpy(),
+        "loss": (0.5 * tf.reduce_sum(tf.square(target - prediction))).numpy(),
+        "prediction": prediction,
+    }
+
+
+def train(iterations=1000, update="sequential", example=MAZUR, dtype="float32", model=None):
+    """Build (or take) the model, fit it; return (TrainingResult, model)."""
+    model = model or build_model(example, update, dtype)
+    history = fit(model, iterations, example, dtype)
+    final = final_state(model, example, dtype)
+    result = training_result("keras", update, example, dtype, history, final, "half-sse")
+    return result, model
+
+
+def save_atomically(model, path):
+    """Save to a temporary .keras file beside ``path``, then rename it into place."""
+    folder = os.path.dirname(os.path.abspath(path))
+    handle, temporary = tempfile.mkstemp(suffix=".keras", dir=folder)
+    os.close(handle)
+    try:
+        model.save(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+def save_path(text):
+    """--save: a .keras path in a folder that exists and can be written."""
+    import argparse
+
+    if not text.endswith(".keras"):
+        raise argparse.ArgumentTypeError(f"the file name must end in .keras: {text!r}")
+    folder = os.path.dirname(os.path.abspath(text))
+    if not os.path.isdir(folder):
+        raise argparse.ArgumentTypeError(f"folder does not exist: {folder}")
+    if not os.access(folder, os.W_OK):
+        raise argparse.ArgumentTypeError(f"folder cannot be written: {folder}")
+    if os.path.isdir(text):
+        raise argparse.ArgumentTypeError(f"is a folder: {text}")
+    return text
+
+
+def parse_args(argv=None):
+    parser = training_parser(
+        prog="ann_keras.py",
+        description=__doc__,
+        default_update="sequential",
+        update_help="sequential: hand-written train_step, output layer first;"
+        " parallel: stock Keras fit()",
+    )
+    parser.add_argument(
+        "--save",
+        type=save_path,
+        metavar="PATH.keras",
+        help="save the trained model (load it with keras.saving.load_model"
+        " after `import ann_keras`)",
+    )
+    add_verbose_argument(parser)
+    return parser.parse_args(argv)
+
+
+def summary_text(model):
+    lines = []
+    model.summary(print_fn=lambda line, **_: lines.append(line))
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    quiet_tensorflow_logs(args.verbose)
+    example = MAZUR.with_learning_rate(args.lr)
+    result, model = train(args.iterations, args.update, example, args.dtype)
+    problem = divergence_message(result)
+    if problem:
+        print(problem, file=sys.stderr)
+        return EXIT_DIVERGED
+    if args.save:
+        save_atomically(model, args.save)
+    if args.json:
+        document = result.to_json()
+        document["saved_to"] = args.save
+        print(json.dumps(document, indent=2))
+        return 0
+    title = "Mazur's 2-2-2 network, Keras (keras.Model trained by fit)"
+    print(summary_text(model))
+    print(format_report(result, title, UPDATE_NOTES[args.update], example))
+    if args.save:
+        print(f"\nSaved the trained model to {args.save}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,227 @@
+"""Mazur's 2-2-2 network trained by TensorFlow autodiff (tf.GradientTape).
+
+Parallel updates (the default) are what autodiff gives on its own: one tape,
+one forward pass, the gradients of both layers from the same weights, applied
+together by a Keras SGD optimizer.
+
+Sequential updates are autodiff too, asked to do something else: the output
+layer is updated first, then the tape's vector-Jacobian products carry the
+same output deltas back through the NEW output weights to the hidden layer.
+No gradient formula is written by hand in this file.
+
+The whole training loop is one compiled tf.while_loop (tf.function with XLA),
+which records every iteration's loss, outputs, hidden activations and weights.
+
+    python ann_tensorflow.py 1000
+    python ann_tensorflow.py 1000 --update sequential --dtype float64 --json
+"""
+
+import json
+import sys
+
+from numpy_ref import MAZUR
+from numpy_ref.cli import (
+    EXIT_DIVERGED,
+    add_verbose_argument,
+    divergence_message,
+    format_report,
+    training_parser,
+)
+from numpy_ref.frameworks import (
+    keras_floatx,
+    kernel_from_weights,
+    quiet_tensorflow_logs,
+    training_result,
+)
+
+# Filled in by load_tensorflow(), after the arguments are checked.
+tf = None
+keras = None
+
+#: --loss choices.  For two outputs half-sse and mse are the same number.
+LOSSES = ("half-sse", "mse", "sse")
+
+UPDATE_NOTES = {
+    "parallel": "both layers' tape gradients from one forward pass",
+    "sequential": "output layer first; the tape carries deltas via new w5..w8",
+}
+
+
+def load_tensorflow():
+    """Import TensorFlow and Keras into this module's globals (once)."""
+    global tf, keras
+    if tf is None:
+        import keras as keras_module
+        import tensorflow as tf_module
+
+        tf, keras = tf_module, keras_module
+
+
+def loss_function(name):
+    """The loss as a function of (target, output), both shaped (1, 2)."""
+    if name == "half-sse":  # E = sum 1/2 (t - o)^2, the tutorial's E_total
+        return lambda t, o: 0.5 * tf.reduce_sum(tf.square(t - o))
+    if name == "mse":  # mean (t - o)^2 = 1/2 sum (t - o)^2 for two outputs
+        return lambda t, o: tf.reduce_mean(tf.square(t - o))
+    if name == "sse":  # sum (t - o)^2 = 2 E: every gradient doubles
+        return lambda t, o: tf.reduce_sum(tf.square(t - o))
+    raise ValueError(f"loss must be one of {LOSSES}, not {name!r}")
+
+
+class TapeNetwork:
+    """The network as tf.Variables (weights) and constants (biases).
+
+    Kernels are in x @ K orientation: K = W.T of the tutorial's matrices.
+    """
+
+    def __init__(self, example, dtype, loss="half-sse"):
+        self.dtype = dtype
+        self.x = tf.constant([example.inputs], dtype)  # (1, 2): [i1, i2]
+        self.target = tf.constant([example.targets], dtype)  # (1, 2)
+        self.hidden_kernel = tf.Variable(
+            kernel_from_weights(example.hidden_weights, dtype), name="hidden_kernel"
+        )
+        self.output_kernel = tf.Variable(
+            kernel_from_weights(example.output_weights, dtype), name="output_kernel"
+        )
+        self.hidden_bias = tf.constant(example.hidden_bias, dtype)  # b1, not a Variable
+        self.output_bias = tf.constant(example.output_bias, dtype)  # b2, not a Variable
+        self.loss = loss_function(loss)
+        with keras_floatx(dtype):
+            self.optimizer = keras.optimizers.SGD(learning_rate=example.learning_rate)
+        self.optimizer.build([self.hidden_kernel, self.output_kernel])
+
+    def forward(self):
+        """out_h = sigmoid(x @ K_h + b1); net_o = out_h @ K_o + b2; out_o = sigmoid(net_o)."""
+        hidden = tf.sigmoid(self.x @ self.hidden_kernel + self.hidden_bias)
+        net_output = hidden @ self.output_kernel + self.output_bias
+        return hidden, net_output, tf.sigmoid(net_output)
+
+    def parallel_step(self):
+        """One update: both gradients from this forward pass, applied together."""
+        with tf.GradientTape() as tape:
+            hidden, _, output = self.forward()
+            loss = self.loss(self.target, output)
+        kernels = [self.hidden_kernel, self.output_kernel]
+        gradients = tape.gradient(loss, kernels)  # dE/dK_h, dE/dK_o, same weights
+        self.optimizer.apply_gradients(zip(gradients, kernels))
+        return loss, hidden, output
+
+    def sequential_step(self):
+        """One update: output layer first, hidden layer through the new K_o."""
+        with tf.GradientTape(persistent=True) as tape:
+            hidden, net_output, output = self.forward()
+            loss = self.loss(self.target, output)
+        # dE/dK_o and the output deltas dE/dnet_o, from this forward pass.
+        output_gradient, output_deltas = tape.gradient(
+            loss, [self.output_kernel, net_output]
+        )
+        self.optimizer.apply_gradients([(output_gradient, self.output_kernel)])
+
+        # dE/dout_h = dE/dnet_o . dnet_o/dout_h with net_o = out_h @ K_o(new) + b2:
+        # the vector-Jacobian product of a tape that saw the NEW output kernel.
+        with tf.GradientTape() as carry:
+            carry.watch(hidden)
+            net_output_new = hidden @ self.output_kernel + self.output_bias
+        hidden_error = carry.gradient(
+            net_output_new, hidden, output_gradients=output_deltas
+        )
+        # dE/dK_h = dE/dout_h . dout_h/dnet_h . dnet_h/dK_h, the rest from the first tape.
+        hidden_gradient = tape.gradient(
+            hidden, self.hidden_kernel, output_gradients=hidden_error
+        )
+        del tape
+        self.optimizer.apply_gradients([(hidden_gradient, self.hidden_kernel)])
+        return loss, hidden, output
+
+    def fit(self, iterations, update):
+        """Run ``iterations`` updates in one compiled loop; return the history."""
+        step = self.sequential_step if update == "sequential" else self.parallel_step
+
+        def record(k, history):
+            # The weights this iteration's forward pass uses, read before the update.
+            kernels = (self.hidden_kernel.read_value(), self.output_kernel.read_value())
+            loss, hidden, output = step()
+            values = {
+                "losses": loss,
+                "outputs": output[0],
+                "hidden": hidden[0],
+                "hidden_kernels": kernels[0],
+                "output_kernels": kernels[1],
+            }
+            return k + 1, {name: history[name].write(k, values[name]) for name in history}
+
+        def loop():
+            history = {
+                name: tf.TensorArray(self.dtype, size=iterations)
+                for name in ("losses", "outputs", "hidden", "hidden_kernels", "output_kernels")
+            }
+            _, history = tf.while_loop(
+                lambda k, _: k < iterations, record, (tf.constant(0), history)
+            )
+            return {name: array.stack() for name, array in history.items()}
+
+        history = tf.function(loop, jit_compile=True)()
+        return {name: tensor.numpy() for name, tensor in history.items()}
+
+    def final_state(self):
+        """Kernels after training, and the loss and prediction they give."""
+        _, _, output = self.forward()
+        return {
+            "hidden_kernel": self.hidden_kernel.numpy(),
+            "output_kernel": self.output_kernel.numpy(),
+            "loss": self.loss(self.target, output).numpy(),
+            "prediction": output.numpy(),
+        }
+
+
+def train(iterations=1000, update="parallel", example=MAZUR, dtype="float32", loss="half-sse"):
+    """Train with tf.GradientTape; return a numpy_ref TrainingResult."""
+    load_tensorflow()
+    network = TapeNetwork(example, dtype, loss)
+    history = network.fit(iterations, update)
+    return training_result(
+        "tensorflow", update, example, dtype, history, network.final_state(), loss
+    )
+
+
+def parse_args(argv=None):
+    parser = training_parser(
+        prog="ann_tensorflow.py",
+        description=__doc__,
+        default_update="parallel",
+        update_help="parallel: autodiff's own order; sequential: autodiff asked"
+        " to carry the deltas through the updated output weights",
+    )
+    parser.add_argument(
+        "--loss",
+        choices=LOSSES,
+        default="half-sse",
+        help="half-sse: sum 1/2 (t - o)^2, the tutorial's; mse: mean (t - o)^2;"
+        " sse: sum (t - o)^2 (default: half-sse)",
+    )
+    add_verbose_argument(parser)
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    quiet_tensorflow_logs(args.verbose)
+    example = MAZUR.with_learning_rate(args.lr)
+    result = train(args.iterations, args.update, example, args.dtype, args.loss)
+    problem = divergence_message(result)
+    if problem:
+        print(problem, file=sys.stderr)
+        return EXIT_DIVERGED
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2))
+    else:
+        title = "Mazur's 2-2-2 network, TensorFlow (tf.GradientTape autodiff)"
+        print(format_report(result, title, UPDATE_NOTES[args.update], example))
+        if args.loss != "half-sse":
+            print(f"\n(losses above are {args.loss}, not the tutorial's half-sse)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

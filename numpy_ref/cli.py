@@ -1,0 +1,185 @@
+"""Command-line pieces every script shares: argument checks and the text report.
+
+Nothing here imports TensorFlow, so ``--help`` and a bad argument answer at
+once.  Printing stays in each script's ``main``; these functions return text.
+"""
+
+import argparse
+import math
+
+from .example import DTYPES, MAZUR
+from .trainers import UPDATE_ORDERS
+
+#: More iterations than this would keep gigabytes of per-iteration history.
+MAX_ITERATIONS = 10_000_000
+
+#: Exit status for a run whose loss or weights became NaN or infinite.
+EXIT_DIVERGED = 1
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse, but a bad argument is one line on stderr and exit status 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def iteration_count(text):
+    """ITERATIONS: a whole number from 1 to MAX_ITERATIONS."""
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"iterations must be a whole number, not {text!r}"
+        ) from None
+    if not 1 <= count <= MAX_ITERATIONS:
+        raise argparse.ArgumentTypeError(
+            f"iterations must be from 1 to {MAX_ITERATIONS}, not {count}"
+        )
+    return count
+
+
+def learning_rate(text):
+    """--lr: a finite number above zero."""
+    try:
+        rate = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"learning rate must be a number, not {text!r}"
+        ) from None
+    if not math.isfinite(rate) or rate <= 0:
+        raise argparse.ArgumentTypeError(
+            f"learning rate must be a finite number above 0, not {text}"
+        )
+    return rate
+
+
+def training_parser(prog, description, default_update, update_help):
+    """The arguments both framework scripts take (and ``python -m numpy_ref``)."""
+    parser = ArgumentParser(
+        prog=prog,
+        description=description,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "iterations",
+        nargs="?",
+        type=iteration_count,
+        default=1000,
+        metavar="ITERATIONS",
+        help="number of training updates (default: 1000)",
+    )
+    parser.add_argument(
+        "--update",
+        choices=UPDATE_ORDERS,
+        default=default_update,
+        help=f"{update_help} (default: {default_update})",
+    )
+    parser.add_argument(
+        "--lr",
+        type=learning_rate,
+        default=MAZUR.learning_rate,
+        metavar="LR",
+        help=f"learning rate (default: {MAZUR.learning_rate}, the tutorial's)",
+    )
+    parser.add_argument(
+        "--dtype",
+        choices=DTYPES,
+        default="float32",
+        help="float type of every number in the network (default: float32)",
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON document with the results, and nothing else",
+    )
+    return parser
+
+
+def add_verbose_argument(parser):
+    """--verbose: let TensorFlow's own start-up log through to stderr."""
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="show TensorFlow's own log messages (hidden by default)",
+    )
+
+
+def divergence_message(result):
+    """One line saying the run diverged, or None when every figure is finite."""
+    if not result.diverged:
+        return None
+    where = result.first_bad_iteration()
+    when = f"at iteration {where}" if where else "after the last update"
+    return (
+        f"error: training diverged: the loss or weights became NaN or infinite "
+        f"{when} (learning rate {result.learning_rate:g}); try a smaller --lr"
+    )
+
+
+def progress_iterations(iterations):
+    """Iteration 1, every tenth of the run, and the last (1-based, sorted)."""
+    tenths = {round(iterations * j / 10) for j in range(1, 11)}
+    return sorted({1, iterations} | {k for k in tenths if k >= 1})
+
+
+def _vector(values, digits=8):
+    return "[" + ", ".join(f"{v:.{digits}f}" for v in values) + "]"
+
+
+def _weight_lines(hidden, output):
+    """w1..w8 in the tutorial's names, hidden layer on the first line."""
+    w = [*hidden.ravel(), *output.ravel()]
+    first = "  ".join(f"w{i + 1} = {w[i]:.8f}" for i in range(4))
+    second = "  ".join(f"w{i + 1} = {w[i]:.8f}" for i in range(4, 8))
+    return [f"  {first}", f"  {second}"]
+
+
+def format_report(result, title, update_note, example=MAZUR):
+    """The plain-text log a learner reads: set-up, progress, results, weights."""
+    n = result.iterations
+    x, target, w_hidden, w_output = example.arrays("float64")
+    lines = [
+        title,
+        "  architecture    2 inputs -> 2 sigmoid hidden -> 2 sigmoid outputs",
+        f"  biases          b1 = {example.hidden_bias}, b2 = {example.output_bias}"
+        " (constants, never trained)",
+        f"  input           {_vector(x, 2)}",
+        f"  target          {_vector(target, 2)}",
+        f"  learning rate   {result.learning_rate:g}",
+        f"  iterations      {n}",
+        f"  update order    {result.update}",
+        f"                  ({update_note})",
+        f"  dtype           {result.dtype}",
+        "",
+        "Initial weights",
+        *_weight_lines(w_hidden, w_output),
+        "",
+        "Training (loss at iteration k: E_total of forward pass k, before update k)",
+    ]
+    width = len(str(n))
+    for k in progress_iterations(n):
+        lines.append(
+            f"  iteration {k:>{width}}   loss {result.losses[k - 1]:.10f}"
+            f"   prediction {_vector(result.outputs[k - 1])}"
+        )
+    error = ", ".join(f"{e:+.8f}" for e in result.final_prediction - result.targets)
+    results = {
+        f"loss at iteration {n}": f"{result.last_iteration_loss:.10f}",
+        f"loss after {n} updates": f"{result.final_loss:.10f}",
+        "prediction": f"{_vector(result.final_prediction)}"
+        f"   target {_vector(result.targets, 2)}",
+        "error": f"[{error}]   (prediction - target)",
+        "error reduction": f"{result.error_reduction_percent:.4f}%"
+        "   (1 - loss after / loss at iteration 1)",
+    }
+    label_width = max(len(label) for label in results)
+    lines += [
+        "",
+        "Results",
+        *(f"  {label:<{label_width}}  {value}" for label, value in results.items()),
+        "",
+        "Final weights",
+        *_weight_lines(result.final_hidden_weights, result.final_output_weights),
+    ]
+    return "\n".join(lines)

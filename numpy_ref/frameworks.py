@@ -1,0 +1,92 @@
+"""Helpers the two framework scripts share.
+
+Importing this module does not import TensorFlow; each function imports it
+when called, so the scripts can check their arguments first.
+"""
+
+import contextlib
+import os
+import sys
+
+import numpy as np
+
+from .result import TrainingResult
+
+_quieted = False
+
+
+def quiet_tensorflow_logs(verbose=False):
+    """Keep TensorFlow's C++ log off the screen; call before importing it.
+
+    TensorFlow's native code writes its start-up notes (oneDNN, CUDA probing,
+    CPU features) straight to file descriptor 2, where no Python setting
+    reaches.  Unless ``verbose``, descriptor 2 is pointed at /dev/null for
+    the rest of the process while Python's ``sys.stderr`` keeps writing to
+    the real terminal, so our own messages and any traceback still show.
+    Only the scripts' ``main`` calls this; ``train()`` never touches it.
+    """
+    global _quieted
+    if verbose or _quieted:
+        return
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    sys.stderr.flush()
+    terminal = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    sys.stderr = os.fdopen(terminal, "w", buffering=1)
+    _quieted = True
+
+
+@contextlib.contextmanager
+def keras_floatx(dtype):
+    """Make ``dtype`` Keras's default float type inside the block.
+
+    Keras creates an optimizer's learning-rate variable in the default float
+    type; under float64 it must be float64 too, or a rate such as 0.1 would
+    reach the update rounded to float32.
+    """
+    import keras
+
+    previous = keras.config.floatx()
+    keras.config.set_floatx(dtype)
+    try:
+        yield
+    finally:
+        keras.config.set_floatx(previous)
+
+
+def kernel_from_weights(weights, dtype):
+    """Tutorial matrix W (row = receiving neuron) -> framework kernel K = W.T for x @ K."""
+    return np.asarray(weights, dtype=dtype).T.copy()
+
+
+def training_result(implementation, update, example, dtype, history, final, loss):
+    """Assemble a TrainingResult from a framework's history and final state.
+
+    ``history`` holds per-iteration arrays (losses, outputs, hidden, and the
+    kernels used at each iteration, in x @ K orientation); ``final`` holds
+    the kernels after all updates and the loss and prediction they give.
+    Kernels are transposed back to the tutorial's orientation here.
+    """
+    def tutorial(kernels):
+        return np.swapaxes(np.asarray(kernels), -1, -2)
+
+    return TrainingResult(
+        implementation=implementation,
+        update=update,
+        dtype=dtype,
+        learning_rate=float(example.learning_rate),
+        iterations=int(len(history["losses"])),
+        losses=np.asarray(history["losses"]),
+        outputs=np.asarray(history["outputs"]),
+        hidden=np.asarray(history["hidden"]),
+        hidden_weights=tutorial(history["hidden_kernels"]),
+        output_weights=tutorial(history["output_kernels"]),
+        final_hidden_weights=tutorial(final["hidden_kernel"]),
+        final_output_weights=tutorial(final["output_kernel"]),
+        final_loss=float(final["loss"]),
+        final_prediction=np.asarray(final["prediction"]).reshape(2),
+        targets=np.asarray(example.targets, dtype=dtype),
+        loss=loss,
+    )

@@ -1,0 +1,86 @@
+"""The reference trainers: plain loops over the hand-derived formulas.
+
+Parallel: both layers' gradients come from the weights the forward pass used
+(what autodiff gives, and the tutorial's hand-worked first step).
+Sequential: the output layer is updated first, then the hidden layer's delta
+is computed through the NEW output weights.
+"""
+
+import numpy as np
+
+from .example import DTYPES, MAZUR
+from .network import (
+    forward,
+    half_squared_error,
+    hidden_deltas,
+    hidden_weight_gradients,
+    output_deltas,
+    output_weight_gradients,
+)
+from .result import TrainingResult
+
+UPDATE_ORDERS = ("parallel", "sequential")
+
+
+def train(iterations=1000, update="parallel", example=MAZUR, dtype="float64"):
+    """Train ``example``'s network for ``iterations`` updates in the given order."""
+    if update not in UPDATE_ORDERS:
+        raise ValueError(f"update must be one of {UPDATE_ORDERS}, not {update!r}")
+    if dtype not in DTYPES:
+        raise ValueError(f"dtype must be one of {DTYPES}, not {dtype!r}")
+    if iterations < 1:
+        raise ValueError(f"iterations must be at least 1, not {iterations}")
+
+    x, target, w_hidden, w_output = example.arrays(dtype)
+    b_hidden = np.asarray(example.hidden_bias, dtype=dtype)
+    b_output = np.asarray(example.output_bias, dtype=dtype)
+    lr = np.asarray(example.learning_rate, dtype=dtype)
+
+    losses = np.empty(iterations, dtype=dtype)
+    outputs = np.empty((iterations, 2), dtype=dtype)
+    hiddens = np.empty((iterations, 2), dtype=dtype)
+    hidden_history = np.empty((iterations, 2, 2), dtype=dtype)
+    output_history = np.empty((iterations, 2, 2), dtype=dtype)
+
+    for k in range(iterations):
+        hidden, output = forward(x, w_hidden, w_output, b_hidden, b_output)
+        losses[k] = half_squared_error(target, output)
+        outputs[k], hiddens[k] = output, hidden
+        hidden_history[k], output_history[k] = w_hidden, w_output
+
+        delta_o = output_deltas(target, output)
+        new_w_output = w_output - lr * output_weight_gradients(delta_o, hidden)
+        # The one line where the two orders differ: which w5..w8 carry delta_o back.
+        carrying = new_w_output if update == "sequential" else w_output
+        delta_h = hidden_deltas(delta_o, carrying, hidden)
+        w_hidden = w_hidden - lr * hidden_weight_gradients(delta_h, x)
+        w_output = new_w_output
+
+    _, final_output = forward(x, w_hidden, w_output, b_hidden, b_output)
+    return TrainingResult(
+        implementation="numpy",
+        update=update,
+        dtype=dtype,
+        learning_rate=float(example.learning_rate),
+        iterations=iterations,
+        losses=losses,
+        outputs=outputs,
+        hidden=hiddens,
+        hidden_weights=hidden_history,
+        output_weights=output_history,
+        final_hidden_weights=w_hidden,
+        final_output_weights=w_output,
+        final_loss=float(half_squared_error(target, final_output)),
+        final_prediction=final_output,
+        targets=target,
+    )
+
+
+def train_parallel(iterations=1000, example=MAZUR, dtype="float64"):
+    """Both layers' gradients from the forward pass's weights, applied together."""
+    return train(iterations, "parallel", example, dtype)
+
+
+def train_sequential(iterations=1000, example=MAZUR, dtype="float64"):
+    """Output layer first; the hidden delta goes back through the new w5..w8."""
+    return train(iterations, "sequential", example, dtype)
