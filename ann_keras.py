@@ -111,12 +111,14 @@ def _define_keras_classes():
             return hidden, output
 
         def train_step(self, data):
-            x, target = data
+            # fit() hands NumPy data over as float32; compute in the weights' dtype.
+            dtype = self.kernels()[0].dtype
+            x, target = (tf.cast(tensor, dtype) for tensor in data)
             hidden, output = self.hidden_and_output(x)
             if self.recorder is not None:
                 self.recorder.record(hidden, output, target, self.kernels())
             if self.update == "parallel":
-                return super().train_step(data)  # Keras's own step: SGD on MSE
+                return super().train_step((x, target))  # Keras's own step: SGD on MSE
             return self.sequential_step(x, target, hidden, output)
 
         def kernels(self):
@@ -142,8 +144,15 @@ def _define_keras_classes():
             # dE/dK_h[i, j] = x_i * delta_h_j
             hidden_gradient = tf.transpose(x) @ hidden_deltas
             self.optimizer.apply_gradients([(hidden_gradient, hidden_kernel)])
-            # E = sum 1/2 (target - out)^2 of this step's forward pass
-            return {"loss": 0.5 * tf.reduce_sum(tf.square(target - output))}
+            # Report this forward pass's loss to fit()'s metrics, as Keras's own
+            # step does: the compiled MSE, which is E = sum 1/2 (target - out)^2 here.
+            loss = self.compute_loss(x=x, y=target, y_pred=output)
+            for metric in self.metrics:
+                if metric.name == "loss":
+                    metric.update_state(loss)
+                else:
+                    metric.update_state(target, output)
+            return {metric.name: metric.result() for metric in self.metrics}
 
     return ConstantBiasLayer, Model
 
@@ -191,46 +200,38 @@ class HistoryRecorder:
 def build_model(example=MAZUR, update="sequential", dtype="float32"):
     """The compiled 2-2-2 Keras model, starting from the tutorial's weights."""
     load_keras()
-    layers = keras.layers
-    with keras_floatx(dtype):
-        inputs = keras.Input(shape=(2,), name="inputs")
-        net_h = layers.Dense(
+
+    def layer(example_weights, bias, name):
+        """net = x @ K (K = W.T), + the constant bias, then the sigmoid."""
+        kernel = kernel_from_weights(example_weights, dtype)
+        weights = keras.layers.Dense(
             2,
             use_bias=False,
-            kernel_initializer=keras.initializers.Constant(
-                kernel_from_weights(example.hidden_weights, dtype)
-            ),
-            name="hidden_weights",
-        )(inputs)
-        hidden = layers.Activation("sigmoid", name="hidden")(
-            ConstantBias(example.hidden_bias, name="hidden_bias")(net_h)
+            kernel_initializer=keras.initializers.Constant(kernel),
+            dtype=dtype,
+            name=f"{name}_weights",
         )
-        net_o = layers.Dense(
-            2,
-            use_bias=False,
-            kernel_initializer=keras.initializers.Constant(
-                kernel_from_weights(example.output_weights, dtype)
-            ),
-            name="output_weights",
-        )(hidden)
-        output = layers.Activation("sigmoid", name="output")(
-            ConstantBias(example.output_bias, name="output_bias")(net_o)
-        )
-        model = MazurModel(inputs, output, update=update, name="mazur_2_2_2")
-        model.compile(
-            optimizer=keras.optimizers.SGD(learning_rate=example.learning_rate),
-            # An explicit dtype: Keras builds a loss named by string lazily,
-            # outside this block, in float32, which would round float64 runs.
-            loss=keras.losses.MeanSquaredError(dtype=dtype),
-        )
+        add_bias = ConstantBias(bias, dtype=dtype, name=f"{name}_bias")
+        sigmoid = keras.layers.Activation("sigmoid", dtype=dtype, name=name)
+        return lambda x: sigmoid(add_bias(weights(x)))
+
+    inputs = keras.Input(shape=(2,), dtype=dtype, name="inputs")
+    hidden = layer(example.hidden_weights, example.hidden_bias, "hidden")(inputs)
+    output = layer(example.output_weights, example.output_bias, "output")(hidden)
+    model = MazurModel(inputs, output, update=update, name="mazur_2_2_2")
+    with keras_floatx(dtype):  # the optimizer's learning-rate variable
+        optimizer = keras.optimizers.SGD(learning_rate=example.learning_rate)
+    # For two outputs, MSE = 1/2 sum (target - out)^2, the tutorial's E.
+    model.compile(optimizer=optimizer, loss=keras.losses.MeanSquaredError(dtype=dtype))
+    # Build for both kernels now: sequential steps apply them one at a time.
+    optimizer.build(model.trainable_variables)
     return model
 
 
 def fit(model, iterations, example=MAZUR, dtype="float32"):
     """model.fit() for ``iterations`` steps on the one sample; return the history."""
-    model.recorder = HistoryRecorder(iterations, dtype)
-    # Build for both kernels now: sequential steps apply them one at a time.
-    model.optimizer.build(model.trainable_variables)
+    recorder = HistoryRecorder(iterations, dtype)
+    use_recorder(model, recorder)
     sample = tf.data.Dataset.from_tensors(
         (
             tf.constant([example.inputs], dtype),
@@ -238,9 +239,15 @@ def fit(model, iterations, example=MAZUR, dtype="float32"):
         )
     )
     model.fit(sample.repeat(iterations), epochs=1, shuffle=False, verbose=0)
-    history = model.recorder.history()
-    model.recorder = None
-    return history
+    use_recorder(model, None)
+    return recorder.history()
+
+
+def use_recorder(model, recorder):
+    """Point train_step at ``recorder`` (None: record nothing)."""
+    model.recorder = recorder
+    # A compiled train step holds on to the buffers it was traced with: retrace.
+    model.make_train_function(force=True)
 
 
 def final_state(model, example, dtype):
@@ -264,6 +271,12 @@ def train(iterations=1000, update="sequential", example=MAZUR, dtype="float32", 
     final = final_state(model, example, dtype)
     result = training_result("keras", update, example, dtype, history, final, "half-sse")
     return result, model
+
+
+def load_model(path):
+    """keras.saving.load_model, once this file's custom classes are registered."""
+    load_keras()
+    return keras.saving.load_model(path)
 
 
 def save_atomically(model, path):
@@ -307,8 +320,7 @@ def parse_args(argv=None):
         "--save",
         type=save_path,
         metavar="PATH.keras",
-        help="save the trained model (load it with keras.saving.load_model"
-        " after `import ann_keras`)",
+        help="save the trained model; ann_keras.load_model(PATH) loads it back",
     )
     add_verbose_argument(parser)
     return parser.parse_args(argv)

@@ -54,7 +54,7 @@ def learning_rate(text):
     return rate
 
 
-def training_parser(prog, description, default_update, update_help):
+def training_parser(prog, description, default_update, update_help, default_dtype="float32"):
     """The arguments both framework scripts take (and ``python -m numpy_ref``)."""
     parser = ArgumentParser(
         prog=prog,
@@ -85,8 +85,8 @@ def training_parser(prog, description, default_update, update_help):
     parser.add_argument(
         "--dtype",
         choices=DTYPES,
-        default="float32",
-        help="float type of every number in the network (default: float32)",
+        default=default_dtype,
+        help=f"float type of every number in the network (default: {default_dtype})",
     )
     parser.add_argument(
         "--json",
@@ -127,11 +127,16 @@ def _vector(values, digits=8):
     return "[" + ", ".join(f"{v:.{digits}f}" for v in values) + "]"
 
 
+def _weight(value):
+    """Eight decimals, or scientific notation for a weight that has blown up."""
+    return f"{value:.8f}" if abs(value) < 1e4 else f"{value:.6e}"
+
+
 def _weight_lines(hidden, output):
     """w1..w8 in the tutorial's names, hidden layer on the first line."""
     w = [*hidden.ravel(), *output.ravel()]
-    first = "  ".join(f"w{i + 1} = {w[i]:.8f}" for i in range(4))
-    second = "  ".join(f"w{i + 1} = {w[i]:.8f}" for i in range(4, 8))
+    first = "  ".join(f"w{i + 1} = {_weight(w[i])}" for i in range(4))
+    second = "  ".join(f"w{i + 1} = {_weight(w[i])}" for i in range(4, 8))
     return [f"  {first}", f"  {second}"]
 
 

@@ -10,7 +10,8 @@ import numpy as np
 
 def sigmoid(net):
     """The logistic function: out = 1 / (1 + e^-net)."""
-    return 1.0 / (1.0 + np.exp(-net))
+    with np.errstate(over="ignore"):  # e^-net = inf for very negative net: out = 0, as it should
+        return 1.0 / (1.0 + np.exp(-net))
 
 
 def forward(x, w_hidden, w_output, b_hidden, b_output):

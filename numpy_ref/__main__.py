@@ -1,0 +1,46 @@
+"""python -m numpy_ref: train the NumPy reference and print its log.
+
+The hand-derived formulas of numpy_ref.network in a plain loop, in either
+update order, in float64 unless asked otherwise.  This is the reference that
+ann_tensorflow.py and ann_keras.py are checked against.
+
+    python -m numpy_ref 1000 --update sequential
+"""
+
+import json
+import sys
+
+from .cli import EXIT_DIVERGED, divergence_message, format_report, training_parser
+from .example import MAZUR
+from .trainers import train
+
+UPDATE_NOTES = {
+    "parallel": "both layers' gradients from the forward pass's weights",
+    "sequential": "output layer first; hidden delta through the new w5..w8",
+}
+
+
+def main(argv=None):
+    args = training_parser(
+        prog="python -m numpy_ref",
+        description=__doc__,
+        default_update="parallel",
+        update_help="which output weights carry the deltas back to the hidden layer",
+        default_dtype="float64",
+    ).parse_args(argv)
+    example = MAZUR.with_learning_rate(args.lr)
+    result = train(args.iterations, args.update, example, args.dtype)
+    problem = divergence_message(result)
+    if problem:
+        print(problem, file=sys.stderr)
+        return EXIT_DIVERGED
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2))
+    else:
+        title = "Mazur's 2-2-2 network, NumPy reference (hand-derived formulas)"
+        print(format_report(result, title, UPDATE_NOTES[args.update], example))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,134 @@
+"""The scripts as a user runs them: --json, bad input, divergence, a quiet stderr."""
+
+import json
+import sys
+
+import pytest
+
+from conftest import run_script
+
+SCRIPTS = ["ann_tensorflow.py", "ann_keras.py"]
+
+BAD_INPUTS = {
+    "abc": (["abc"], "whole number"),
+    "negative": (["-5"], "from 1 to"),
+    "zero": (["0"], "from 1 to"),
+    "lr zero": (["10", "--lr", "0"], "learning rate"),
+    "lr nan": (["10", "--lr", "nan"], "learning rate"),
+    "lr negative": (["10", "--lr", "-1"], "learning rate"),
+    "lr text": (["10", "--lr", "fast"], "learning rate"),
+    "dtype": (["10", "--dtype", "float16"], "--dtype"),
+    "update": (["10", "--update", "both"], "--update"),
+    "unknown flag": (["10", "--bogus"], "unrecognized"),
+}
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_input_is_one_line_and_exit_2(script, case):
+    args, words = BAD_INPUTS[case]
+    done = run_script(script, *args, timeout=60)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert words in lines[0]
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--save", "/no/such/folder/model.keras"], "folder does not exist"),
+        (["--save", "model.h5"], "must end in .keras"),
+    ],
+)
+def test_keras_bad_save_path(args, words):
+    done = run_script("ann_keras.py", "10", *args, timeout=60)
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert words in done.stderr
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_help_and_bad_input_never_import_tensorflow(script):
+    module = script[:-3]
+    code = (
+        "import sys\n"
+        f"import {module}\n"
+        "for argv in (['--help'], ['abc']):\n"
+        "    try:\n"
+        f"        {module}.main(argv)\n"
+        "    except SystemExit as stop:\n"
+        "        print('EXIT', stop.code)\n"
+        "print('TF', 'tensorflow' in sys.modules)\n"
+    )
+    done = run_script("-c", code, timeout=60)
+    assert "EXIT 0" in done.stdout and "EXIT 2" in done.stdout
+    assert "TF False" in done.stdout
+    assert "ITERATIONS" in done.stdout  # the --help text
+
+
+@pytest.mark.parametrize(
+    "script, update, reference_loss",
+    [
+        ("ann_tensorflow.py", "parallel", 0.0011157856),
+        ("ann_keras.py", "sequential", 0.0011153760),
+    ],
+)
+def test_json_output(script, update, reference_loss):
+    done = run_script(script, "1000", "--json")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""  # TensorFlow's start-up log is kept off the screen
+    document = json.loads(done.stdout)
+    for field in ("implementation", "update", "dtype", "learning_rate", "iterations",
+                  "initial_loss", "last_iteration_loss", "final_loss", "prediction",
+                  "weights"):
+        assert field in document
+    assert document["update"] == update
+    assert document["dtype"] == "float32"
+    assert document["iterations"] == 1000
+    assert document["learning_rate"] == 0.5
+    assert document["initial_loss"] == pytest.approx(0.2983711, abs=1e-7)
+    assert document["last_iteration_loss"] == pytest.approx(reference_loss, abs=1e-8)
+    assert document["final_loss"] < document["last_iteration_loss"]
+    assert len(document["prediction"]) == 2
+    assert len(document["weights"]["hidden"]) == 2
+    assert len(document["weights"]["output"][1]) == 2
+
+
+def test_plain_output_names_the_figures():
+    done = run_script("ann_tensorflow.py", "100", "--update", "sequential", "--dtype", "float64")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "update order    sequential" in out
+    assert "iteration   1   loss 0.2983711088" in out
+    assert "loss at iteration 100" in out and "loss after 100 updates" in out
+    assert "w1 = 0.15000000" in out  # initial weights
+    assert all(len(line) <= 80 for line in out.splitlines())
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_diverging_run_says_so(script):
+    done = run_script(script, "50", "--lr", "1e300")
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert "diverged" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_keras_save_from_the_command_line(tmp_path):
+    path = tmp_path / "trained.keras"
+    done = run_script("ann_keras.py", "50", "--json", "--save", str(path))
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    assert document["saved_to"] == str(path)
+    code = (
+        "import json, numpy, ann_keras\n"
+        f"model = ann_keras.load_model({str(path)!r})\n"
+        "print(json.dumps(model.predict(numpy.array([[0.05, 0.10]]), verbose=0)[0].tolist()))\n"
+    )
+    loaded = run_script("-c", code)
+    assert loaded.returncode == 0, loaded.stderr
+    prediction = json.loads(loaded.stdout.strip().splitlines()[-1])
+    assert prediction == pytest.approx(document["prediction"], abs=1e-7)
