@@ -97,15 +97,20 @@ class TapeNetwork:
         net_output = hidden @ self.output_kernel + self.output_bias
         return hidden, net_output, tf.sigmoid(net_output)
 
-    def parallel_step(self):
-        """One update: both gradients from this forward pass, applied together."""
+    def gradients(self):
+        """The tape's dE/dK_h and dE/dK_o at the current weights, and the forward pass."""
         with tf.GradientTape() as tape:
             hidden, _, output = self.forward()
             loss = self.loss(self.target, output)
         kernels = [self.hidden_kernel, self.output_kernel]
-        gradients = tape.gradient(loss, kernels)  # dE/dK_h, dE/dK_o, same weights
+        return tape.gradient(loss, kernels), (loss, hidden, output)
+
+    def parallel_step(self):
+        """One update: both gradients from this forward pass, applied together."""
+        gradients, forward_pass = self.gradients()  # both from the same weights
+        kernels = [self.hidden_kernel, self.output_kernel]
         self.optimizer.apply_gradients(zip(gradients, kernels))
-        return loss, hidden, output
+        return forward_pass
 
     def sequential_step(self):
         """One update: output layer first, hidden layer through the new K_o."""
