@@ -26,12 +26,12 @@ the whole training history.
 import json
 import os
 import sys
-import tempfile
 
 from numpy_ref import MAZUR
 from numpy_ref.cli import (
     EXIT_DIVERGED,
     add_verbose_argument,
+    atomic_output,
     divergence_message,
     format_report,
     training_parser,
@@ -280,16 +280,9 @@ def load_model(path):
 
 
 def save_atomically(model, path):
-    """Save to a temporary .keras file beside ``path``, then rename it into place."""
-    folder = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(suffix=".keras", dir=folder)
-    os.close(handle)
-    try:
+    """Save the .keras file whole or not at all."""
+    with atomic_output(path) as temporary:
         model.save(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
 
 
 def save_path(text):

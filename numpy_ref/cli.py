@@ -5,7 +5,10 @@ once.  Printing stays in each script's ``main``; these functions return text.
 """
 
 import argparse
+import contextlib
 import math
+import os
+import tempfile
 
 from .example import DTYPES, MAZUR
 from .trainers import UPDATE_ORDERS
@@ -188,3 +191,27 @@ def format_report(result, title, update_note, example=MAZUR):
         *_weight_lines(result.final_hidden_weights, result.final_output_weights),
     ]
     return "\n".join(lines)
+
+
+@contextlib.contextmanager
+def atomic_output(path):
+    """Yield a temporary path beside ``path``; on success it becomes ``path``.
+
+    A reader never sees a half-written file, and a failure (or Ctrl-C)
+    leaves nothing behind.  The file gets the usual permissions (0666 less
+    the umask), not mkstemp's private 0600.
+    """
+    folder = os.path.dirname(os.path.abspath(path))
+    suffix = os.path.splitext(path)[1]
+    handle, temporary = tempfile.mkstemp(prefix=".partial-", suffix=suffix, dir=folder)
+    os.close(handle)
+    try:
+        yield temporary
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise

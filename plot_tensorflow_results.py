@@ -1,0 +1,235 @@
+"""Draw the two figures: tensorflow_keras_comparison.png and training_dynamics.png.
+
+Both come from the same six runs as compare_implementations.py (NumPy in
+float64, the frameworks in --dtype), each a 2x2 grid:
+
+tensorflow_keras_comparison.png
+    loss per iteration for every run (log scale); the outputs approaching
+    their targets; the sequential-minus-parallel loss of each implementation;
+    each framework run's distance from the NumPy run of its own order.
+training_dynamics.png
+    the hidden activations; w1..w4 and w5..w8 over the iterations; how far
+    apart the two orders put w1..w4.
+
+Always headless (no display needed).  Each file is written whole or not at all.
+
+    python plot_tensorflow_results.py
+    python plot_tensorflow_results.py --iterations 5000 --out-dir figures
+"""
+
+import argparse
+import os
+import sys
+
+import numpy as np
+
+from numpy_ref import DTYPES, MAZUR
+from numpy_ref.cli import (
+    EXIT_DIVERGED,
+    ArgumentParser,
+    add_verbose_argument,
+    atomic_output,
+    divergence_message,
+    iteration_count,
+    learning_rate,
+)
+from numpy_ref.frameworks import quiet_tensorflow_logs
+
+COMPARISON_FILE = "tensorflow_keras_comparison.png"
+DYNAMICS_FILE = "training_dynamics.png"
+FIGURE_SIZE = (10, 8)  # inches; at DPI below, 1000 x 800 pixels
+DPI = 100
+
+#: One line style per run, so the lines stay apart in greyscale too.
+RUN_STYLES = {
+    ("NumPy", "sequential"): dict(color="0.55", linestyle="-", linewidth=4, alpha=0.6),
+    ("NumPy", "parallel"): dict(color="black", linestyle="-", linewidth=1.2),
+    ("TF tape", "parallel"): dict(color="tab:orange", linestyle="--", linewidth=1.5),
+    ("TF tape", "sequential"): dict(color="tab:red", linestyle="-.", linewidth=1.5),
+    ("Keras step", "sequential"): dict(color="tab:blue", linestyle=":", linewidth=2),
+    ("Keras fit", "parallel"): dict(color="tab:green", linestyle=(0, (6, 2, 1, 2, 1, 2)),
+                                    linewidth=1.0),
+}
+#: Four line styles for four weights or two outputs.
+SERIES_STYLES = [
+    dict(linestyle="-", color="tab:blue"),
+    dict(linestyle="--", color="tab:orange"),
+    dict(linestyle="-.", color="tab:green"),
+    dict(linestyle=":", color="tab:red", linewidth=2),
+]
+#: |Δ| of exactly zero cannot be drawn on a log axis; it is drawn here.
+LOG_FLOOR = 1e-20
+
+
+def _label(trainer, result):
+    return f"{trainer.label} {trainer.update} ({result.dtype})"
+
+
+def _iterations(result):
+    return np.arange(1, result.iterations + 1)
+
+
+def _finish(ax, title, xlabel, ylabel, legend=True):
+    ax.set_title(title, fontsize=10)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(True, alpha=0.3)
+    if legend:
+        ax.legend(fontsize=7)
+
+
+def _by_key(runs):
+    return {(t.label, t.update): r for t, r in runs}
+
+
+def comparison_figure(runs):
+    """Loss, outputs, order gap and rounding: every implementation at once."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=FIGURE_SIZE, dpi=DPI, layout="constrained")
+    (loss_ax, output_ax), (gap_ax, rounding_ax) = figure.subplots(2, 2)
+    run = _by_key(runs)
+
+    for trainer, result in runs:
+        loss_ax.semilogy(_iterations(result), result.losses,
+                         label=_label(trainer, result), **RUN_STYLES[trainer.label, trainer.update])
+    _finish(loss_ax, "Loss per iteration, every run", "iteration",
+            "E_total = sum 1/2 (target - out)^2")
+
+    reference = run["NumPy", "sequential"]
+    steps = _iterations(reference)
+    for k, style in zip(range(2), SERIES_STYLES):
+        output_ax.plot(steps, reference.outputs[:, k], label=f"out_o{k + 1}", **style)
+        output_ax.axhline(reference.targets[k], color="0.4", linewidth=0.8,
+                          linestyle=(0, (1, 3)), label=f"target o{k + 1} = {reference.targets[k]:g}")
+    _finish(output_ax, "Outputs approaching their targets (NumPy sequential)",
+            "iteration", "output activation")
+
+    pairs = [("NumPy", "NumPy"), ("TF tape", "TF tape"), ("Keras step", "Keras fit")]
+    for (seq_label, par_label), style in zip(pairs, SERIES_STYLES):
+        sequential, parallel = run[seq_label, "sequential"], run[par_label, "parallel"]
+        name = "Keras" if seq_label.startswith("Keras") else seq_label
+        gap_ax.plot(_iterations(sequential), sequential.losses - parallel.losses,
+                    label=f"{name} ({sequential.dtype})", **style)
+    _finish(gap_ax, "Sequential minus parallel loss", "iteration",
+            "loss difference (sequential - parallel)")
+
+    for trainer, result in runs:
+        if trainer.label == "NumPy":
+            continue
+        distance = np.abs(result.losses - run["NumPy", trainer.update].losses)
+        rounding_ax.semilogy(_iterations(result), np.maximum(distance, LOG_FLOOR),
+                             label=_label(trainer, result),
+                             **RUN_STYLES[trainer.label, trainer.update])
+    _finish(rounding_ax, "Distance from the same-order NumPy reference",
+            "iteration", f"|loss - reference loss| (0 drawn at {LOG_FLOOR:g})")
+    return figure
+
+
+def dynamics_figure(runs):
+    """What happens inside the reference network while it learns."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=FIGURE_SIZE, dpi=DPI, layout="constrained")
+    (hidden_ax, hidden_w_ax), (output_w_ax, split_ax) = figure.subplots(2, 2)
+    run = _by_key(runs)
+    sequential, parallel = run["NumPy", "sequential"], run["NumPy", "parallel"]
+    steps = _iterations(sequential)
+
+    for k, style in zip(range(2), SERIES_STYLES):
+        hidden_ax.plot(steps, sequential.hidden[:, k], label=f"out_h{k + 1}", **style)
+    _finish(hidden_ax, "Hidden activations (NumPy sequential)", "iteration",
+            "hidden activation")
+
+    for k, style in enumerate(SERIES_STYLES):
+        hidden_w_ax.plot(steps, sequential.hidden_weights[:, k // 2, k % 2],
+                         label=f"w{k + 1}", **style)
+        output_w_ax.plot(steps, sequential.output_weights[:, k // 2, k % 2],
+                         label=f"w{k + 5}", **style)
+    _finish(hidden_w_ax, "Hidden weights w1..w4 (NumPy sequential)", "iteration",
+            "weight value")
+    _finish(output_w_ax, "Output weights w5..w8 (NumPy sequential)", "iteration",
+            "weight value")
+
+    for k, style in enumerate(SERIES_STYLES):
+        split_ax.plot(steps, sequential.hidden_weights[:, k // 2, k % 2]
+                      - parallel.hidden_weights[:, k // 2, k % 2], label=f"w{k + 1}", **style)
+    _finish(split_ax, "Where the orders differ: w1..w4, sequential - parallel",
+            "iteration", "weight difference")
+    return figure
+
+
+def build_figures(runs):
+    """{file name: matplotlib Figure} for the two figures."""
+    return {COMPARISON_FILE: comparison_figure(runs), DYNAMICS_FILE: dynamics_figure(runs)}
+
+
+def write_figure(figure, path):
+    """Write the PNG whole or not at all."""
+    with atomic_output(path) as temporary:
+        figure.savefig(temporary, format="png", dpi=DPI)
+
+
+def writable_folder(text):
+    """--out-dir: created if missing; must end up a folder we can write."""
+    try:
+        os.makedirs(text, exist_ok=True)
+    except OSError as error:
+        raise argparse.ArgumentTypeError(
+            f"cannot create output folder {text}: {error.strerror}"
+        ) from None
+    if not os.access(text, os.W_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(f"output folder cannot be written: {text}")
+    return text
+
+
+def parse_args(argv=None):
+    parser = ArgumentParser(
+        prog="plot_tensorflow_results.py",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--iterations", type=iteration_count, default=1000, metavar="N",
+        help="training updates per run (default: 1000)",
+    )
+    parser.add_argument(
+        "--lr", type=learning_rate, default=MAZUR.learning_rate, metavar="LR",
+        help=f"learning rate (default: {MAZUR.learning_rate})",
+    )
+    parser.add_argument(
+        "--dtype", choices=DTYPES, default="float32",
+        help="float type of the framework runs; NumPy is always float64 (default: float32)",
+    )
+    parser.add_argument(
+        "--out-dir", type=writable_folder, default=".", metavar="DIR",
+        help="folder for the PNG files, created if missing (default: the current folder)",
+    )
+    add_verbose_argument(parser)
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    quiet_tensorflow_logs(args.verbose)
+    from compare_implementations import run_all
+
+    runs = run_all(args.iterations, MAZUR.with_learning_rate(args.lr), args.dtype)
+    for _, result in runs:
+        problem = divergence_message(result)
+        if problem:
+            print(f"{problem} [{result.implementation}, {result.update}]", file=sys.stderr)
+            return EXIT_DIVERGED
+    for name, figure in build_figures(runs).items():
+        path = os.path.join(args.out_dir, name)
+        try:
+            write_figure(figure, path)
+        except OSError as error:
+            print(f"error: cannot write {path}: {error.strerror}", file=sys.stderr)
+            return 2
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

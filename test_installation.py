@@ -1,0 +1,168 @@
+"""Check that this installation can run the project, and say what to fix if not.
+
+Reports the versions of Python, TensorFlow, Keras, NumPy and matplotlib and
+the devices TensorFlow sees, then runs two real checks:
+
+1. TensorFlow's tape gradients at the tutorial's starting weights against the
+   tutorial's published dE/dw1..dE/dw8;
+2. one float64 training step of ann_tensorflow.py against numpy_ref.
+
+Exit status 0 when everything holds; 1 with one line per problem, each naming
+the fix; 2 for a bad command line.
+
+    python test_installation.py
+"""
+
+import argparse
+import importlib
+import platform
+import sys
+
+from numpy_ref.cli import ArgumentParser, add_verbose_argument
+
+#: (import name, shown name, lowest version that works, pip requirement)
+PACKAGES = (
+    ("numpy", "NumPy", (1, 26), "numpy>=1.26"),
+    ("matplotlib", "matplotlib", (3, 8), "matplotlib>=3.8"),
+    ("tensorflow", "TensorFlow", (2, 16), "tensorflow>=2.16"),
+    ("keras", "Keras", (3, 0), "tensorflow>=2.16"),
+)
+MINIMUM_PYTHON = (3, 10)
+
+#: The tutorial's published gradients at the starting weights, w1..w8.
+PUBLISHED_GRADIENTS = (
+    0.000438568, 0.00087714, 0.00049771, 0.00099543,
+    0.082167041, 0.08266763, -0.02260254, -0.02274024,
+)
+#: The tutorial prints eight or nine decimals; agreement to 1e-8 is agreement.
+PUBLISHED_TOLERANCE = 1e-8
+#: float64 autodiff and the formulas agree to rounding after one step.
+FLOAT64_TOLERANCE = 1e-12
+
+
+def version_tuple(text):
+    """'2.16.1' -> (2, 16); '2.17.0rc1' -> (2, 17)."""
+    numbers = []
+    for part in text.split(".")[:2]:
+        digits = "".join(ch for ch in part if ch.isdigit()) or "0"
+        numbers.append(int(digits))
+    return tuple(numbers)
+
+
+def check_python():
+    if sys.version_info[:2] < MINIMUM_PYTHON:
+        wanted = ".".join(map(str, MINIMUM_PYTHON))
+        return [f"Python {platform.python_version()} is too old: install Python {wanted} or newer"]
+    return []
+
+
+def check_packages(report):
+    """Import each package; add 'name version' to report; return the problems."""
+    problems = []
+    for module_name, shown, lowest, requirement in PACKAGES:
+        try:
+            module = importlib.import_module(module_name)
+        except Exception as error:  # ImportError, or a broken install's own error
+            problems.append(
+                f"{shown} cannot be imported ({type(error).__name__}: {error}): "
+                f"pip install '{requirement}'"
+            )
+            continue
+        version = getattr(module, "__version__", "unknown")
+        report.append(f"{shown:<11} {version}")
+        if version_tuple(version) < lowest:
+            wanted = ".".join(map(str, lowest))
+            problems.append(
+                f"{shown} {version} is older than {wanted}: pip install --upgrade '{requirement}'"
+            )
+    return problems
+
+
+def check_devices(report):
+    import tensorflow as tf
+
+    devices = tf.config.list_physical_devices()
+    kinds = ", ".join(f"{d.device_type} ({d.name})" for d in devices) or "none"
+    report.append(f"{'devices':<11} {kinds}")
+    return [] if devices else ["TensorFlow sees no device at all: reinstall tensorflow"]
+
+
+def check_gradients(report):
+    """The tape's dE/dw1..dE/dw8 at the starting weights against the tutorial's."""
+    import numpy as np
+
+    import ann_tensorflow
+    from numpy_ref import MAZUR
+
+    ann_tensorflow.load_tensorflow()
+    network = ann_tensorflow.TapeNetwork(MAZUR, "float64")
+    (hidden_kernel_gradient, output_kernel_gradient), _ = network.gradients()
+    # kernels are W.T; transpose back to read them as w1..w4, w5..w8
+    tape = np.concatenate([hidden_kernel_gradient.numpy().T.ravel(),
+                           output_kernel_gradient.numpy().T.ravel()])
+    worst = float(np.max(np.abs(tape - np.array(PUBLISHED_GRADIENTS))))
+    report.append(f"{'gradients':<11} tape dE/dw1..dE/dw8 within {worst:.1e} of the tutorial's")
+    if worst > PUBLISHED_TOLERANCE:
+        return [f"tape gradients differ from the tutorial's by {worst:.1e}: "
+                f"reinstall with pip install --force-reinstall 'tensorflow>=2.16'"]
+    return []
+
+
+def check_training_step(report):
+    """One float64 update by autodiff against one by the hand-written formulas."""
+    import numpy as np
+
+    import ann_tensorflow
+    import numpy_ref
+
+    worst = 0.0
+    for update in numpy_ref.UPDATE_ORDERS:
+        tape = ann_tensorflow.train(1, update, dtype="float64")
+        formulas = numpy_ref.train(1, update)
+        for name in ("final_hidden_weights", "final_output_weights"):
+            worst = max(worst, float(np.max(np.abs(getattr(tape, name) - getattr(formulas, name)))))
+    report.append(f"{'one step':<11} float64 tape vs numpy_ref, both orders: max |Δw| {worst:.1e}")
+    if worst > FLOAT64_TOLERANCE:
+        return [f"one float64 training step differs from numpy_ref by {worst:.1e}: "
+                f"reinstall with pip install --force-reinstall -r requirements.txt"]
+    return []
+
+
+def run_checks():
+    """(report lines, problem lines)."""
+    report = [f"{'Python':<11} {platform.python_version()}"]
+    problems = check_python() + check_packages(report)
+    if any(line.startswith(("TensorFlow", "Keras", "NumPy")) for line in problems):
+        return report, problems  # the numeric checks need all three
+    for check in (check_devices, check_gradients, check_training_step):
+        problems += check(report)
+    return report, problems
+
+
+def parse_args(argv=None):
+    parser = ArgumentParser(
+        prog="test_installation.py",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_verbose_argument(parser)
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    from numpy_ref.frameworks import quiet_tensorflow_logs
+
+    quiet_tensorflow_logs(args.verbose)
+    report, problems = run_checks()
+    print("\n".join(report))
+    if problems:
+        print(f"\n{len(problems)} problem(s):")
+        print("\n".join(f"  {line}" for line in problems))
+        return 1
+    print("\nThe installation works.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

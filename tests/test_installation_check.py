@@ -1,0 +1,76 @@
+"""test_installation.py: a working install passes; a broken one names the fix."""
+
+import types
+
+import test_installation as installation
+from conftest import run_script
+
+
+def test_working_installation_exits_0():
+    done = run_script("test_installation.py")
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout
+    for name in ("Python", "NumPy", "matplotlib", "TensorFlow", "Keras", "devices"):
+        assert any(line.startswith(name) for line in out.splitlines()), name
+    assert "CPU" in out
+    assert "The installation works." in out
+    assert done.stderr == ""
+
+
+def test_unimportable_package_is_named_with_its_pip_command():
+    code = (
+        "import sys, runpy\n"
+        "sys.modules['matplotlib'] = None  # as if it were not installed\n"
+        "sys.argv = ['test_installation.py']\n"
+        "runpy.run_path('test_installation.py', run_name='__main__')\n"
+    )
+    done = run_script("-c", code)
+    assert done.returncode == 1
+    problems = [line.strip() for line in done.stdout.splitlines() if "cannot be imported" in line]
+    assert len(problems) == 1
+    assert problems[0].startswith("matplotlib cannot be imported")
+    assert problems[0].endswith("pip install 'matplotlib>=3.8'")
+    assert "Traceback" not in done.stderr
+
+
+def test_missing_tensorflow_skips_the_numeric_checks():
+    code = (
+        "import sys, runpy\n"
+        "sys.modules['tensorflow'] = None\n"
+        "sys.argv = ['test_installation.py']\n"
+        "runpy.run_path('test_installation.py', run_name='__main__')\n"
+    )
+    done = run_script("-c", code)
+    assert done.returncode == 1
+    assert "TensorFlow cannot be imported" in done.stdout
+    assert "pip install 'tensorflow>=2.16'" in done.stdout
+    assert "gradients" not in done.stdout
+
+
+def test_too_old_version_asks_for_an_upgrade(monkeypatch):
+    real_import = installation.importlib.import_module
+
+    def fake_import(name):
+        if name == "tensorflow":
+            return types.SimpleNamespace(__version__="2.15.1")
+        return real_import(name)
+
+    monkeypatch.setattr(installation.importlib, "import_module", fake_import)
+    report = []
+    problems = installation.check_packages(report)
+    assert problems == [
+        "TensorFlow 2.15.1 is older than 2.16: pip install --upgrade 'tensorflow>=2.16'"
+    ]
+    assert "TensorFlow  2.15.1" in report
+
+
+def test_version_tuple_reads_release_candidates():
+    assert installation.version_tuple("2.17.0rc1") == (2, 17)
+    assert installation.version_tuple("3.0") == (3, 0)
+
+
+def test_numeric_checks_pass_here():
+    report = []
+    assert installation.check_gradients(report) == []
+    assert installation.check_training_step(report) == []
+    assert "of the tutorial's" in report[0]

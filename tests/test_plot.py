@@ -1,0 +1,95 @@
+"""plot_tensorflow_results.py: two complete PNGs of four panels each, or nothing."""
+
+import os
+import struct
+
+import pytest
+
+import plot_tensorflow_results as plot
+from conftest import run_script
+from numpy_ref import MAZUR
+
+
+@pytest.fixture(scope="module")
+def figures():
+    from compare_implementations import run_all
+
+    return plot.build_figures(run_all(200, MAZUR, "float32"))
+
+
+def png_size(path):
+    with open(path, "rb") as stream:
+        header = stream.read(24)
+    assert header[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", header[16:24])
+
+
+def test_each_figure_has_four_labelled_panels(figures):
+    assert sorted(figures) == ["tensorflow_keras_comparison.png", "training_dynamics.png"]
+    for figure in figures.values():
+        axes = figure.get_axes()
+        assert len(axes) == 4
+        for ax in axes:
+            assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
+            labels = [text.get_text() for text in ax.get_legend().get_texts()]
+            assert labels and len(labels) == len(set(labels)), labels
+
+
+def test_lines_differ_in_style_not_only_colour(figures):
+    """In greyscale, line style and width must tell every line of a panel apart."""
+    for figure in figures.values():
+        for ax in figure.get_axes():
+            lines = [line for line in ax.get_lines()
+                     if not line.get_label().startswith("target")]
+            looks = {(line.get_linestyle(), line.get_linewidth()) for line in lines}
+            assert len(looks) == len(lines), ax.get_title()
+
+
+def test_comparison_panels_show_the_runs(figures):
+    loss_ax = figures["tensorflow_keras_comparison.png"].get_axes()[0]
+    assert loss_ax.get_yscale() == "log"
+    assert len(loss_ax.get_lines()) == 6
+    rounding_ax = figures["tensorflow_keras_comparison.png"].get_axes()[3]
+    assert rounding_ax.get_yscale() == "log"
+    assert len(rounding_ax.get_lines()) == 4
+
+
+def test_written_pngs_are_whole_and_of_the_expected_size(figures, tmp_path):
+    for name, figure in figures.items():
+        plot.write_figure(figure, str(tmp_path / name))
+        assert png_size(tmp_path / name) == (1000, 800)
+    assert sorted(os.listdir(tmp_path)) == sorted(figures)
+
+
+def test_a_failed_write_leaves_nothing_behind(figures, tmp_path, monkeypatch):
+    figure = figures["training_dynamics.png"]
+
+    def broken_savefig(path, **kwargs):
+        with open(path, "wb") as stream:
+            stream.write(b"\x89PNG half a file")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(figure, "savefig", broken_savefig)
+    with pytest.raises(OSError):
+        plot.write_figure(figure, str(tmp_path / "training_dynamics.png"))
+    assert os.listdir(tmp_path) == []
+
+
+def test_main_creates_the_folder_and_writes_both(tmp_path, capsys):
+    out_dir = tmp_path / "new" / "figures"
+    assert plot.main(["--iterations", "50", "--out-dir", str(out_dir), "--verbose"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed == [f"wrote {out_dir / name}" for name in
+                       ("tensorflow_keras_comparison.png", "training_dynamics.png")]
+    for name in os.listdir(out_dir):
+        assert png_size(out_dir / name) == (1000, 800)
+
+
+def test_unwritable_output_folder_is_one_line_and_exit_2(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    done = run_script("plot_tensorflow_results.py", "--out-dir", str(blocker / "figures"),
+                      timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "cannot create output folder" in done.stderr
+    assert not (tmp_path / "figures").exists()
