@@ -187,13 +187,9 @@ def format_table(rows, dtype, iterations):
             f"{_short(row['max_abs_diff_same_order']):>10}  "
             f"{_short(row['max_abs_diff_other_order']):>11}  {row['verdict']}"
         )
-    lines += ["", "Methods:"]
-    seen = set()
-    for row in rows:
-        key = (row["label"], row["update"])
-        if key not in seen:
-            seen.add(key)
-            lines.append(f"  {row['label']:10}  {row['update']:10}  {row['method']}")
+    lines += ["", "How each row makes its gradients"]
+    methods = dict.fromkeys((row["label"], row["method"]) for row in rows)
+    lines += [f"  {label:10}  {method}" for label, method in methods]
     return "\n".join(lines)
 
 
@@ -216,10 +212,10 @@ def format_csv(rows):
     return buffer.getvalue()
 
 
-def _wrap(text, width=78, indent="  "):
+def _bullet(text, width=78):
     import textwrap
 
-    return textwrap.fill(text, width=width, initial_indent=indent, subsequent_indent=indent)
+    return textwrap.fill(text, width=width, initial_indent="- ", subsequent_indent="  ")
 
 
 def parse_args(argv=None):
@@ -270,7 +266,7 @@ def main(argv=None):
         print(format_table(rows, args.dtype, args.iterations))
         print("\nConclusions")
         for sentence in found:
-            print(_wrap(sentence))
+            print(_bullet(sentence))
     return 0
 
 

@@ -1,0 +1,88 @@
+"""Every figure the README shows is one the code computes now."""
+
+import contextlib
+import io
+import os
+import re
+
+import numpy as np
+import pytest
+
+import compare_implementations as compare
+from conftest import ROOT
+from numpy_ref import train
+
+README = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
+PROSE = " ".join(README.split())  # line breaks folded, for phrases
+NUMBER = re.compile(r"[-+]?\d+\.?\d*(?:e[-+]?\d+)?%?")
+
+
+def readme_block(marker):
+    """The fenced block right after an HTML-comment marker."""
+    start = README.index(f"<!-- {marker} -->")
+    body = README[start:].split("```text\n", 1)[1]
+    return body.split("```", 1)[0].rstrip("\n")
+
+
+@pytest.fixture(scope="module")
+def printed_table():
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        assert compare.main(["1000", "--verbose"]) == 0
+    return buffer.getvalue().rstrip("\n")
+
+
+def _numbers(line):
+    return [float(token.rstrip("%")) for token in NUMBER.findall(line)]
+
+
+def test_readme_table_is_what_the_script_prints(printed_table):
+    shown = readme_block("output of: python compare_implementations.py 1000").splitlines()
+    now = printed_table.splitlines()
+    assert len(shown) == len(now)
+    for old, new in zip(shown, now):
+        # NumPy rows and all text are exact; float32 framework digits may move
+        # in the last place on another CPU, so those numbers get a tolerance.
+        assert NUMBER.sub("#", old) == NUMBER.sub("#", new), (old, new)
+        if old.startswith("NumPy"):
+            assert old == new
+        for a, b in zip(_numbers(old), _numbers(new)):
+            assert a == pytest.approx(b, rel=0.5, abs=1e-8), (old, new)
+
+
+def test_readme_commands_are_the_two_that_do_everything():
+    assert "pip install -r requirements.txt && python compare_implementations.py 1000" in README
+    assert "pip install -r requirements-dev.txt && python -m pytest" in README
+    ci = open(os.path.join(ROOT, ".ci", "run"), encoding="utf-8").read()
+    assert "pip install -r requirements-dev.txt && python -m pytest" in ci
+
+
+def test_readme_figure_descriptions_hold():
+    sequential, parallel = train(1000, "sequential"), train(1000, "parallel")
+    gap = sequential.losses - parallel.losses
+    assert "-1.7e-5 at its widest, near iteration 36" in PROSE
+    assert f"{gap.min():.1e}" == "-1.7e-05" and int(np.argmin(gap)) + 1 == 36
+    assert "0.593 to 0.601 for h1" in PROSE
+    assert f"{sequential.hidden[0, 0]:.3f}" == "0.593"
+    assert f"{sequential.hidden[-1, 0]:.3f}" == "0.601"
+    w5, w7 = sequential.final_output_weights[:, 0]
+    assert round(w5) == -3 and round(w7) == 2
+    split = sequential.hidden_weights - parallel.hidden_weights
+    assert "by up to about 0.003" in PROSE
+    assert split.min() >= 0 and 0.0025 < split.max() < 0.0035
+
+
+def test_readme_rounding_claims_hold():
+    from compare_implementations import run_all
+
+    rows = compare.compare(run_all(1000, compare.MAZUR, "float32"))
+    frameworks = [row for row in rows if row["implementation"] != "numpy"]
+    assert max(row["max_abs_diff_same_order"] for row in frameworks) < 1e-7
+    assert "never above 1e-7" in PROSE
+
+
+def test_readme_order_gaps_hold():
+    assert "lower by 4.1e-7 (0.0011153760 against 0.0011157856); at 10000 by 1.7e-8" in PROSE
+    gap = (train(10000, "parallel").last_iteration_loss
+           - train(10000, "sequential").last_iteration_loss)
+    assert f"{gap:.1e}" == "1.7e-08"
