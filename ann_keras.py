@@ -54,7 +54,8 @@ UPDATE_NOTES = {
     "parallel": "stock Keras train_step: SGD on MSE, both layers at once",
 }
 
-#: Steps Keras runs inside one compiled call before returning to Python.
+#: Steps fit() runs inside one compiled graph call before returning to Python
+#: (callbacks' on_train_batch_* then see one call per this many steps).
 STEPS_PER_EXECUTION = 1000
 
 
@@ -115,11 +116,13 @@ def _define_keras_classes():
             dtype = self.kernels()[0].dtype
             x, target = (tf.cast(tensor, dtype) for tensor in data)
             hidden, output = self.hidden_and_output(x)
+            # E = sum 1/2 (target - out)^2 of this forward pass
+            loss = 0.5 * tf.reduce_sum(tf.square(target - output))
             if self.recorder is not None:
-                self.recorder.record(hidden, output, target, self.kernels())
+                self.recorder.record(loss, hidden, output, self.kernels())
             if self.update == "parallel":
                 return super().train_step((x, target))  # Keras's own step: SGD on MSE
-            return self.sequential_step(x, target, hidden, output)
+            return self.sequential_step(x, target, hidden, output, loss)
 
         def kernels(self):
             """K_h and K_o (x @ K orientation) as Keras holds them."""
@@ -128,7 +131,7 @@ def _define_keras_classes():
                 self.get_layer("output_weights").kernel,
             )
 
-        def sequential_step(self, x, target, hidden, output):
+        def sequential_step(self, x, target, hidden, output, loss):
             """Hand-written backpropagation, output layer first."""
             hidden_kernel, output_kernel = self.kernels()
             # dE/dnet_o = (out_o - target) * out_o * (1 - out_o)
@@ -144,57 +147,53 @@ def _define_keras_classes():
             # dE/dK_h[i, j] = x_i * delta_h_j
             hidden_gradient = tf.transpose(x) @ hidden_deltas
             self.optimizer.apply_gradients([(hidden_gradient, hidden_kernel)])
-            # Report this forward pass's loss to fit()'s metrics, as Keras's own
-            # step does: the compiled MSE, which is E = sum 1/2 (target - out)^2 here.
-            loss = self.compute_loss(x=x, y=target, y_pred=output)
+            # fit()'s loss metric gets this forward pass's E, which is what the
+            # compiled MSE would give (for two outputs, MSE = E).
             for metric in self.metrics:
-                if metric.name == "loss":
-                    metric.update_state(loss)
-                else:
-                    metric.update_state(target, output)
+                metric.update_state(loss)
             return {metric.name: metric.result() for metric in self.metrics}
 
     return ConstantBiasLayer, Model
 
 
 class HistoryRecorder:
-    """Per-iteration buffers that train_step writes into, one row per step.
+    """A per-iteration buffer that train_step writes into, one row per step.
 
-    Plain tf.Variables outside the model, so they are neither model weights
-    nor saved with it.
+    A row is [E, out_o1, out_o2, out_h1, out_h2, K_h (4), K_o (4)], written
+    with one assignment: a step's bookkeeping costs one op, not five.  The
+    buffer is a plain tf.Variable outside the model, so it is neither a model
+    weight nor saved with it.
     """
 
-    FIELDS = ("losses", "outputs", "hidden", "hidden_kernels", "output_kernels")
+    #: (name, columns, shape of one iteration's value)
+    FIELDS = (
+        ("losses", slice(0, 1), ()),
+        ("outputs", slice(1, 3), (2,)),
+        ("hidden", slice(3, 5), (2,)),
+        ("hidden_kernels", slice(5, 9), (2, 2)),
+        ("output_kernels", slice(9, 13), (2, 2)),
+    )
+    WIDTH = 13
 
     def __init__(self, iterations, dtype):
-        shapes = {
-            "losses": (iterations,),
-            "outputs": (iterations, 2),
-            "hidden": (iterations, 2),
-            "hidden_kernels": (iterations, 2, 2),
-            "output_kernels": (iterations, 2, 2),
-        }
-        self.buffers = {
-            name: tf.Variable(tf.zeros(shape, dtype), trainable=False)
-            for name, shape in shapes.items()
-        }
+        self.rows = tf.Variable(tf.zeros((iterations, self.WIDTH), dtype), trainable=False)
         self.step = tf.Variable(0, trainable=False)
 
-    def record(self, hidden, output, target, kernels):
+    def record(self, loss, hidden, output, kernels):
         """Write this forward pass (before its update) at row ``step``."""
-        values = {
-            "losses": 0.5 * tf.reduce_sum(tf.square(target - output)),
-            "outputs": output[0],
-            "hidden": hidden[0],
-            "hidden_kernels": kernels[0],
-            "output_kernels": kernels[1],
-        }
-        for name in self.FIELDS:
-            self.buffers[name][self.step].assign(values[name])
-        self.step.assign_add(1)
+        row = tf.concat(
+            [tf.reshape(loss, [1]), output[0], hidden[0],
+             tf.reshape(kernels[0], [-1]), tf.reshape(kernels[1], [-1])],
+            axis=0,
+        )
+        self.rows.scatter_nd_update([[self.step.assign_add(1) - 1]], [row])
 
     def history(self):
-        return {name: buffer.numpy() for name, buffer in self.buffers.items()}
+        rows = self.rows.numpy()
+        return {
+            name: rows[:, columns].reshape((len(rows), *shape))
+            for name, columns, shape in self.FIELDS
+        }
 
 
 def build_model(example=MAZUR, update="sequential", dtype="float32"):
@@ -222,7 +221,14 @@ def build_model(example=MAZUR, update="sequential", dtype="float32"):
     with keras_floatx(dtype):  # the optimizer's learning-rate variable
         optimizer = keras.optimizers.SGD(learning_rate=example.learning_rate)
     # For two outputs, MSE = 1/2 sum (target - out)^2, the tutorial's E.
-    model.compile(optimizer=optimizer, loss=keras.losses.MeanSquaredError(dtype=dtype))
+    model.compile(
+        optimizer=optimizer,
+        loss=keras.losses.MeanSquaredError(dtype=dtype),
+        steps_per_execution=STEPS_PER_EXECUTION,
+        # Plain graph mode: an XLA-compiled step costs a launch of its own on
+        # every step (about 100 us a step here, against about 50 us without).
+        jit_compile=False,
+    )
     # Build for both kernels now: sequential steps apply them one at a time.
     optimizer.build(model.trainable_variables)
     return model
