@@ -1,0 +1,281 @@
+"""Benchmark: every script against a bare `import tensorflow`, and each trainer's cost per iteration.
+
+    python benchmarks/bench.py                 # the full run, about 15 minutes on two cores
+    python benchmarks/bench.py --runs 5 --sizes 10000
+
+Three tables:
+
+1. the machine: cores, CPU model, Python and TensorFlow versions;
+2. whole processes: wall time and peak memory (max RSS) of each command, and
+   its ratio to `python -c "import tensorflow"` measured in the same run.
+   The commands run round-robin (A, B, C, A, B, C, ...) so that drift in the
+   machine's speed hits all of them alike; each figure is a median;
+3. in-process cost per training iteration after compilation, for each
+   trainer at each size: a run of SIZE iterations minus a 10-iteration run,
+   over SIZE - 10.  The 10-iteration run's time is reported as the set-up
+   (building, tracing, compiling) cost.
+
+The benchmark only reports; it never fails on a figure.  It uses the
+standard library only; table 3 runs in a child process that imports the
+project's trainers.
+"""
+
+import argparse
+import importlib.metadata
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BASELINE = ("-c", "import tensorflow")
+
+#: (arguments after `python`, target ratio to the bare import or None, expected exit)
+COMMANDS = (
+    (BASELINE, None, 0),
+    (("ann_tensorflow.py", "1000"), 1.15, 0),
+    (("ann_tensorflow.py", "100000"), 1.5, 0),
+    (("ann_keras.py", "1000"), 1.3, 0),
+    (("ann_keras.py", "100000"), 2.0, 0),
+    (("compare_implementations.py", "1000"), 1.5, 0),
+    (("plot_tensorflow_results.py", "--out-dir", "{tmp}"), 2.0, 0),
+    (("test_installation.py",), 1.3, 0),
+    (("ann_tensorflow.py", "--help"), None, 0),
+    (("ann_keras.py", "abc"), None, 2),
+    (("compare_implementations.py", "--lr", "0"), None, 2),
+    (("plot_tensorflow_results.py", "--help"), None, 0),
+)
+#: The bad-argument and --help commands must answer within this, in seconds.
+QUICK_ANSWER_S = 0.5
+
+#: (label, module, update) for the in-process table.
+TRAINERS = (
+    ("NumPy reference", "numpy_ref", "parallel"),
+    ("NumPy reference", "numpy_ref", "sequential"),
+    ("TensorFlow tape", "ann_tensorflow", "parallel"),
+    ("TensorFlow tape", "ann_tensorflow", "sequential"),
+    ("Keras fit", "ann_keras", "sequential"),
+    ("Keras fit", "ann_keras", "parallel"),
+)
+#: Not a trainer: Keras's fit() machinery alone, the floor under ann_keras.py.
+KERAS_FLOOR = ("Keras fit floor", "floor", "no update")
+WARM_UP_ITERATIONS = 10
+
+
+def machine():
+    """Cores, CPU model, Python and TensorFlow versions (no TensorFlow import)."""
+    model = platform.processor() or "unknown"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as stream:
+            for line in stream:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    try:
+        tensorflow = importlib.metadata.version("tensorflow")
+    except importlib.metadata.PackageNotFoundError:
+        tensorflow = "not installed"
+    return {
+        "cores": os.cpu_count(),
+        "cpu": model,
+        "python": platform.python_version(),
+        "tensorflow": tensorflow,
+    }
+
+
+def run_once(arguments):
+    """(wall seconds, peak RSS in MiB, exit status) of one `python ARGS` process."""
+    start = time.perf_counter()
+    child = subprocess.Popen(
+        [sys.executable, *arguments], cwd=ROOT,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - start
+    child.returncode = os.waitstatus_to_exitcode(status)
+    return wall, usage.ru_maxrss / 1024, child.returncode  # ru_maxrss is in KiB
+
+
+def time_processes(runs, out_dir):
+    """{command: {"wall": [...], "peak": [...], "exit": {...}}}, round-robin."""
+    figures = {}
+    for _ in range(runs):
+        for arguments, _, _ in COMMANDS:
+            concrete = tuple(a.format(tmp=out_dir) for a in arguments)
+            wall, peak, status = run_once(concrete)
+            entry = figures.setdefault(arguments, {"wall": [], "peak": [], "exit": set()})
+            entry["wall"].append(wall)
+            entry["peak"].append(peak)
+            entry["exit"].add(status)
+    return figures
+
+
+def process_table(figures, runs):
+    base_wall = statistics.median(figures[BASELINE]["wall"])
+    base_peak = statistics.median(figures[BASELINE]["peak"])
+    lines = [
+        f"Whole processes: median of {runs} runs, round-robin; ratios to the bare import",
+        f"{'command':<42} {'wall s':>7} {'ratio':>6} {'target':>7} "
+        f"{'peak MiB':>9} {'ratio':>6}  exit",
+    ]
+    for arguments, target, expected in COMMANDS:
+        entry = figures[arguments]
+        wall = statistics.median(entry["wall"])
+        peak = statistics.median(entry["peak"])
+        if target is not None:
+            goal = f"<= {target:g}"
+        elif arguments == BASELINE:
+            goal = "base"
+        else:
+            goal = f"<{QUICK_ANSWER_S:g}s"
+        exits = ",".join(str(code) for code in sorted(entry["exit"]))
+        if entry["exit"] != {expected}:
+            exits += f" (expected {expected})"
+        name = "python " + " ".join(arguments).replace("{tmp}", "TMP")
+        lines.append(
+            f"{name[:42]:<42} {wall:7.2f} {wall / base_wall:6.2f} {goal:>7} "
+            f"{peak:9.0f} {peak / base_peak:6.2f}  {exits}"
+        )
+    return "\n".join(lines)
+
+
+def measure_in_process(runs, sizes):
+    """Child-process side: time each trainer; return {key: {"setup": [...], "per_iteration": [...]}}."""
+    sys.path.insert(0, ROOT)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import ann_keras
+    import ann_tensorflow
+    import numpy_ref
+
+    def trainer(module):
+        if module == "numpy_ref":
+            return lambda n, update: numpy_ref.train(n, update)
+        if module == "ann_tensorflow":
+            return lambda n, update: ann_tensorflow.train(n, update)
+        return lambda n, update: ann_keras.train(n, update)[0]
+
+    def seconds(function, *args):
+        start = time.perf_counter()
+        function(*args)
+        return time.perf_counter() - start
+
+    results = {}
+    trainer("ann_tensorflow")(WARM_UP_ITERATIONS, "parallel")  # TensorFlow's one-off start
+    trainer("ann_keras")(WARM_UP_ITERATIONS, "sequential")
+    for _ in range(runs):
+        for label, module, update in (*TRAINERS, KERAS_FLOOR):
+            train = keras_floor if module == "floor" else trainer(module)
+            for size in sizes:
+                setup = seconds(train, WARM_UP_ITERATIONS, update)
+                whole = seconds(train, size, update)
+                entry = results.setdefault(f"{label}|{update}|{size}",
+                                           {"setup": [], "per_iteration": []})
+                entry["setup"].append(setup)
+                entry["per_iteration"].append((whole - setup) / (size - WARM_UP_ITERATIONS))
+    return results
+
+
+def keras_floor(iterations, update):
+    """fit() over the same one-sample dataset with a train_step that does nothing.
+
+    What Keras's own loop (data iterator, step counter, callbacks) costs per
+    step at the same steps_per_execution: the floor under ann_keras.py.
+    """
+    import keras
+    import tensorflow as tf
+
+    import ann_keras
+
+    class Idle(keras.Model):
+        def train_step(self, data):
+            return {"step": tf.constant(0.0)}  # Keras's loop needs one output
+
+    inputs = keras.Input(shape=(2,))
+    model = Idle(inputs, keras.layers.Dense(2)(inputs))
+    model.compile(steps_per_execution=ann_keras.STEPS_PER_EXECUTION, jit_compile=False)
+    sample = tf.data.Dataset.from_tensors((tf.zeros((1, 2)), tf.zeros((1, 2))))
+    model.fit(sample.repeat(iterations), epochs=1, verbose=0)
+
+
+def in_process_table(results, runs):
+    lines = [
+        f"In process, after compilation: median of {runs} runs",
+        f"{'trainer':<17} {'update':<11} {'iterations':>10} {'us/iteration':>13} "
+        f"{'set-up s':>9}",
+    ]
+    for key, entry in results.items():
+        label, update, size = key.split("|")
+        lines.append(
+            f"{label:<17} {update:<11} {int(size):>10} "
+            f"{statistics.median(entry['per_iteration']) * 1e6:13.2f} "
+            f"{statistics.median(entry['setup']):9.3f}"
+        )
+    return "\n".join(lines)
+
+
+def positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def sizes_list(text):
+    try:
+        sizes = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"sizes must be whole numbers: {text!r}") from None
+    if any(size <= WARM_UP_ITERATIONS for size in sizes):
+        raise argparse.ArgumentTypeError(f"every size must exceed {WARM_UP_ITERATIONS}")
+    return sizes
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="benchmarks/bench.py", description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--runs", type=positive_int, default=5,
+                        help="runs per figure, each figure their median (default: 5)")
+    parser.add_argument("--sizes", type=sizes_list, default=[10_000, 1_000_000],
+                        help="iteration counts for the in-process table (default: 10000,1000000)")
+    parser.add_argument("--skip-processes", action="store_true",
+                        help="leave out the whole-process table")
+    parser.add_argument("--skip-in-process", action="store_true",
+                        help="leave out the in-process table")
+    parser.add_argument("--in-process-child", action="store_true", help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.in_process_child:
+        print(json.dumps(measure_in_process(args.runs, args.sizes)))
+        return 0
+    info = machine()
+    print(f"Machine: {info['cores']} cores, {info['cpu']}; "
+          f"Python {info['python']}, TensorFlow {info['tensorflow']}")
+    if not args.skip_processes:
+        with tempfile.TemporaryDirectory() as out_dir:
+            figures = time_processes(args.runs, out_dir)
+        print()
+        print(process_table(figures, args.runs))
+    if not args.skip_in_process:
+        child = subprocess.run(
+            [sys.executable, os.path.abspath(__file__), "--in-process-child",
+             "--runs", str(args.runs), "--sizes", ",".join(map(str, args.sizes))],
+            cwd=ROOT, capture_output=True, text=True, check=True,
+        )
+        print()
+        print(in_process_table(json.loads(child.stdout), args.runs))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
