@@ -27,6 +27,8 @@ import json
 import os
 import sys
 
+import numpy as np
+
 from numpy_ref import MAZUR
 from numpy_ref.cli import (
     EXIT_DIVERGED,
@@ -34,7 +36,15 @@ from numpy_ref.cli import (
     atomic_output,
     divergence_message,
     format_report,
+    add_explain_argument,
+    parse_training_args,
     training_parser,
+)
+from numpy_ref.explain import (
+    format_explanation,
+    forward_lines,
+    gradient_sections,
+    values_from_arrays,
 )
 from numpy_ref.frameworks import (
     keras_floatx,
@@ -279,6 +289,45 @@ def train(iterations=1000, update="sequential", example=MAZUR, dtype="float32", 
     return result, model
 
 
+def explain(update, example=MAZUR, dtype="float64"):
+    """The --explain text: the first iteration as the Keras model computes it.
+
+    The forward pass runs through the model's own layers; the gradients are
+    read off the weight change of one fit() step, dE/dw = (w - w+) / lr.  For
+    the sequential order a second, parallel model supplies the hidden-layer
+    gradients through the forward pass's w5..w8, for comparison.
+    """
+    load_keras()
+    model = build_model(example, update, dtype)
+    x = tf.constant([example.inputs], dtype)
+    net_hidden = model.get_layer("hidden_bias")(model.get_layer("hidden_weights")(x))
+    hidden, output = model.hidden_and_output(x)
+    net_output = model.get_layer("output_bias")(model.get_layer("output_weights")(hidden))
+    forward_pass = [t.numpy()[0] for t in (net_hidden, hidden, net_output, output)]
+
+    def one_step_gradients(update_order):
+        stepped = build_model(example, update_order, dtype)
+        before = [k.numpy().T for k in stepped.kernels()]
+        fit(stepped, 1, example, dtype)
+        after = [k.numpy().T for k in stepped.kernels()]
+        return [(b - a) / example.learning_rate for b, a in zip(before, after)], after
+
+    (hidden_gradient, output_gradient), updated = one_step_gradients(update)
+    gradients = {"hidden": hidden_gradient, "output": output_gradient}
+    if update == "sequential":
+        gradients["hidden_new"] = hidden_gradient
+        gradients["hidden"] = one_step_gradients("parallel")[0][0]
+    # dE/dw5 = delta_o1 · out_h1, so delta_o = dE/dw(h1->o) / out_h1
+    deltas = output_gradient[:, 0] / forward_pass[1][0]
+    values = values_from_arrays(
+        (*forward_pass, np.asarray(example.targets)), deltas, gradients, updated
+    )
+    sections = [("Forward pass", forward_lines(values)), *gradient_sections(values, update)]
+    title = (f"First iteration, Keras fit() ({update} update, lr {example.learning_rate:g},"
+             f" {dtype})\nGradients read off one fit() step: dE/dw = (w - w+) / lr")
+    return format_explanation(title, sections, update)
+
+
 def load_model(path):
     """keras.saving.load_model, once this file's custom classes are registered."""
     load_keras()
@@ -321,8 +370,9 @@ def parse_args(argv=None):
         metavar="PATH.keras",
         help="save the trained model; ann_keras.load_model(PATH) loads it back",
     )
+    add_explain_argument(parser)
     add_verbose_argument(parser)
-    return parser.parse_args(argv)
+    return parse_training_args(parser, argv)
 
 
 def summary_text(model):
@@ -335,6 +385,9 @@ def main(argv=None):
     args = parse_args(argv)
     quiet_tensorflow_logs(args.verbose)
     example = MAZUR.with_learning_rate(args.lr)
+    if args.explain:
+        print(explain(args.update, example, args.dtype))
+        return 0
     result, model = train(args.iterations, args.update, example, args.dtype)
     problem = divergence_message(result)
     if problem:

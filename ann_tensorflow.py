@@ -22,10 +22,18 @@ import sys
 from numpy_ref import MAZUR
 from numpy_ref.cli import (
     EXIT_DIVERGED,
+    add_explain_argument,
     add_verbose_argument,
     divergence_message,
     format_report,
+    parse_training_args,
     training_parser,
+)
+from numpy_ref.explain import (
+    format_explanation,
+    forward_lines,
+    gradient_sections,
+    values_from_arrays,
 )
 from numpy_ref.frameworks import (
     keras_floatx,
@@ -92,15 +100,19 @@ class TapeNetwork:
         self.optimizer.build([self.hidden_kernel, self.output_kernel])
 
     def forward(self):
-        """out_h = sigmoid(x @ K_h + b1); net_o = out_h @ K_o + b2; out_o = sigmoid(net_o)."""
-        hidden = tf.sigmoid(self.x @ self.hidden_kernel + self.hidden_bias)
+        """net_h = x @ K_h + b1, out_h = sigmoid(net_h); net_o = out_h @ K_o + b2, out_o = sigmoid(net_o).
+
+        Returns (net_h, out_h, net_o, out_o), each shaped (1, 2).
+        """
+        net_hidden = self.x @ self.hidden_kernel + self.hidden_bias
+        hidden = tf.sigmoid(net_hidden)
         net_output = hidden @ self.output_kernel + self.output_bias
-        return hidden, net_output, tf.sigmoid(net_output)
+        return net_hidden, hidden, net_output, tf.sigmoid(net_output)
 
     def gradients(self):
         """The tape's dE/dK_h and dE/dK_o at the current weights, and the forward pass."""
         with tf.GradientTape() as tape:
-            hidden, _, output = self.forward()
+            _, hidden, _, output = self.forward()
             loss = self.loss(self.target, output)
         kernels = [self.hidden_kernel, self.output_kernel]
         return tape.gradient(loss, kernels), (loss, hidden, output)
@@ -114,8 +126,13 @@ class TapeNetwork:
 
     def sequential_step(self):
         """One update: output layer first, hidden layer through the new K_o."""
+        loss, hidden, output, _ = self.sequential_update()
+        return loss, hidden, output
+
+    def sequential_update(self):
+        """The sequential update; also returns dE/dK_h as carried by the new K_o."""
         with tf.GradientTape(persistent=True) as tape:
-            hidden, net_output, output = self.forward()
+            _, hidden, net_output, output = self.forward()
             loss = self.loss(self.target, output)
         # dE/dK_o and the output deltas dE/dnet_o, from this forward pass.
         output_gradient, output_deltas = tape.gradient(
@@ -137,7 +154,26 @@ class TapeNetwork:
         )
         del tape
         self.optimizer.apply_gradients([(hidden_gradient, self.hidden_kernel)])
-        return loss, hidden, output
+        return loss, hidden, output, hidden_gradient
+
+    def explain(self, update):
+        """The first iteration's values, every gradient from the tape; then one update."""
+        with tf.GradientTape() as tape:
+            net_hidden, hidden, net_output, output = self.forward()
+            loss = self.loss(self.target, output)
+        hidden_gradient, output_gradient, deltas = tape.gradient(
+            loss, [self.hidden_kernel, self.output_kernel, net_output]
+        )
+        gradients = {"hidden": hidden_gradient.numpy().T, "output": output_gradient.numpy().T}
+        if update == "sequential":
+            gradients["hidden_new"] = self.sequential_update()[3].numpy().T
+        else:
+            self.parallel_step()
+        forward_pass = [t.numpy()[0] for t in (net_hidden, hidden, net_output, output)]
+        updated = (self.hidden_kernel.numpy().T, self.output_kernel.numpy().T)
+        return values_from_arrays(
+            (*forward_pass, self.target.numpy()[0]), deltas.numpy()[0], gradients, updated
+        )
 
     def fit(self, iterations, update):
         """Run ``iterations`` updates in one compiled loop; return the history."""
@@ -171,7 +207,7 @@ class TapeNetwork:
 
     def final_state(self):
         """Kernels after training, and the loss and prediction they give."""
-        _, _, output = self.forward()
+        output = self.forward()[3]
         return {
             "hidden_kernel": self.hidden_kernel.numpy(),
             "output_kernel": self.output_kernel.numpy(),
@@ -205,14 +241,28 @@ def parse_args(argv=None):
         help="half-sse: sum 1/2 (t - o)^2, the tutorial's; mse: mean (t - o)^2;"
         " sse: sum (t - o)^2 (default: half-sse)",
     )
+    add_explain_argument(parser)
     add_verbose_argument(parser)
-    return parser.parse_args(argv)
+    return parse_training_args(parser, argv)
+
+
+def explain(update, example=MAZUR, dtype="float64"):
+    """The --explain text: the first iteration as the tape computes it."""
+    load_tensorflow()
+    values = TapeNetwork(example, dtype).explain(update)
+    sections = [("Forward pass", forward_lines(values)), *gradient_sections(values, update)]
+    title = (f"First iteration, tf.GradientTape ({update} update,"
+             f" lr {example.learning_rate:g}, {dtype})\nEvery gradient below is the tape's.")
+    return format_explanation(title, sections, update)
 
 
 def main(argv=None):
     args = parse_args(argv)
     quiet_tensorflow_logs(args.verbose)
     example = MAZUR.with_learning_rate(args.lr)
+    if args.explain:
+        print(explain(args.update, example, args.dtype))
+        return 0
     result = train(args.iterations, args.update, example, args.dtype, args.loss)
     problem = divergence_message(result)
     if problem:

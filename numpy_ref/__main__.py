@@ -10,8 +10,16 @@ ann_tensorflow.py and ann_keras.py are checked against.
 import json
 import sys
 
-from .cli import EXIT_DIVERGED, divergence_message, format_report, training_parser
+from .cli import (
+    EXIT_DIVERGED,
+    add_explain_argument,
+    divergence_message,
+    format_report,
+    parse_training_args,
+    training_parser,
+)
 from .example import MAZUR
+from .explain import format_explanation, numpy_sections
 from .trainers import train
 
 UPDATE_NOTES = {
@@ -21,14 +29,20 @@ UPDATE_NOTES = {
 
 
 def main(argv=None):
-    args = training_parser(
+    parser = training_parser(
         prog="python -m numpy_ref",
         description=__doc__,
         default_update="parallel",
         update_help="which output weights carry the deltas back to the hidden layer",
         default_dtype="float64",
-    ).parse_args(argv)
+    )
+    add_explain_argument(parser)
+    args = parse_training_args(parser, argv)
     example = MAZUR.with_learning_rate(args.lr)
+    if args.explain:
+        title = f"First iteration, NumPy formulas ({args.update} update, lr {args.lr:g})"
+        print(format_explanation(title, numpy_sections(args.update, example), args.update))
+        return 0
     result = train(args.iterations, args.update, example, args.dtype)
     problem = divergence_message(result)
     if problem:

@@ -88,9 +88,11 @@ def training_parser(prog, description, default_update, update_help, default_dtyp
     parser.add_argument(
         "--dtype",
         choices=DTYPES,
-        default=default_dtype,
-        help=f"float type of every number in the network (default: {default_dtype})",
+        default=None,
+        help=f"float type of every number in the network (default: {default_dtype};"
+        " float64 with --explain)",
     )
+    parser.set_defaults(default_dtype=default_dtype)
     parser.add_argument(
         "--json",
         action="store_true",
@@ -99,12 +101,30 @@ def training_parser(prog, description, default_update, update_help, default_dtyp
     return parser
 
 
+def parse_training_args(parser, argv=None):
+    """parse_args, then --dtype's default: float64 for --explain, else the script's."""
+    args = parser.parse_args(argv)
+    if args.dtype is None:
+        args.dtype = "float64" if getattr(args, "explain", False) else args.default_dtype
+    return args
+
+
 def add_verbose_argument(parser):
     """--verbose: let TensorFlow's own start-up log through to stderr."""
     parser.add_argument(
         "--verbose",
         action="store_true",
         help="show TensorFlow's own log messages (hidden by default)",
+    )
+
+
+def add_explain_argument(parser):
+    """--explain: print the first iteration beside the tutorial's figures."""
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="print the first iteration number by number, beside the figures"
+        " the tutorial publishes, instead of training",
     )
 
 
