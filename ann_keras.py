@@ -23,6 +23,7 @@ the whole training history.
     python ann_keras.py 1000 --update parallel --save trained.keras
 """
 
+import contextlib
 import json
 import os
 import sys
@@ -35,8 +36,10 @@ from numpy_ref.cli import (
     add_verbose_argument,
     atomic_output,
     divergence_message,
+    stops_cleanly_on_ctrl_c,
     format_report,
     add_explain_argument,
+    add_logdir_argument,
     parse_training_args,
     training_parser,
 )
@@ -46,7 +49,9 @@ from numpy_ref.explain import (
     gradient_sections,
     values_from_arrays,
 )
+from numpy_ref.progress import wants_progress
 from numpy_ref.frameworks import (
+    ScalarLog,
     keras_floatx,
     kernel_from_weights,
     quiet_tensorflow_logs,
@@ -58,6 +63,7 @@ tf = None
 keras = None
 ConstantBias = None
 MazurModel = None
+TensorBoardScalars = None
 
 UPDATE_NOTES = {
     "sequential": "hand-written train_step: output layer first, then w1..w4",
@@ -68,20 +74,24 @@ UPDATE_NOTES = {
 #: (callbacks' on_train_batch_* then see one call per this many steps).
 STEPS_PER_EXECUTION = 1000
 
+#: About what one fit() step costs on a two-core machine (benchmarks/bench.py);
+#: used only to decide whether a run is long enough for a progress bar.
+SECONDS_PER_STEP = 50e-6
+
 
 def load_keras():
     """Import TensorFlow and Keras and define the Keras classes (once)."""
-    global tf, keras, ConstantBias, MazurModel
+    global tf, keras, ConstantBias, MazurModel, TensorBoardScalars
     if tf is None:
         import keras as keras_module
         import tensorflow as tf_module
 
         tf, keras = tf_module, keras_module
-        ConstantBias, MazurModel = _define_keras_classes()
+        ConstantBias, MazurModel, TensorBoardScalars = _define_keras_classes()
 
 
 def _define_keras_classes():
-    """The custom layer and model; defined here because they subclass Keras."""
+    """The custom layer, model and callback; defined here because they subclass Keras."""
 
     @keras.saving.register_keras_serializable(package="mazur")
     class ConstantBiasLayer(keras.layers.Layer):
@@ -163,7 +173,37 @@ def _define_keras_classes():
                 metric.update_state(loss)
             return {metric.name: metric.result() for metric in self.metrics}
 
-    return ConstantBiasLayer, Model
+    class TensorBoardScalars(keras.callbacks.Callback):
+        """Sends every recorded iteration to a ScalarLog as fit() goes along.
+
+        Called once per steps_per_execution steps; each call logs the rows
+        recorded since the last one.
+        """
+
+        def __init__(self, log):
+            super().__init__()
+            self.log = log
+            self.written = 0
+
+        def on_train_batch_end(self, batch, logs=None):
+            self._log_new_rows()
+
+        def on_train_end(self, logs=None):
+            self._log_new_rows()
+
+        def _log_new_rows(self):
+            recorder = self.model.recorder
+            done = recorder.recorded()
+            if done > self.written:
+                rows = recorder.history(self.written, done)
+                self.log.write(
+                    self.written + 1, rows["losses"], rows["outputs"],
+                    np.swapaxes(rows["hidden_kernels"], -1, -2),  # K = W.T back to W
+                    np.swapaxes(rows["output_kernels"], -1, -2),
+                )
+                self.written = done
+
+    return ConstantBiasLayer, Model, TensorBoardScalars
 
 
 class HistoryRecorder:
@@ -198,8 +238,13 @@ class HistoryRecorder:
         )
         self.rows.scatter_nd_update([[self.step.assign_add(1) - 1]], [row])
 
-    def history(self):
-        rows = self.rows.numpy()
+    def recorded(self):
+        """How many rows have been written so far."""
+        return int(self.step.numpy())
+
+    def history(self, start=0, stop=None):
+        """Rows start..stop-1 as named arrays (kernels in x @ K orientation)."""
+        rows = self.rows[start:stop].numpy()
         return {
             name: rows[:, columns].reshape((len(rows), *shape))
             for name, columns, shape in self.FIELDS
@@ -244,8 +289,12 @@ def build_model(example=MAZUR, update="sequential", dtype="float32"):
     return model
 
 
-def fit(model, iterations, example=MAZUR, dtype="float32"):
-    """model.fit() for ``iterations`` steps on the one sample; return the history."""
+def fit(model, iterations, example=MAZUR, dtype="float32", progress=False, callbacks=()):
+    """model.fit() for ``iterations`` steps on the one sample; return the history.
+
+    ``progress``: for a long run at a terminal, Keras's own progress bar,
+    sent to stderr so that stdout keeps only the results.
+    """
     recorder = HistoryRecorder(iterations, dtype)
     use_recorder(model, recorder)
     sample = tf.data.Dataset.from_tensors(
@@ -254,7 +303,10 @@ def fit(model, iterations, example=MAZUR, dtype="float32"):
             tf.constant([example.targets], dtype),
         )
     )
-    model.fit(sample.repeat(iterations), epochs=1, shuffle=False, verbose=0)
+    show = wants_progress(iterations, SECONDS_PER_STEP, progress)
+    with contextlib.redirect_stdout(sys.stderr) if show else contextlib.nullcontext():
+        model.fit(sample.repeat(iterations), epochs=1, shuffle=False,
+                  verbose=1 if show else 0, callbacks=list(callbacks))
     use_recorder(model, None)
     return recorder.history()
 
@@ -280,10 +332,11 @@ def final_state(model, example, dtype):
     }
 
 
-def train(iterations=1000, update="sequential", example=MAZUR, dtype="float32", model=None):
+def train(iterations=1000, update="sequential", example=MAZUR, dtype="float32", model=None,
+          progress=False, callbacks=()):
     """Build (or take) the model, fit it; return (TrainingResult, model)."""
     model = model or build_model(example, update, dtype)
-    history = fit(model, iterations, example, dtype)
+    history = fit(model, iterations, example, dtype, progress, callbacks)
     final = final_state(model, example, dtype)
     result = training_result("keras", update, example, dtype, history, final, "half-sse")
     return result, model
@@ -371,6 +424,7 @@ def parse_args(argv=None):
         help="save the trained model; ann_keras.load_model(PATH) loads it back",
     )
     add_explain_argument(parser)
+    add_logdir_argument(parser)
     add_verbose_argument(parser)
     return parse_training_args(parser, argv)
 
@@ -381,6 +435,7 @@ def summary_text(model):
     return "\n".join(lines)
 
 
+@stops_cleanly_on_ctrl_c
 def main(argv=None):
     args = parse_args(argv)
     quiet_tensorflow_logs(args.verbose)
@@ -388,7 +443,13 @@ def main(argv=None):
     if args.explain:
         print(explain(args.update, example, args.dtype))
         return 0
-    result, model = train(args.iterations, args.update, example, args.dtype)
+    callbacks = []
+    if args.logdir:
+        load_keras()
+        log = ScalarLog(args.logdir, "keras", args.update)
+        callbacks.append(TensorBoardScalars(log))
+    result, model = train(args.iterations, args.update, example, args.dtype,
+                          progress=not args.json, callbacks=callbacks)
     problem = divergence_message(result)
     if problem:
         print(problem, file=sys.stderr)
@@ -398,6 +459,7 @@ def main(argv=None):
     if args.json:
         document = result.to_json()
         document["saved_to"] = args.save
+        document["logged_to"] = log.path if args.logdir else None
         print(json.dumps(document, indent=2))
         return 0
     title = "Mazur's 2-2-2 network, Keras (keras.Model trained by fit)"
@@ -405,6 +467,9 @@ def main(argv=None):
     print(format_report(result, title, UPDATE_NOTES[args.update], example))
     if args.save:
         print(f"\nSaved the trained model to {args.save}")
+    if args.logdir:
+        print(f"\nTensorBoard scalars in {log.path}\n"
+              f"view them with: tensorboard --logdir {args.logdir}")
     return 0
 
 

@@ -23,8 +23,10 @@ from numpy_ref import MAZUR
 from numpy_ref.cli import (
     EXIT_DIVERGED,
     add_explain_argument,
+    add_logdir_argument,
     add_verbose_argument,
     divergence_message,
+    stops_cleanly_on_ctrl_c,
     format_report,
     parse_training_args,
     training_parser,
@@ -36,6 +38,7 @@ from numpy_ref.explain import (
     values_from_arrays,
 )
 from numpy_ref.frameworks import (
+    ScalarLog,
     keras_floatx,
     kernel_from_weights,
     quiet_tensorflow_logs,
@@ -226,6 +229,13 @@ def train(iterations=1000, update="parallel", example=MAZUR, dtype="float32", lo
     )
 
 
+def log_to_tensorboard(result, logdir):
+    """Write every iteration of the run as TensorBoard scalars; return the run folder."""
+    log = ScalarLog(logdir, "tensorflow", result.update)
+    log.write(1, result.losses, result.outputs, result.hidden_weights, result.output_weights)
+    return log.path
+
+
 def parse_args(argv=None):
     parser = training_parser(
         prog="ann_tensorflow.py",
@@ -242,6 +252,7 @@ def parse_args(argv=None):
         " sse: sum (t - o)^2 (default: half-sse)",
     )
     add_explain_argument(parser)
+    add_logdir_argument(parser)
     add_verbose_argument(parser)
     return parse_training_args(parser, argv)
 
@@ -256,6 +267,7 @@ def explain(update, example=MAZUR, dtype="float64"):
     return format_explanation(title, sections, update)
 
 
+@stops_cleanly_on_ctrl_c
 def main(argv=None):
     args = parse_args(argv)
     quiet_tensorflow_logs(args.verbose)
@@ -268,13 +280,17 @@ def main(argv=None):
     if problem:
         print(problem, file=sys.stderr)
         return EXIT_DIVERGED
+    log_path = log_to_tensorboard(result, args.logdir) if args.logdir else None
     if args.json:
-        print(json.dumps(result.to_json(), indent=2))
+        print(json.dumps({**result.to_json(), "logged_to": log_path}, indent=2))
     else:
         title = "Mazur's 2-2-2 network, TensorFlow (tf.GradientTape autodiff)"
         print(format_report(result, title, UPDATE_NOTES[args.update], example))
         if args.loss != "half-sse":
             print(f"\n(losses above are {args.loss}, not the tutorial's half-sse)")
+        if log_path:
+            print(f"\nTensorBoard scalars in {log_path}\n"
+                  f"view them with: tensorboard --logdir {args.logdir}")
     return 0
 
 

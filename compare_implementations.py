@@ -25,6 +25,7 @@ from numpy_ref.cli import (
     ArgumentParser,
     add_verbose_argument,
     divergence_message,
+    stops_cleanly_on_ctrl_c,
     iteration_count,
     learning_rate,
 )
@@ -40,16 +41,16 @@ class Trainer:
     method: str  # how its gradients are made
     update: str
 
-    def train(self, iterations, example, dtype):
+    def train(self, iterations, example, dtype, progress=False):
         if self.label == "NumPy":
-            return train_numpy(iterations, self.update, example, "float64")
+            return train_numpy(iterations, self.update, example, "float64", progress)
         if self.label == "TF tape":
             import ann_tensorflow
 
             return ann_tensorflow.train(iterations, self.update, example, dtype)
         import ann_keras
 
-        return ann_keras.train(iterations, self.update, example, dtype)[0]
+        return ann_keras.train(iterations, self.update, example, dtype, progress=progress)[0]
 
 
 #: The seed document's four rows first, then the rest of the matrix.
@@ -67,9 +68,10 @@ def other_order(update):
     return "parallel" if update == "sequential" else "sequential"
 
 
-def run_all(iterations=1000, example=MAZUR, dtype="float32"):
+def run_all(iterations=1000, example=MAZUR, dtype="float32", progress=False):
     """Train every implementation; return [(Trainer, TrainingResult)] in table order."""
-    return [(trainer, trainer.train(iterations, example, dtype)) for trainer in TRAINERS]
+    return [(trainer, trainer.train(iterations, example, dtype, progress))
+            for trainer in TRAINERS]
 
 
 def compare(runs):
@@ -243,11 +245,12 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+@stops_cleanly_on_ctrl_c
 def main(argv=None):
     args = parse_args(argv)
     quiet_tensorflow_logs(args.verbose)
     example = MAZUR.with_learning_rate(args.lr)
-    runs = run_all(args.iterations, example, args.dtype)
+    runs = run_all(args.iterations, example, args.dtype, progress=not (args.json or args.csv))
     for _, result in runs:
         problem = divergence_message(result)
         if problem:

@@ -30,6 +30,7 @@ from numpy_ref.cli import (
     add_verbose_argument,
     atomic_output,
     divergence_message,
+    stops_cleanly_on_ctrl_c,
     iteration_count,
     learning_rate,
 )
@@ -170,19 +171,6 @@ def write_figure(figure, path):
         figure.savefig(temporary, format="png", dpi=DPI)
 
 
-def writable_folder(text):
-    """--out-dir: created if missing; must end up a folder we can write."""
-    try:
-        os.makedirs(text, exist_ok=True)
-    except OSError as error:
-        raise argparse.ArgumentTypeError(
-            f"cannot create output folder {text}: {error.strerror}"
-        ) from None
-    if not os.access(text, os.W_OK | os.X_OK):
-        raise argparse.ArgumentTypeError(f"output folder cannot be written: {text}")
-    return text
-
-
 def parse_args(argv=None):
     parser = ArgumentParser(
         prog="plot_tensorflow_results.py",
@@ -202,19 +190,20 @@ def parse_args(argv=None):
         help="float type of the framework runs; NumPy is always float64 (default: float32)",
     )
     parser.add_argument(
-        "--out-dir", type=writable_folder, default=".", metavar="DIR",
+        "--out-dir", type=writable_folder("output"), default=".", metavar="DIR",
         help="folder for the PNG files, created if missing (default: the current folder)",
     )
     add_verbose_argument(parser)
     return parser.parse_args(argv)
 
 
+@stops_cleanly_on_ctrl_c
 def main(argv=None):
     args = parse_args(argv)
     quiet_tensorflow_logs(args.verbose)
     from compare_implementations import run_all
 
-    runs = run_all(args.iterations, MAZUR.with_learning_rate(args.lr), args.dtype)
+    runs = run_all(args.iterations, MAZUR.with_learning_rate(args.lr), args.dtype, progress=True)
     for _, result in runs:
         problem = divergence_message(result)
         if problem:

@@ -18,7 +18,7 @@ import importlib
 import platform
 import sys
 
-from numpy_ref.cli import ArgumentParser, add_verbose_argument
+from numpy_ref.cli import ArgumentParser, add_verbose_argument, stops_cleanly_on_ctrl_c
 
 #: (import name, shown name, lowest version that works, pip requirement)
 PACKAGES = (
@@ -149,6 +149,7 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+@stops_cleanly_on_ctrl_c
 def main(argv=None):
     args = parse_args(argv)
     from numpy_ref.frameworks import quiet_tensorflow_logs

@@ -16,6 +16,7 @@ from .cli import (
     divergence_message,
     format_report,
     parse_training_args,
+    stops_cleanly_on_ctrl_c,
     training_parser,
 )
 from .example import MAZUR
@@ -28,6 +29,7 @@ UPDATE_NOTES = {
 }
 
 
+@stops_cleanly_on_ctrl_c
 def main(argv=None):
     parser = training_parser(
         prog="python -m numpy_ref",
@@ -43,7 +45,7 @@ def main(argv=None):
         title = f"First iteration, NumPy formulas ({args.update} update, lr {args.lr:g})"
         print(format_explanation(title, numpy_sections(args.update, example), args.update))
         return 0
-    result = train(args.iterations, args.update, example, args.dtype)
+    result = train(args.iterations, args.update, example, args.dtype, progress=not args.json)
     problem = divergence_message(result)
     if problem:
         print(problem, file=sys.stderr)

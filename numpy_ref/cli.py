@@ -6,8 +6,10 @@ once.  Printing stays in each script's ``main``; these functions return text.
 
 import argparse
 import contextlib
+import functools
 import math
 import os
+import sys
 import tempfile
 
 from .example import DTYPES, MAZUR
@@ -18,6 +20,28 @@ MAX_ITERATIONS = 10_000_000
 
 #: Exit status for a run whose loss or weights became NaN or infinite.
 EXIT_DIVERGED = 1
+
+#: Exit status after Ctrl-C, as a shell reports a process ended by SIGINT.
+EXIT_INTERRUPTED = 130
+
+
+def stops_cleanly_on_ctrl_c(main):
+    """Wrap a script's main: Ctrl-C prints one line and returns exit status 130.
+
+    Files are only ever written through atomic_output, so an interrupted
+    run leaves no half-written file behind.
+    """
+
+    @functools.wraps(main)
+    def wrapper(argv=None):
+        try:
+            return main(argv)
+        except KeyboardInterrupt:
+            print("interrupted: stopped before the end, nothing was written",
+                  file=sys.stderr)
+            return EXIT_INTERRUPTED
+
+    return wrapper
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -115,6 +139,34 @@ def add_verbose_argument(parser):
         "--verbose",
         action="store_true",
         help="show TensorFlow's own log messages (hidden by default)",
+    )
+
+
+def writable_folder(what):
+    """An argparse type for a folder: created if missing, and writable."""
+
+    def check(text):
+        try:
+            os.makedirs(text, exist_ok=True)
+        except OSError as error:
+            raise argparse.ArgumentTypeError(
+                f"cannot create {what} folder {text}: {error.strerror}"
+            ) from None
+        if not os.access(text, os.W_OK | os.X_OK):
+            raise argparse.ArgumentTypeError(f"{what} folder cannot be written: {text}")
+        return text
+
+    return check
+
+
+def add_logdir_argument(parser):
+    """--logdir DIR: TensorBoard scalars for every iteration."""
+    parser.add_argument(
+        "--logdir",
+        type=writable_folder("log"),
+        metavar="DIR",
+        help="write the loss, both outputs and w1..w8 of every iteration as"
+        " TensorBoard scalars, in a new run folder under DIR",
     )
 
 

@@ -9,6 +9,7 @@ is computed through the NEW output weights.
 import numpy as np
 
 from .example import DTYPES, MAZUR
+from .progress import iteration_range, wants_progress
 from .network import (
     forward,
     half_squared_error,
@@ -21,9 +22,16 @@ from .result import TrainingResult
 
 UPDATE_ORDERS = ("parallel", "sequential")
 
+#: About what one iteration costs on a two-core machine (benchmarks/bench.py);
+#: used only to decide whether a run is long enough for a progress bar.
+SECONDS_PER_ITERATION = 16e-6
 
-def train(iterations=1000, update="parallel", example=MAZUR, dtype="float64"):
-    """Train ``example``'s network for ``iterations`` updates in the given order."""
+
+def train(iterations=1000, update="parallel", example=MAZUR, dtype="float64", progress=False):
+    """Train ``example``'s network for ``iterations`` updates in the given order.
+
+    ``progress``: allow a progress bar on stderr for a long run at a terminal.
+    """
     if update not in UPDATE_ORDERS:
         raise ValueError(f"update must be one of {UPDATE_ORDERS}, not {update!r}")
     if dtype not in DTYPES:
@@ -42,7 +50,8 @@ def train(iterations=1000, update="parallel", example=MAZUR, dtype="float64"):
     hidden_history = np.empty((iterations, 2, 2), dtype=dtype)
     output_history = np.empty((iterations, 2, 2), dtype=dtype)
 
-    for k in range(iterations):
+    show = wants_progress(iterations, SECONDS_PER_ITERATION, progress)
+    for k in iteration_range(iterations, f"NumPy {update}", show):
         hidden, output = forward(x, w_hidden, w_output, b_hidden, b_output)
         losses[k] = half_squared_error(target, output)
         outputs[k], hiddens[k] = output, hidden
