@@ -30,9 +30,10 @@ from numpy_ref.cli import (
     add_verbose_argument,
     atomic_output,
     divergence_message,
-    stops_cleanly_on_ctrl_c,
     iteration_count,
     learning_rate,
+    stops_cleanly_on_ctrl_c,
+    writable_folder,
 )
 from numpy_ref.frameworks import quiet_tensorflow_logs
 
