@@ -23,11 +23,13 @@ from numpy_ref import train as train_numpy
 from numpy_ref.cli import (
     EXIT_DIVERGED,
     ArgumentParser,
+    add_study_arguments,
     add_verbose_argument,
     divergence_message,
-    stops_cleanly_on_ctrl_c,
     iteration_count,
     learning_rate,
+    stops_cleanly_on_ctrl_c,
+    study_settings,
 )
 from numpy_ref.frameworks import quiet_tensorflow_logs
 
@@ -241,13 +243,51 @@ def parse_args(argv=None):
     output = parser.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print one JSON document only")
     output.add_argument("--csv", action="store_true", help="print one CSV table only")
+    add_study_arguments(parser)
     add_verbose_argument(parser)
     return parser.parse_args(argv)
+
+
+def print_study(args):
+    """--study: the update-order study, as a table, JSON or CSV."""
+    from numpy_ref.study import format_study, run_study, study_json, summarise, verdict
+
+    settings = study_settings(args)
+    outcomes = run_study(settings, progress=not (args.json or args.csv))
+    summaries = summarise(settings.learning_rates, outcomes)
+    document = study_json(summaries, settings)
+    if args.json:
+        print(json.dumps(document, indent=2))
+    elif args.csv:
+        print(format_study_csv(document["learning_rates"]), end="")
+    else:
+        print(format_study(summaries, settings))
+        print("\nVerdict")
+        print(_bullet(verdict(summaries, settings)))
+
+
+def format_study_csv(rows):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["learning_rate", "sequential_wins", "ties", "sequential_loses",
+                     "neither", "median_updates_parallel", "median_updates_sequential",
+                     "median_ratio", "mean_updates_saved", "diverged_sequential",
+                     "diverged_parallel"])
+    for row in rows:
+        writer.writerow([row["learning_rate"], row["sequential_wins"], row["ties"],
+                         row["sequential_loses"], row["neither"],
+                         row["median_updates"]["parallel"], row["median_updates"]["sequential"],
+                         row["median_ratio"], row["mean_updates_saved"],
+                         row["diverged"]["sequential"], row["diverged"]["parallel"]])
+    return buffer.getvalue()
 
 
 @stops_cleanly_on_ctrl_c
 def main(argv=None):
     args = parse_args(argv)
+    if args.study:
+        print_study(args)
+        return 0
     quiet_tensorflow_logs(args.verbose)
     example = MAZUR.with_learning_rate(args.lr)
     runs = run_all(args.iterations, example, args.dtype, progress=not (args.json or args.csv))

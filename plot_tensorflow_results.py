@@ -11,6 +11,11 @@ training_dynamics.png
     the hidden activations; w1..w4 and w5..w8 over the iterations; how far
     apart the two orders put w1..w4.
 
+update_order_study.png (with --study, instead of the two above)
+    the update-order study of compare_implementations.py --study: which
+    order reaches the loss threshold first, the ratio of updates with its
+    spread, the updates each order needs, and the updates sequential saves.
+
 Always headless (no display needed).  Each file is written whole or not at all.
 
     python plot_tensorflow_results.py
@@ -27,18 +32,21 @@ from numpy_ref import DTYPES, MAZUR
 from numpy_ref.cli import (
     EXIT_DIVERGED,
     ArgumentParser,
+    add_study_arguments,
     add_verbose_argument,
     atomic_output,
     divergence_message,
     iteration_count,
     learning_rate,
     stops_cleanly_on_ctrl_c,
+    study_settings,
     writable_folder,
 )
 from numpy_ref.frameworks import quiet_tensorflow_logs
 
 COMPARISON_FILE = "tensorflow_keras_comparison.png"
 DYNAMICS_FILE = "training_dynamics.png"
+STUDY_FILE = "update_order_study.png"
 FIGURE_SIZE = (10, 8)  # inches; at DPI below, 1000 x 800 pixels
 DPI = 100
 
@@ -161,9 +169,60 @@ def dynamics_figure(runs):
     return figure
 
 
+def study_figure(summaries, settings):
+    """The update-order study: who wins, by how much, at each learning rate."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=FIGURE_SIZE, dpi=DPI, layout="constrained")
+    (share_ax, ratio_ax), (updates_ax, saved_ax) = figure.subplots(2, 2)
+    rates = np.array([s.learning_rate for s in summaries])
+    runs = np.array([s.wins + s.ties + s.losses + s.neither for s in summaries], dtype=float)
+
+    for (name, counts), style in zip(
+        (("sequential fewer updates", [s.wins for s in summaries]),
+         ("as many", [s.ties for s in summaries]),
+         ("sequential more updates", [s.losses for s in summaries])),
+        SERIES_STYLES,
+    ):
+        share_ax.semilogx(rates, 100 * np.array(counts) / runs, marker="o", markersize=3,
+                          label=name, **style)
+    _finish(share_ax, "Which order reached the threshold first", "learning rate",
+            "share of paired runs (%)")
+
+    low, high = np.array([s.ratio_quartiles for s in summaries]).T
+    ratio_ax.fill_between(rates, low, high, color="0.85", label="25th-75th percentile")
+    ratio_ax.semilogx(rates, [s.median_ratio for s in summaries], marker="o", markersize=3,
+                      label="median", **SERIES_STYLES[0])
+    ratio_ax.axhline(1.0, color="0.4", linewidth=0.8, linestyle=(0, (1, 3)),
+                     label="1 = as many updates")
+    _finish(ratio_ax, "Updates needed, sequential / parallel", "learning rate",
+            "ratio of updates (sequential / parallel)")
+
+    for update, style in zip(("parallel", "sequential"), SERIES_STYLES):
+        updates_ax.loglog(rates, [s.median_updates[update] for s in summaries], marker="o",
+                          markersize=3, label=update, **style)
+    _finish(updates_ax, f"Median updates to reach loss < {settings.threshold:g}",
+            "learning rate", "updates")
+
+    saved_ax.semilogx(rates, [s.mean_saved for s in summaries], marker="o", markersize=3,
+                      label="parallel - sequential, mean", **SERIES_STYLES[0])
+    saved_ax.set_ylim(bottom=min(0.0, *(s.mean_saved for s in summaries)))
+    _finish(saved_ax, "Updates sequential saves, per run", "learning rate",
+            "updates saved (mean over starts)")
+    return figure
+
+
 def build_figures(runs):
     """{file name: matplotlib Figure} for the two figures."""
     return {COMPARISON_FILE: comparison_figure(runs), DYNAMICS_FILE: dynamics_figure(runs)}
+
+
+def study_figures(settings):
+    """{file name: Figure} for --study: runs the study (NumPy only) and draws it."""
+    from numpy_ref.study import run_study, summarise
+
+    summaries = summarise(settings.learning_rates, run_study(settings, progress=True))
+    return {STUDY_FILE: study_figure(summaries, settings)}
 
 
 def write_figure(figure, path):
@@ -194,6 +253,7 @@ def parse_args(argv=None):
         "--out-dir", type=writable_folder("output"), default=".", metavar="DIR",
         help="folder for the PNG files, created if missing (default: the current folder)",
     )
+    add_study_arguments(parser)
     add_verbose_argument(parser)
     return parser.parse_args(argv)
 
@@ -201,16 +261,22 @@ def parse_args(argv=None):
 @stops_cleanly_on_ctrl_c
 def main(argv=None):
     args = parse_args(argv)
-    quiet_tensorflow_logs(args.verbose)
-    from compare_implementations import run_all
+    if args.study:
+        figures = study_figures(study_settings(args))
+    else:
+        quiet_tensorflow_logs(args.verbose)
+        from compare_implementations import run_all
 
-    runs = run_all(args.iterations, MAZUR.with_learning_rate(args.lr), args.dtype, progress=True)
-    for _, result in runs:
-        problem = divergence_message(result)
-        if problem:
-            print(f"{problem} [{result.implementation}, {result.update}]", file=sys.stderr)
-            return EXIT_DIVERGED
-    for name, figure in build_figures(runs).items():
+        runs = run_all(args.iterations, MAZUR.with_learning_rate(args.lr), args.dtype,
+                       progress=True)
+        for _, result in runs:
+            problem = divergence_message(result)
+            if problem:
+                print(f"{problem} [{result.implementation}, {result.update}]",
+                      file=sys.stderr)
+                return EXIT_DIVERGED
+        figures = build_figures(runs)
+    for name, figure in figures.items():
         path = os.path.join(args.out_dir, name)
         try:
             write_figure(figure, path)

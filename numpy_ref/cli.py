@@ -170,6 +170,64 @@ def add_logdir_argument(parser):
     )
 
 
+def positive_number(text):
+    """--threshold: a finite number above zero."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, not {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number above 0, not {text}")
+    return value
+
+
+def whole_number(lowest):
+    """An argparse type: a whole number of at least ``lowest``."""
+
+    def check(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
+        if value < lowest:
+            raise argparse.ArgumentTypeError(f"must be at least {lowest}, not {value}")
+        return value
+
+    return check
+
+
+def add_study_arguments(parser):
+    """--study and its settings (compare_implementations.py, plot_tensorflow_results.py)."""
+    from .study import StudySettings
+
+    defaults = StudySettings()
+    group = parser.add_argument_group(
+        "update-order study",
+        f"both orders from the same random starts, at {len(defaults.learning_rates)}"
+        f" learning rates from {defaults.learning_rates[0]:g} to"
+        f" {defaults.learning_rates[-1]:g}; NumPy only, no TensorFlow",
+    )
+    group.add_argument("--study", action="store_true",
+                       help="run the update-order study instead")
+    group.add_argument("--seed", type=whole_number(0), default=defaults.seed,
+                       help=f"seed of the random starting weights (default: {defaults.seed})")
+    group.add_argument("--starts", type=whole_number(1), default=defaults.starts,
+                       help=f"random starts per learning rate (default: {defaults.starts})")
+    group.add_argument("--threshold", type=positive_number, default=defaults.threshold,
+                       help=f"loss to get below (default: {defaults.threshold:g})")
+    group.add_argument("--max-iterations", type=iteration_count,
+                       default=defaults.max_iterations, metavar="N",
+                       help=f"give up after N updates (default: {defaults.max_iterations})")
+
+
+def study_settings(args):
+    """The StudySettings that the --study arguments ask for."""
+    from .study import StudySettings
+
+    return StudySettings(starts=args.starts, seed=args.seed, threshold=args.threshold,
+                         max_iterations=args.max_iterations)
+
+
 def add_explain_argument(parser):
     """--explain: print the first iteration beside the tutorial's figures."""
     parser.add_argument(

@@ -3,9 +3,28 @@
 Every function takes and returns plain NumPy arrays in the tutorial's
 orientation (see example.py).  These formulas are the reference that the
 frameworks' autodiff is checked against.
+
+Each function also works on a batch of networks: give weights a leading
+batch axis, (B, 2, 2), and activations (B, 2); the update-order study trains
+thousands of networks at once this way.
 """
 
 import numpy as np
+
+
+def matvec(w, v):
+    """w @ v for one matrix and vector, or for a batch of them."""
+    return np.einsum("...ij,...j->...i", w, v)
+
+
+def outer(a, b):
+    """The outer product a b^T, for one pair of vectors or a batch of them."""
+    return a[..., :, None] * b[..., None, :]
+
+
+def transpose(w):
+    """W.T, for one matrix or a batch of them."""
+    return np.swapaxes(w, -1, -2)
 
 
 def sigmoid(net):
@@ -20,14 +39,14 @@ def forward(x, w_hidden, w_output, b_hidden, b_output):
     net_h = W_hidden @ x + b1,  out_h = sigmoid(net_h)
     net_o = W_output @ out_h + b2,  out_o = sigmoid(net_o)
     """
-    hidden = sigmoid(w_hidden @ x + b_hidden)
-    output = sigmoid(w_output @ hidden + b_output)
+    hidden = sigmoid(matvec(w_hidden, x) + b_hidden)
+    output = sigmoid(matvec(w_output, hidden) + b_output)
     return hidden, output
 
 
 def half_squared_error(target, output):
     """E_total = sum over outputs of 1/2 (target - out)^2."""
-    return 0.5 * np.sum((target - output) ** 2)
+    return 0.5 * np.sum((target - output) ** 2, axis=-1)
 
 
 def output_deltas(target, output):
@@ -37,7 +56,7 @@ def output_deltas(target, output):
 
 def output_weight_gradients(delta_output, hidden):
     """dE/dw for w5..w8: dE/dnet_o * dnet_o/dw = delta_o * out_h (an outer product)."""
-    return np.outer(delta_output, hidden)
+    return outer(delta_output, hidden)
 
 
 def hidden_deltas(delta_output, w_output, hidden):
@@ -46,9 +65,9 @@ def hidden_deltas(delta_output, w_output, hidden):
     ``w_output`` decides the update order: the weights of the forward pass
     give parallel updates, the freshly updated ones give sequential updates.
     """
-    return (w_output.T @ delta_output) * hidden * (1.0 - hidden)
+    return matvec(transpose(w_output), delta_output) * hidden * (1.0 - hidden)
 
 
 def hidden_weight_gradients(delta_hidden, x):
     """dE/dw for w1..w4: dE/dnet_h * dnet_h/dw = delta_h * i (an outer product)."""
-    return np.outer(delta_hidden, x)
+    return outer(delta_hidden, x)

@@ -70,6 +70,18 @@ def test_installation_check_bad_input_is_one_line_and_exit_2():
                            "unrecognized")
 
 
+@pytest.mark.parametrize("script", ["compare_implementations.py", "plot_tensorflow_results.py"])
+@pytest.mark.parametrize("args, words", [
+    (["--threshold", "0"], "--threshold"),
+    (["--threshold", "nan"], "--threshold"),
+    (["--seed", "-1"], "--seed"),
+    (["--starts", "many"], "--starts"),
+    (["--max-iterations", "0"], "--max-iterations"),
+])
+def test_study_bad_input_is_one_line_and_exit_2(script, args, words):
+    assert_one_line_exit_2(run_script(script, "--study", *args, timeout=60), words)
+
+
 def test_compare_json_and_csv_exclude_each_other():
     assert_one_line_exit_2(
         run_script("compare_implementations.py", "--json", "--csv", timeout=60),

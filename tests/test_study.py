@@ -1,0 +1,117 @@
+"""The update-order study: its batched trainer, its counts, its verdict, its output."""
+
+import contextlib
+import io
+import json
+import os
+
+import numpy as np
+import pytest
+
+import compare_implementations as compare
+import plot_tensorflow_results as plot
+from numpy_ref import MAZUR, Example, train
+from numpy_ref.study import (
+    CAPPED,
+    DIVERGED,
+    StudySettings,
+    batch_step,
+    format_study,
+    random_starts,
+    run_study,
+    summarise,
+    updates_to_threshold,
+    verdict,
+)
+
+SMALL = StudySettings(learning_rates=(0.5, 2.0, 8.0), starts=12, seed=3,
+                      max_iterations=5000)
+
+
+@pytest.mark.parametrize("update", ["parallel", "sequential"])
+def test_batched_trainer_matches_the_single_network_trainers(update):
+    w_hidden, w_output = random_starts(5, seed=7, weight_range=1.0)
+    rates = np.array([0.05, 0.5, 1.0, 3.0, 10.0])
+    x, target, _, _ = MAZUR.arrays()
+    losses = []
+    w_h, w_o = w_hidden, w_output
+    for _ in range(300):
+        loss, w_h, w_o = batch_step(x, target, w_h, w_o, MAZUR.hidden_bias,
+                                    MAZUR.output_bias, rates, update)
+        losses.append(loss)
+    losses = np.array(losses)
+    for n in range(5):
+        start = Example(hidden_weights=tuple(map(tuple, w_hidden[n])),
+                        output_weights=tuple(map(tuple, w_output[n])),
+                        learning_rate=float(rates[n]))
+        single = train(300, update, start)
+        np.testing.assert_allclose(losses[:, n], single.losses, rtol=0, atol=1e-13)
+        np.testing.assert_allclose(w_h[n], single.final_hidden_weights, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("update", ["parallel", "sequential"])
+def test_updates_to_threshold_counts_like_the_reference(update):
+    reference = train(3000, update)
+    first_below = int(np.argmax(reference.losses < 1e-3))  # iteration first_below + 1
+    w_h = np.array([MAZUR.hidden_weights])
+    w_o = np.array([MAZUR.output_weights])
+    needed = updates_to_threshold(w_h, w_o, np.array([0.5]), update, 1e-3, 20000)
+    assert needed.tolist() == [first_below]
+
+
+def test_capped_and_diverged_runs_are_counted_as_such():
+    w_h = np.array([MAZUR.hidden_weights, MAZUR.hidden_weights])
+    w_o = np.array([MAZUR.output_weights, [[np.inf, 0.0], [0.0, 0.0]]])
+    needed = updates_to_threshold(w_h, w_o, np.array([0.5, 0.5]), "sequential", 1e-3, 10)
+    assert needed.tolist() == [CAPPED, DIVERGED]
+
+
+def test_small_study_counts_every_run_once_and_says_what_it_found():
+    outcomes = run_study(SMALL)
+    summaries = summarise(SMALL.learning_rates, outcomes)
+    assert [s.learning_rate for s in summaries] == [0.5, 2.0, 8.0]
+    for s in summaries:
+        assert s.wins + s.ties + s.losses + s.neither == SMALL.starts
+        assert s.median_updates["parallel"] > 0
+    # a faster rate needs fewer updates
+    assert summaries[0].median_updates["parallel"] > summaries[2].median_updates["parallel"]
+    text = verdict(summaries, SMALL)
+    wins = sum(s.wins for s in summaries)
+    assert f"sequential needed fewer updates in {wins} " in text
+    assert f"Over {3 * SMALL.starts} paired runs" in text
+    assert all(len(line) <= 80 for line in format_study(summaries, SMALL).splitlines())
+
+
+def test_default_grid_is_at_least_twenty_log_spaced_rates_from_0_05_to_10():
+    rates = np.array(StudySettings().learning_rates)
+    assert len(rates) >= 20 and StudySettings().starts >= 200
+    assert rates[0] == pytest.approx(0.05) and rates[-1] == pytest.approx(10)
+    assert np.allclose(np.diff(np.log(rates)), np.log(rates[1] / rates[0]))
+
+
+def test_study_from_the_comparison_script_as_json_and_table():
+    args = ["--study", "--starts", "8", "--max-iterations", "4000", "--seed", "5"]
+    printed = {}
+    for mode in ("table", "json"):
+        buffer = io.StringIO()
+        with contextlib.redirect_stdout(buffer):
+            assert compare.main(args + ([] if mode == "table" else ["--json"])) == 0
+        printed[mode] = buffer.getvalue()
+    document = json.loads(printed["json"])
+    assert document["settings"]["starts"] == 8 and document["settings"]["seed"] == 5
+    assert len(document["learning_rates"]) == 20
+    assert document["verdict"] in " ".join(printed["table"].split())
+    assert all(len(line) <= 80 for line in printed["table"].splitlines())
+
+
+def test_plot_study_writes_its_four_panel_figure(tmp_path, capsys):
+    args = ["--study", "--starts", "6", "--max-iterations", "3000", "--out-dir", str(tmp_path)]
+    assert plot.main(args) == 0
+    assert os.listdir(tmp_path) == ["update_order_study.png"]
+    figure = plot.study_figure(summarise(SMALL.learning_rates, run_study(SMALL)), SMALL)
+    axes = figure.get_axes()
+    assert len(axes) == 4
+    for ax in axes:
+        assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
+        labels = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert len(labels) == len(set(labels))
