@@ -16,8 +16,9 @@ train_step computes and applies both gradients.  (For two outputs, MSE equals
 the tutorial's E = sum 1/2 (target - out)^2, so the gradients are the same.)
 
 In both orders train_step first records the forward pass (loss, outputs,
-hidden activations, weights) into per-iteration buffers, so the results hold
-the whole training history.
+hidden activations, weights) as one row of a per-iteration buffer, so the
+results hold the whole training history.  fit() runs STEPS_PER_EXECUTION
+steps per graph call, in plain graph mode (not XLA).
 
     python ann_keras.py 1000
     python ann_keras.py 1000 --update parallel --save trained.keras

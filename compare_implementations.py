@@ -6,28 +6,35 @@ Keras fit parallel), prints the results table, then the conclusions, computed
 from the runs.  The NumPy rows are the reference and always run in float64;
 the frameworks run in --dtype (float32 by default).
 
+With --study it runs the update-order study instead (NumPy only, no
+TensorFlow): both orders from the same random starts over a grid of learning
+rates, and how many updates each needs to get below a loss threshold.
+
     python compare_implementations.py 1000
     python compare_implementations.py 1000 --dtype float64 --csv
+    python compare_implementations.py --study
 """
 
+import argparse
 import csv
 import io
 import json
 import sys
+import textwrap
 from dataclasses import dataclass
 
 import numpy as np
 
-from numpy_ref import DTYPES, MAZUR
+from numpy_ref import MAZUR
 from numpy_ref import train as train_numpy
 from numpy_ref.cli import (
     EXIT_DIVERGED,
     ArgumentParser,
+    add_run_arguments,
     add_study_arguments,
     add_verbose_argument,
     divergence_message,
     iteration_count,
-    learning_rate,
     stops_cleanly_on_ctrl_c,
     study_settings,
 )
@@ -217,8 +224,6 @@ def format_csv(rows):
 
 
 def _bullet(text, width=78):
-    import textwrap
-
     return textwrap.fill(text, width=width, initial_indent="- ", subsequent_indent="  ")
 
 
@@ -226,20 +231,13 @@ def parse_args(argv=None):
     parser = ArgumentParser(
         prog="compare_implementations.py",
         description=__doc__,
-        formatter_class=__import__("argparse").RawDescriptionHelpFormatter,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "iterations", nargs="?", type=iteration_count, default=1000,
         metavar="ITERATIONS", help="training updates per run (default: 1000)",
     )
-    parser.add_argument(
-        "--lr", type=learning_rate, default=MAZUR.learning_rate, metavar="LR",
-        help=f"learning rate (default: {MAZUR.learning_rate})",
-    )
-    parser.add_argument(
-        "--dtype", choices=DTYPES, default="float32",
-        help="float type of the framework runs; NumPy is always float64 (default: float32)",
-    )
+    add_run_arguments(parser)
     output = parser.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print one JSON document only")
     output.add_argument("--csv", action="store_true", help="print one CSV table only")

@@ -28,16 +28,16 @@ import sys
 
 import numpy as np
 
-from numpy_ref import DTYPES, MAZUR
+from numpy_ref import MAZUR
 from numpy_ref.cli import (
     EXIT_DIVERGED,
     ArgumentParser,
+    add_run_arguments,
     add_study_arguments,
     add_verbose_argument,
     atomic_output,
     divergence_message,
     iteration_count,
-    learning_rate,
     stops_cleanly_on_ctrl_c,
     study_settings,
     writable_folder,
@@ -241,14 +241,7 @@ def parse_args(argv=None):
         "--iterations", type=iteration_count, default=1000, metavar="N",
         help="training updates per run (default: 1000)",
     )
-    parser.add_argument(
-        "--lr", type=learning_rate, default=MAZUR.learning_rate, metavar="LR",
-        help=f"learning rate (default: {MAZUR.learning_rate})",
-    )
-    parser.add_argument(
-        "--dtype", choices=DTYPES, default="float32",
-        help="float type of the framework runs; NumPy is always float64 (default: float32)",
-    )
+    add_run_arguments(parser)
     parser.add_argument(
         "--out-dir", type=writable_folder("output"), default=".", metavar="DIR",
         help="folder for the PNG files, created if missing (default: the current folder)",

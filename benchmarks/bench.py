@@ -11,9 +11,11 @@ Three tables:
    The commands run round-robin (A, B, C, A, B, C, ...) so that drift in the
    machine's speed hits all of them alike; each figure is a median;
 3. in-process cost per training iteration after compilation, for each
-   trainer at each size: a run of SIZE iterations minus a 10-iteration run,
-   over SIZE - 10.  The 10-iteration run's time is reported as the set-up
-   (building, tracing, compiling) cost.
+   trainer at each size.  NumPy and Keras: a run of SIZE iterations minus a
+   10-iteration run, over SIZE - 10, the 10-iteration run's time reported as
+   the set-up (building, tracing) cost.  TensorFlow: its compiled loop called
+   twice; the second call over SIZE, and the first minus the second as the
+   set-up (tracing, compiling) cost.
 
 The benchmark only reports; it never fails on a figure.  It uses the
 standard library only; table 3 runs in a child process that imports the
@@ -44,13 +46,16 @@ COMMANDS = (
     (("compare_implementations.py", "1000"), 1.5, 0),
     (("plot_tensorflow_results.py", "--out-dir", "{tmp}"), 2.0, 0),
     (("test_installation.py",), 1.3, 0),
+    (("compare_implementations.py", "--study"), None, 0),
     (("ann_tensorflow.py", "--help"), None, 0),
     (("ann_keras.py", "abc"), None, 2),
     (("compare_implementations.py", "--lr", "0"), None, 2),
     (("plot_tensorflow_results.py", "--help"), None, 0),
 )
-#: The bad-argument and --help commands must answer within this, in seconds.
+#: The bad-argument and --help commands should answer within this, in seconds.
 QUICK_ANSWER_S = 0.5
+#: The default update-order study should finish within this, in seconds.
+STUDY_S = 60
 
 #: (label, module, update) for the in-process table.
 TRAINERS = (
@@ -102,11 +107,17 @@ def run_once(arguments):
     return wall, usage.ru_maxrss / 1024, child.returncode  # ru_maxrss is in KiB
 
 
-def time_processes(runs, out_dir):
+def selected(only):
+    """The commands whose text contains ``only`` (all when None), baseline first."""
+    return [command for command in COMMANDS
+            if command[0] == BASELINE or only is None or only in " ".join(command[0])]
+
+
+def time_processes(runs, out_dir, commands):
     """{command: {"wall": [...], "peak": [...], "exit": {...}}}, round-robin."""
     figures = {}
     for _ in range(runs):
-        for arguments, _, _ in COMMANDS:
+        for arguments, _, _ in commands:
             concrete = tuple(a.format(tmp=out_dir) for a in arguments)
             wall, peak, status = run_once(concrete)
             entry = figures.setdefault(arguments, {"wall": [], "peak": [], "exit": set()})
@@ -116,7 +127,7 @@ def time_processes(runs, out_dir):
     return figures
 
 
-def process_table(figures, runs):
+def process_table(figures, runs, commands):
     base_wall = statistics.median(figures[BASELINE]["wall"])
     base_peak = statistics.median(figures[BASELINE]["peak"])
     lines = [
@@ -124,7 +135,7 @@ def process_table(figures, runs):
         f"{'command':<42} {'wall s':>7} {'ratio':>6} {'target':>7} "
         f"{'peak MiB':>9} {'ratio':>6}  exit",
     ]
-    for arguments, target, expected in COMMANDS:
+    for arguments, target, expected in commands:
         entry = figures[arguments]
         wall = statistics.median(entry["wall"])
         peak = statistics.median(entry["peak"])
@@ -132,6 +143,8 @@ def process_table(figures, runs):
             goal = f"<= {target:g}"
         elif arguments == BASELINE:
             goal = "base"
+        elif "--study" in arguments:
+            goal = f"<{STUDY_S:g}s"
         else:
             goal = f"<{QUICK_ANSWER_S:g}s"
         exits = ",".join(str(code) for code in sorted(entry["exit"]))
@@ -165,6 +178,18 @@ def measure_in_process(runs, sizes):
         function(*args)
         return time.perf_counter() - start
 
+    def tensorflow_loop(size, update):
+        """(set-up s, s/iteration): the compiled loop's first call minus a second one."""
+        network = ann_tensorflow.TapeNetwork(numpy_ref.MAZUR, "float32")
+        start = time.perf_counter()
+        loop = network.training_loop(size, update)
+        loop()  # trace, compile and run
+        first = time.perf_counter() - start
+        start = time.perf_counter()
+        loop()  # run only (training goes on from where the first call left it)
+        second = time.perf_counter() - start
+        return first - second, second / size
+
     results = {}
     trainer("ann_tensorflow")(WARM_UP_ITERATIONS, "parallel")  # TensorFlow's one-off start
     trainer("ann_keras")(WARM_UP_ITERATIONS, "sequential")
@@ -172,12 +197,16 @@ def measure_in_process(runs, sizes):
         for label, module, update in (*TRAINERS, KERAS_FLOOR):
             train = keras_floor if module == "floor" else trainer(module)
             for size in sizes:
-                setup = seconds(train, WARM_UP_ITERATIONS, update)
-                whole = seconds(train, size, update)
+                if module == "ann_tensorflow":
+                    setup, per_iteration = tensorflow_loop(size, update)
+                else:
+                    setup = seconds(train, WARM_UP_ITERATIONS, update)
+                    whole = seconds(train, size, update)
+                    per_iteration = (whole - setup) / (size - WARM_UP_ITERATIONS)
                 entry = results.setdefault(f"{label}|{update}|{size}",
                                            {"setup": [], "per_iteration": []})
                 entry["setup"].append(setup)
-                entry["per_iteration"].append((whole - setup) / (size - WARM_UP_ITERATIONS))
+                entry["per_iteration"].append(per_iteration)
     return results
 
 
@@ -245,6 +274,8 @@ def parse_args(argv=None):
                         help="runs per figure, each figure their median (default: 5)")
     parser.add_argument("--sizes", type=sizes_list, default=[10_000, 1_000_000],
                         help="iteration counts for the in-process table (default: 10000,1000000)")
+    parser.add_argument("--only", metavar="TEXT",
+                        help="time only the commands containing TEXT (and the baseline)")
     parser.add_argument("--skip-processes", action="store_true",
                         help="leave out the whole-process table")
     parser.add_argument("--skip-in-process", action="store_true",
@@ -262,10 +293,11 @@ def main(argv=None):
     print(f"Machine: {info['cores']} cores, {info['cpu']}; "
           f"Python {info['python']}, TensorFlow {info['tensorflow']}")
     if not args.skip_processes:
+        commands = selected(args.only)
         with tempfile.TemporaryDirectory() as out_dir:
-            figures = time_processes(args.runs, out_dir)
+            figures = time_processes(args.runs, out_dir, commands)
         print()
-        print(process_table(figures, args.runs))
+        print(process_table(figures, args.runs, commands))
     if not args.skip_in_process:
         child = subprocess.run(
             [sys.executable, os.path.abspath(__file__), "--in-process-child",

@@ -66,19 +66,15 @@ def iteration_count(text):
     return count
 
 
-def learning_rate(text):
-    """--lr: a finite number above zero."""
+def positive_number(text):
+    """--lr, --threshold: a finite number above zero."""
     try:
-        rate = float(text)
+        value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"learning rate must be a number, not {text!r}"
-        ) from None
-    if not math.isfinite(rate) or rate <= 0:
-        raise argparse.ArgumentTypeError(
-            f"learning rate must be a finite number above 0, not {text}"
-        )
-    return rate
+        raise argparse.ArgumentTypeError(f"must be a number, not {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number above 0, not {text}")
+    return value
 
 
 def training_parser(prog, description, default_update, update_help, default_dtype="float32"):
@@ -104,7 +100,7 @@ def training_parser(prog, description, default_update, update_help, default_dtyp
     )
     parser.add_argument(
         "--lr",
-        type=learning_rate,
+        type=positive_number,
         default=MAZUR.learning_rate,
         metavar="LR",
         help=f"learning rate (default: {MAZUR.learning_rate}, the tutorial's)",
@@ -170,17 +166,6 @@ def add_logdir_argument(parser):
     )
 
 
-def positive_number(text):
-    """--threshold: a finite number above zero."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number, not {text!r}") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a finite number above 0, not {text}")
-    return value
-
-
 def whole_number(lowest):
     """An argparse type: a whole number of at least ``lowest``."""
 
@@ -194,6 +179,18 @@ def whole_number(lowest):
         return value
 
     return check
+
+
+def add_run_arguments(parser):
+    """--lr and --dtype for the scripts that run every implementation."""
+    parser.add_argument(
+        "--lr", type=positive_number, default=MAZUR.learning_rate, metavar="LR",
+        help=f"learning rate (default: {MAZUR.learning_rate})",
+    )
+    parser.add_argument(
+        "--dtype", choices=DTYPES, default="float32",
+        help="float type of the framework runs; NumPy is always float64 (default: float32)",
+    )
 
 
 def add_study_arguments(parser):

@@ -13,10 +13,10 @@ BAD_INPUTS = {
     "abc": (["abc"], "whole number"),
     "negative": (["-5"], "from 1 to"),
     "zero": (["0"], "from 1 to"),
-    "lr zero": (["10", "--lr", "0"], "learning rate"),
-    "lr nan": (["10", "--lr", "nan"], "learning rate"),
-    "lr negative": (["10", "--lr", "-1"], "learning rate"),
-    "lr text": (["10", "--lr", "fast"], "learning rate"),
+    "lr zero": (["10", "--lr", "0"], "--lr: must be a finite number above 0"),
+    "lr nan": (["10", "--lr", "nan"], "--lr: must be a finite number above 0"),
+    "lr negative": (["10", "--lr", "-1"], "--lr: must be a finite number above 0"),
+    "lr text": (["10", "--lr", "fast"], "--lr: must be a number"),
     "dtype": (["10", "--dtype", "float16"], "--dtype"),
     "update": (["10", "--update", "both"], "--update"),
     "unknown flag": (["10", "--bogus"], "unrecognized"),
@@ -35,7 +35,7 @@ COMMAND_CASES = [
 OPTION_BAD_INPUTS = {
     "abc": (["--iterations", "abc"], "whole number"),
     "zero": (["--iterations", "0"], "from 1 to"),
-    "lr nan": (["--lr", "nan"], "learning rate"),
+    "lr nan": (["--lr", "nan"], "--lr"),
     "dtype": (["--dtype", "float16"], "--dtype"),
     "unknown flag": (["--bogus"], "unrecognized"),
 }

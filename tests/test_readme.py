@@ -86,3 +86,28 @@ def test_readme_order_gaps_hold():
     gap = (train(10000, "parallel").last_iteration_loss
            - train(10000, "sequential").last_iteration_loss)
     assert f"{gap:.1e}" == "1.7e-08"
+
+
+def test_readme_explain_excerpt_is_what_the_script_prints():
+    from numpy_ref.explain import format_explanation, numpy_sections
+
+    printed = format_explanation("t", numpy_sections("sequential"), "sequential").splitlines()
+    excerpt = readme_block("excerpt of: python -m numpy_ref --explain --update sequential")
+    position = 0
+    for line in excerpt.splitlines():  # every excerpt line, in the printed order
+        position = printed.index(line, position) + 1
+    assert "dE/dout_h1 shrinks from 0.0364 to 0.0302" in PROSE
+
+
+def test_readme_study_verdict_is_what_the_study_finds():
+    from numpy_ref.study import StudySettings, run_study, summarise, verdict
+
+    settings = StudySettings()
+    summaries = summarise(settings.learning_rates, run_study(settings))
+    shown = " ".join(readme_block("verdict of: python compare_implementations.py --study")
+                     .replace("- ", "", 1).split())
+    assert shown == verdict(summaries, settings)
+    updates = [s.median_updates["parallel"] for s in summaries]
+    assert 50 <= min(updates) <= 60 and 10_000 <= max(updates) <= 12_000
+    assert "from about 55 to about 11,000" in PROSE
+    assert all(s.losses == 0 for s in summaries) and "sequential is never behind" in PROSE
