@@ -34,23 +34,17 @@ import numpy as np
 from numpy_ref import MAZUR
 from numpy_ref.cli import (
     EXIT_DIVERGED,
+    add_explain_argument,
+    add_logdir_argument,
     add_verbose_argument,
     atomic_output,
     divergence_message,
-    stops_cleanly_on_ctrl_c,
     format_report,
-    add_explain_argument,
-    add_logdir_argument,
     parse_training_args,
+    stops_cleanly_on_ctrl_c,
     training_parser,
 )
-from numpy_ref.explain import (
-    format_explanation,
-    forward_lines,
-    gradient_sections,
-    values_from_arrays,
-)
-from numpy_ref.progress import wants_progress
+from numpy_ref.explain import format_values, values_from_arrays
 from numpy_ref.frameworks import (
     ScalarLog,
     keras_floatx,
@@ -58,6 +52,7 @@ from numpy_ref.frameworks import (
     quiet_tensorflow_logs,
     training_result,
 )
+from numpy_ref.progress import wants_progress
 
 # Filled in by load_keras(), after the arguments are checked.
 tf = None
@@ -376,10 +371,9 @@ def explain(update, example=MAZUR, dtype="float64"):
     values = values_from_arrays(
         (*forward_pass, np.asarray(example.targets)), deltas, gradients, updated
     )
-    sections = [("Forward pass", forward_lines(values)), *gradient_sections(values, update)]
     title = (f"First iteration, Keras fit() ({update} update, lr {example.learning_rate:g},"
              f" {dtype})\nGradients read off one fit() step: dE/dw = (w - w+) / lr")
-    return format_explanation(title, sections, update)
+    return format_values(title, values, update)
 
 
 def load_model(path):

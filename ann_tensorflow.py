@@ -27,17 +27,12 @@ from numpy_ref.cli import (
     add_logdir_argument,
     add_verbose_argument,
     divergence_message,
-    stops_cleanly_on_ctrl_c,
     format_report,
     parse_training_args,
+    stops_cleanly_on_ctrl_c,
     training_parser,
 )
-from numpy_ref.explain import (
-    format_explanation,
-    forward_lines,
-    gradient_sections,
-    values_from_arrays,
-)
+from numpy_ref.explain import format_values, values_from_arrays
 from numpy_ref.frameworks import (
     ScalarLog,
     keras_floatx,
@@ -276,10 +271,9 @@ def explain(update, example=MAZUR, dtype="float64"):
     """The --explain text: the first iteration as the tape computes it."""
     load_tensorflow()
     values = TapeNetwork(example, dtype).explain(update)
-    sections = [("Forward pass", forward_lines(values)), *gradient_sections(values, update)]
     title = (f"First iteration, tf.GradientTape ({update} update,"
              f" lr {example.learning_rate:g}, {dtype})\nEvery gradient below is the tape's.")
-    return format_explanation(title, sections, update)
+    return format_values(title, values, update)
 
 
 @stops_cleanly_on_ctrl_c

@@ -1,6 +1,6 @@
 """Check that this installation can run the project, and say what to fix if not.
 
-Reports the versions of Python, TensorFlow, Keras, NumPy and matplotlib and
+Reports the versions of Python, TensorFlow, Keras, NumPy, matplotlib and tqdm and
 the devices TensorFlow sees, then runs two real checks:
 
 1. TensorFlow's tape gradients at the tutorial's starting weights against the
@@ -26,6 +26,7 @@ PACKAGES = (
     ("matplotlib", "matplotlib", (3, 8), "matplotlib>=3.8"),
     ("tensorflow", "TensorFlow", (2, 16), "tensorflow>=2.16"),
     ("keras", "Keras", (3, 0), "tensorflow>=2.16"),
+    ("tqdm", "tqdm", (4, 60), "tqdm>=4.60"),
 )
 MINIMUM_PYTHON = (3, 10)
 

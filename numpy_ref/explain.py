@@ -134,6 +134,12 @@ def gradient_sections(values, update):
     return sections
 
 
+def format_values(title, values, update):
+    """The explanation of a framework's named values (no chain-rule products)."""
+    sections = [("Forward pass", forward_lines(values)), *gradient_sections(values, update)]
+    return format_explanation(title, sections, update)
+
+
 def values_from_arrays(forward_pass, deltas, gradients, updated):
     """Name the arrays of any implementation with the tutorial's names.
 

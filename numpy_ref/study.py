@@ -12,7 +12,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from .example import MAZUR
-from .progress import iteration_range, wants_progress
 from .network import (
     forward,
     half_squared_error,
@@ -21,6 +20,7 @@ from .network import (
     output_deltas,
     output_weight_gradients,
 )
+from .progress import iteration_range, wants_progress
 
 #: Seconds per network per update, roughly, in the shrinking batch: only
 #: used to decide whether the study is long enough for a progress bar.

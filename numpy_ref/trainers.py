@@ -9,7 +9,6 @@ is computed through the NEW output weights.
 import numpy as np
 
 from .example import DTYPES, MAZUR
-from .progress import iteration_range, wants_progress
 from .network import (
     forward,
     half_squared_error,
@@ -18,6 +17,7 @@ from .network import (
     output_deltas,
     output_weight_gradients,
 )
+from .progress import iteration_range, wants_progress
 from .result import TrainingResult
 
 UPDATE_ORDERS = ("parallel", "sequential")

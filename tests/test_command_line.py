@@ -1,10 +1,8 @@
 """The scripts as a user runs them: --json, bad input, divergence, a quiet stderr."""
 
 import json
-import sys
 
 import pytest
-
 from conftest import run_script
 
 SCRIPTS = ["ann_tensorflow.py", "ann_keras.py"]

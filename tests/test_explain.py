@@ -1,8 +1,8 @@
 """--explain: the first iteration beside the tutorial's published figures."""
 
 import pytest
-
 from conftest import run_script
+
 from numpy_ref import MAZUR
 from numpy_ref.explain import PUBLISHED, agrees, format_explanation, numpy_sections
 

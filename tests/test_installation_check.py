@@ -2,8 +2,9 @@
 
 import types
 
-import test_installation as installation
 from conftest import run_script
+
+import test_installation as installation
 
 
 def test_working_installation_exits_0():

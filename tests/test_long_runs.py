@@ -10,9 +10,8 @@ import sys
 import termios
 import time
 
-import pytest
-
 from conftest import ROOT
+
 from numpy_ref import progress
 
 

@@ -4,9 +4,9 @@ import os
 import struct
 
 import pytest
+from conftest import run_script
 
 import plot_tensorflow_results as plot
-from conftest import run_script
 from numpy_ref import MAZUR
 
 

@@ -7,9 +7,9 @@ import re
 
 import numpy as np
 import pytest
+from conftest import ROOT
 
 import compare_implementations as compare
-from conftest import ROOT
 from numpy_ref import train
 
 README = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
@@ -111,3 +111,22 @@ def test_readme_study_verdict_is_what_the_study_finds():
     assert 50 <= min(updates) <= 60 and 10_000 <= max(updates) <= 12_000
     assert "from about 55 to about 11,000" in PROSE
     assert all(s.losses == 0 for s in summaries) and "sequential is never behind" in PROSE
+
+
+def test_readme_benchmark_block_is_the_benchmarks_output():
+    """Timings are not tested; the pasted table must still be this benchmark's."""
+    import sys
+
+    sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+    import bench
+
+    block = readme_block("output of: python benchmarks/bench.py").splitlines()
+    assert block[0].startswith("Machine: 2 cores")
+    for arguments, target, expected in bench.COMMANDS:
+        name = "python " + " ".join(arguments).replace("{tmp}", "TMP")
+        row = next(line for line in block if line.startswith(name[:42]))
+        assert row.rstrip().endswith(str(expected))
+        if target is not None:
+            assert f"<= {target:g}" in row
+    for label, _, update in bench.TRAINERS:
+        assert any(line.startswith(f"{label:<17} {update:<11}") for line in block)

@@ -5,9 +5,8 @@ import json
 import os
 
 import numpy as np
-import pytest
-
 from conftest import run_script
+
 from numpy_ref import MAZUR
 
 
