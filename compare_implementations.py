@@ -15,7 +15,6 @@ rates, and how many updates each needs to get below a loss threshold.
     python compare_implementations.py --study
 """
 
-import argparse
 import csv
 import io
 import json
@@ -228,11 +227,7 @@ def _bullet(text, width=78):
 
 
 def parse_args(argv=None):
-    parser = ArgumentParser(
-        prog="compare_implementations.py",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = ArgumentParser("compare_implementations.py", __doc__)
     parser.add_argument(
         "iterations", nargs="?", type=iteration_count, default=1000,
         metavar="ITERATIONS", help="training updates per run (default: 1000)",

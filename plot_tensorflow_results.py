@@ -22,7 +22,6 @@ Always headless (no display needed).  Each file is written whole or not at all.
     python plot_tensorflow_results.py --iterations 5000 --out-dir figures
 """
 
-import argparse
 import os
 import sys
 
@@ -232,11 +231,7 @@ def write_figure(figure, path):
 
 
 def parse_args(argv=None):
-    parser = ArgumentParser(
-        prog="plot_tensorflow_results.py",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = ArgumentParser("plot_tensorflow_results.py", __doc__)
     parser.add_argument(
         "--iterations", type=iteration_count, default=1000, metavar="N",
         help="training updates per run (default: 1000)",

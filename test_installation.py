@@ -13,7 +13,6 @@ the fix; 2 for a bad command line.
     python test_installation.py
 """
 
-import argparse
 import importlib
 import platform
 import sys
@@ -141,11 +140,7 @@ def run_checks():
 
 
 def parse_args(argv=None):
-    parser = ArgumentParser(
-        prog="test_installation.py",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = ArgumentParser("test_installation.py", __doc__)
     add_verbose_argument(parser)
     return parser.parse_args(argv)
 

@@ -45,7 +45,14 @@ def stops_cleanly_on_ctrl_c(main):
 
 
 class ArgumentParser(argparse.ArgumentParser):
-    """argparse, but a bad argument is one line on stderr and exit status 2."""
+    """argparse, but a bad argument is one line on stderr and exit status 2.
+
+    The script's module docstring is its --help description, kept as written.
+    """
+
+    def __init__(self, prog, description):
+        super().__init__(prog=prog, description=description,
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
 
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message}\n")
@@ -79,11 +86,7 @@ def positive_number(text):
 
 def training_parser(prog, description, default_update, update_help, default_dtype="float32"):
     """The arguments both framework scripts take (and ``python -m numpy_ref``)."""
-    parser = ArgumentParser(
-        prog=prog,
-        description=description,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = ArgumentParser(prog, description)
     parser.add_argument(
         "iterations",
         nargs="?",
