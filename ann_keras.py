@@ -51,6 +51,7 @@ from numpy_ref.frameworks import (
     kernel_from_weights,
     quiet_tensorflow_logs,
     training_result,
+    weights_from_kernels,
 )
 from numpy_ref.progress import wants_progress
 
@@ -194,8 +195,8 @@ def _define_keras_classes():
                 rows = recorder.history(self.written, done)
                 self.log.write(
                     self.written + 1, rows["losses"], rows["outputs"],
-                    np.swapaxes(rows["hidden_kernels"], -1, -2),  # K = W.T back to W
-                    np.swapaxes(rows["output_kernels"], -1, -2),
+                    weights_from_kernels(rows["hidden_kernels"]),
+                    weights_from_kernels(rows["output_kernels"]),
                 )
                 self.written = done
 

@@ -61,6 +61,11 @@ def kernel_from_weights(weights, dtype):
     return np.asarray(weights, dtype=dtype).T.copy()
 
 
+def weights_from_kernels(kernels):
+    """Framework kernels K (x @ K) -> tutorial matrices W = K.T, one or many."""
+    return np.swapaxes(np.asarray(kernels), -1, -2)
+
+
 def training_result(implementation, update, example, dtype, history, final, loss):
     """Assemble a TrainingResult from a framework's history and final state.
 
@@ -69,9 +74,6 @@ def training_result(implementation, update, example, dtype, history, final, loss
     the kernels after all updates and the loss and prediction they give.
     Kernels are transposed back to the tutorial's orientation here.
     """
-    def tutorial(kernels):
-        return np.swapaxes(np.asarray(kernels), -1, -2)
-
     return TrainingResult(
         implementation=implementation,
         update=update,
@@ -81,10 +83,10 @@ def training_result(implementation, update, example, dtype, history, final, loss
         losses=np.asarray(history["losses"]),
         outputs=np.asarray(history["outputs"]),
         hidden=np.asarray(history["hidden"]),
-        hidden_weights=tutorial(history["hidden_kernels"]),
-        output_weights=tutorial(history["output_kernels"]),
-        final_hidden_weights=tutorial(final["hidden_kernel"]),
-        final_output_weights=tutorial(final["output_kernel"]),
+        hidden_weights=weights_from_kernels(history["hidden_kernels"]),
+        output_weights=weights_from_kernels(history["output_kernels"]),
+        final_hidden_weights=weights_from_kernels(final["hidden_kernel"]),
+        final_output_weights=weights_from_kernels(final["output_kernel"]),
         final_loss=float(final["loss"]),
         final_prediction=np.asarray(final["prediction"]).reshape(2),
         targets=np.asarray(example.targets, dtype=dtype),

@@ -3,8 +3,8 @@
 For every learning rate of a log-spaced grid and every one of many random
 starting weight sets, both orders train from the same start; each run counts
 the updates it needs to bring the loss below a threshold.  All networks
-(every learning rate, every start) train together as one batch, with the
-same formulas as the reference trainers (numpy_ref.network works on batches).
+(every learning rate, every start) train together as one batch, through the
+reference trainer's own update_step (numpy_ref.network works on batches).
 """
 
 from dataclasses import dataclass
@@ -12,15 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .example import MAZUR
-from .network import (
-    forward,
-    half_squared_error,
-    hidden_deltas,
-    hidden_weight_gradients,
-    output_deltas,
-    output_weight_gradients,
-)
+from .network import half_squared_error
 from .progress import iteration_range, wants_progress
+from .trainers import update_step
 
 #: Seconds per network per update, roughly, in the shrinking batch: only
 #: used to decide whether the study is long enough for a progress bar.
@@ -51,18 +45,13 @@ def random_starts(count, seed, weight_range, example=MAZUR):
 def batch_step(x, target, w_hidden, w_output, b_hidden, b_output, lr, update):
     """One update of every network in the batch; return (loss, new W_h, new W_o).
 
-    The same lines as trainers.train, with a batch axis in front; ``lr``
-    holds one learning rate per network, shape (B,).
+    The reference trainer's own update_step, with one learning rate per
+    network: ``lr`` has shape (B,).  The loss is that of the weights given.
     """
-    hidden, output = forward(x, w_hidden, w_output, b_hidden, b_output)
-    loss = half_squared_error(target, output)
-    delta_o = output_deltas(target, output)
-    rate = lr[:, None, None]
-    new_w_output = w_output - rate * output_weight_gradients(delta_o, hidden)
-    carrying = new_w_output if update == "sequential" else w_output
-    delta_h = hidden_deltas(delta_o, carrying, hidden)
-    new_w_hidden = w_hidden - rate * hidden_weight_gradients(delta_h, x)
-    return loss, new_w_hidden, new_w_output
+    _, output, new_w_hidden, new_w_output = update_step(
+        x, target, w_hidden, w_output, b_hidden, b_output, lr[:, None, None], update
+    )
+    return half_squared_error(target, output), new_w_hidden, new_w_output
 
 
 def updates_to_threshold(w_hidden, w_output, lr, update, threshold, max_iterations,
@@ -80,18 +69,20 @@ def updates_to_threshold(w_hidden, w_output, lr, update, threshold, max_iteratio
     w_h, w_o, rates = w_hidden.copy(), w_output.copy(), np.asarray(lr, dtype=float)
     show = wants_progress(len(lr) * max_iterations, SECONDS_PER_NETWORK_UPDATE, progress)
     for updates in iteration_range(max_iterations + 1, f"study, {update}", show):
-        hidden, output = forward(x, w_h, w_o, b1, b2)
-        loss = half_squared_error(target, output)
-        bad = ~np.isfinite(loss) | ~np.isfinite(w_h).all(axis=(1, 2)) | ~np.isfinite(w_o).all(axis=(1, 2))
+        # loss: that of the weights after `updates` updates; one forward pass serves
+        # both this check and the next update
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss, next_w_h, next_w_o = batch_step(x, target, w_h, w_o, b1, b2, rates, update)
+        finite_weights = np.isfinite(w_h).all(axis=(1, 2)) & np.isfinite(w_o).all(axis=(1, 2))
+        bad = ~np.isfinite(loss) | ~finite_weights
         reached = (loss < threshold) & ~bad
         result[active[reached]] = updates
         result[active[bad]] = DIVERGED
         keep = ~(reached | bad)
         if updates == max_iterations or not keep.any():
             break
-        active, w_h, w_o, rates = active[keep], w_h[keep], w_o[keep], rates[keep]
-        with np.errstate(over="ignore", invalid="ignore"):
-            _, w_h, w_o = batch_step(x, target, w_h, w_o, b1, b2, rates, update)
+        active, rates = active[keep], rates[keep]
+        w_h, w_o = next_w_h[keep], next_w_o[keep]
     return result
 
 

@@ -27,6 +27,22 @@ UPDATE_ORDERS = ("parallel", "sequential")
 SECONDS_PER_ITERATION = 16e-6
 
 
+def update_step(x, target, w_hidden, w_output, b_hidden, b_output, lr, update):
+    """One forward pass and one update in the given order.
+
+    Returns (out_h, out_o, new W_hidden, new W_output).  Works on a batch of
+    networks too: weights (B, 2, 2), with ``lr`` shaped to broadcast, (B, 1, 1).
+    """
+    hidden, output = forward(x, w_hidden, w_output, b_hidden, b_output)
+    delta_o = output_deltas(target, output)
+    new_w_output = w_output - lr * output_weight_gradients(delta_o, hidden)
+    # The one line where the two orders differ: which w5..w8 carry delta_o back.
+    carrying = new_w_output if update == "sequential" else w_output
+    delta_h = hidden_deltas(delta_o, carrying, hidden)
+    new_w_hidden = w_hidden - lr * hidden_weight_gradients(delta_h, x)
+    return hidden, output, new_w_hidden, new_w_output
+
+
 def train(iterations=1000, update="parallel", example=MAZUR, dtype="float64", progress=False):
     """Train ``example``'s network for ``iterations`` updates in the given order.
 
@@ -52,18 +68,13 @@ def train(iterations=1000, update="parallel", example=MAZUR, dtype="float64", pr
 
     show = wants_progress(iterations, SECONDS_PER_ITERATION, progress)
     for k in iteration_range(iterations, f"NumPy {update}", show):
-        hidden, output = forward(x, w_hidden, w_output, b_hidden, b_output)
+        hidden, output, new_w_hidden, new_w_output = update_step(
+            x, target, w_hidden, w_output, b_hidden, b_output, lr, update
+        )
         losses[k] = half_squared_error(target, output)
         outputs[k], hiddens[k] = output, hidden
         hidden_history[k], output_history[k] = w_hidden, w_output
-
-        delta_o = output_deltas(target, output)
-        new_w_output = w_output - lr * output_weight_gradients(delta_o, hidden)
-        # The one line where the two orders differ: which w5..w8 carry delta_o back.
-        carrying = new_w_output if update == "sequential" else w_output
-        delta_h = hidden_deltas(delta_o, carrying, hidden)
-        w_hidden = w_hidden - lr * hidden_weight_gradients(delta_h, x)
-        w_output = new_w_output
+        w_hidden, w_output = new_w_hidden, new_w_output
 
     _, final_output = forward(x, w_hidden, w_output, b_hidden, b_output)
     return TrainingResult(
