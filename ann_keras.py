@@ -87,6 +87,11 @@ def load_keras():
         ConstantBias, MazurModel, TensorBoardScalars = _define_keras_classes()
 
 
+def half_squared_error(target, output):
+    """E = sum 1/2 (target - out)^2, the tutorial's E_total."""
+    return 0.5 * tf.reduce_sum(tf.square(target - output))
+
+
 def _define_keras_classes():
     """The custom layer, model and callback; defined here because they subclass Keras."""
 
@@ -133,8 +138,7 @@ def _define_keras_classes():
             dtype = self.kernels()[0].dtype
             x, target = (tf.cast(tensor, dtype) for tensor in data)
             hidden, output = self.hidden_and_output(x)
-            # E = sum 1/2 (target - out)^2 of this forward pass
-            loss = 0.5 * tf.reduce_sum(tf.square(target - output))
+            loss = half_squared_error(target, output)  # of this forward pass
             if self.recorder is not None:
                 self.recorder.record(loss, hidden, output, self.kernels())
             if self.update == "parallel":
@@ -324,7 +328,7 @@ def final_state(model, example, dtype):
     return {
         "hidden_kernel": hidden_kernel.numpy(),
         "output_kernel": output_kernel.numpy(),
-        "loss": (0.5 * tf.reduce_sum(tf.square(target - prediction))).numpy(),
+        "loss": half_squared_error(target, prediction).numpy(),
         "prediction": prediction,
     }
 
