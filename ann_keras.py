@@ -41,7 +41,7 @@ from numpy_ref.cli import (
     divergence_message,
     format_report,
     parse_training_args,
-    stops_cleanly_on_ctrl_c,
+    stops_cleanly,
     training_parser,
 )
 from numpy_ref.explain import format_values, values_from_arrays
@@ -435,7 +435,7 @@ def summary_text(model):
     return "\n".join(lines)
 
 
-@stops_cleanly_on_ctrl_c
+@stops_cleanly
 def main(argv=None):
     args = parse_args(argv)
     quiet_tensorflow_logs(args.verbose)

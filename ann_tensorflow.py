@@ -29,7 +29,7 @@ from numpy_ref.cli import (
     divergence_message,
     format_report,
     parse_training_args,
-    stops_cleanly_on_ctrl_c,
+    stops_cleanly,
     training_parser,
 )
 from numpy_ref.explain import format_values, values_from_arrays
@@ -276,7 +276,7 @@ def explain(update, example=MAZUR, dtype="float64"):
     return format_values(title, values, update)
 
 
-@stops_cleanly_on_ctrl_c
+@stops_cleanly
 def main(argv=None):
     args = parse_args(argv)
     quiet_tensorflow_logs(args.verbose)

@@ -34,7 +34,7 @@ from numpy_ref.cli import (
     add_verbose_argument,
     divergence_message,
     iteration_count,
-    stops_cleanly_on_ctrl_c,
+    stops_cleanly,
     study_settings,
 )
 from numpy_ref.frameworks import quiet_tensorflow_logs
@@ -275,7 +275,7 @@ def format_study_csv(rows):
     return buffer.getvalue()
 
 
-@stops_cleanly_on_ctrl_c
+@stops_cleanly
 def main(argv=None):
     args = parse_args(argv)
     if args.study:

@@ -37,7 +37,7 @@ from numpy_ref.cli import (
     atomic_output,
     divergence_message,
     iteration_count,
-    stops_cleanly_on_ctrl_c,
+    stops_cleanly,
     study_settings,
     writable_folder,
 )
@@ -246,7 +246,7 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-@stops_cleanly_on_ctrl_c
+@stops_cleanly
 def main(argv=None):
     args = parse_args(argv)
     if args.study:

@@ -17,7 +17,7 @@ import importlib
 import platform
 import sys
 
-from numpy_ref.cli import ArgumentParser, add_verbose_argument, stops_cleanly_on_ctrl_c
+from numpy_ref.cli import ArgumentParser, add_verbose_argument, stops_cleanly
 
 #: (import name, shown name, lowest version that works, pip requirement)
 PACKAGES = (
@@ -145,7 +145,7 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-@stops_cleanly_on_ctrl_c
+@stops_cleanly
 def main(argv=None):
     args = parse_args(argv)
     from numpy_ref.frameworks import quiet_tensorflow_logs

@@ -16,7 +16,7 @@ from .cli import (
     divergence_message,
     format_report,
     parse_training_args,
-    stops_cleanly_on_ctrl_c,
+    stops_cleanly,
     training_parser,
 )
 from .example import MAZUR
@@ -29,7 +29,7 @@ UPDATE_NOTES = {
 }
 
 
-@stops_cleanly_on_ctrl_c
+@stops_cleanly
 def main(argv=None):
     parser = training_parser(
         prog="python -m numpy_ref",

@@ -24,12 +24,17 @@ EXIT_DIVERGED = 1
 #: Exit status after Ctrl-C, as a shell reports a process ended by SIGINT.
 EXIT_INTERRUPTED = 130
 
+#: Exit status when the reader of stdout went away, as for a process ended by SIGPIPE.
+EXIT_BROKEN_PIPE = 141
 
-def stops_cleanly_on_ctrl_c(main):
-    """Wrap a script's main: Ctrl-C prints one line and returns exit status 130.
 
-    Files are only ever written through atomic_output, so an interrupted
-    run leaves no half-written file behind.
+def stops_cleanly(main):
+    """Wrap a script's main so that it stops without a traceback when cut short.
+
+    Ctrl-C prints one line and returns exit status 130.  Files are only ever
+    written through atomic_output, so an interrupted run leaves no
+    half-written file behind.  A reader that stops early (``| head``) ends
+    the run quietly, as it would for any Unix tool.
     """
 
     @functools.wraps(main)
@@ -40,6 +45,11 @@ def stops_cleanly_on_ctrl_c(main):
             print("interrupted: stopped before the end, nothing was written",
                   file=sys.stderr)
             return EXIT_INTERRUPTED
+        except BrokenPipeError:
+            # Python would flush stdout again on exit and fail the same way.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            return EXIT_BROKEN_PIPE
 
     return wrapper
 

@@ -1,4 +1,4 @@
-"""Progress bars on long runs at a terminal, none when piped; Ctrl-C stops cleanly."""
+"""Progress bars on long runs at a terminal, none when piped; Ctrl-C and `| head` stop cleanly."""
 
 import fcntl
 import os
@@ -93,3 +93,22 @@ def test_ctrl_c_during_keras_training_writes_no_model(tmp_path):
     assert terminal.strip().splitlines()[-1] == (
         "interrupted: stopped before the end, nothing was written")
     assert os.listdir(tmp_path) == []
+
+
+def test_a_reader_that_stops_early_ends_the_run_quietly():
+    code = (
+        "import sys\n"
+        "from numpy_ref.cli import stops_cleanly\n"
+        "@stops_cleanly\n"
+        "def main(argv=None):\n"
+        "    for _ in range(100_000):\n"
+        "        print('x' * 80)\n"
+        "sys.exit(main())\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert child.stdout.readline() == b"x" * 80 + b"\n"
+    child.stdout.close()  # as `| head -1` does
+    stderr = child.stderr.read().decode()
+    assert child.wait(timeout=60) == 141
+    assert stderr == ""
