@@ -3,7 +3,8 @@
 The model is a functional keras.Model: Dense kernels (no bias), a small
 ConstantBias layer for the tutorial's fixed biases, and sigmoid activations.
 Training always goes through fit(), so History, callbacks and predict() work
-as they do for any Keras model.
+as they do for any Keras model.  The model, its layers and its train_step are
+frameworks/keras_model.py's MazurModel.
 
 Sequential updates (the default) are written by hand in train_step, the hook
 Keras provides for custom training logic: the output layer is updated first,
@@ -17,386 +18,27 @@ the tutorial's E = sum 1/2 (target - out)^2, so the gradients are the same.)
 
 In both orders train_step first records the forward pass (loss, outputs,
 hidden activations, weights) as one row of a per-iteration buffer, so the
-results hold the whole training history.  fit() runs STEPS_PER_EXECUTION
-steps per graph call, in plain graph mode (not XLA).
+results hold the whole training history.  fit() runs 1000 steps per graph
+call, in plain graph mode (not XLA).
 
     python ann_keras.py 1000
     python ann_keras.py 1000 --update parallel --save trained.keras
 """
 
-import contextlib
-import json
+import argparse
 import os
 import sys
 
-import numpy as np
-
-from numpy_ref import MAZUR
-from numpy_ref.cli import (
-    EXIT_DIVERGED,
-    add_explain_argument,
-    add_logdir_argument,
-    add_verbose_argument,
-    atomic_output,
-    divergence_message,
-    format_report,
-    parse_training_args,
-    stops_cleanly,
-    training_parser,
-)
-from numpy_ref.explain import format_values, values_from_arrays
-from numpy_ref.frameworks import (
-    ScalarLog,
-    keras_floatx,
-    kernel_from_weights,
-    quiet_tensorflow_logs,
-    training_result,
-    weights_from_kernels,
-)
-from numpy_ref.progress import wants_progress
-
-# Filled in by load_keras(), after the arguments are checked.
-tf = None
-keras = None
-ConstantBias = None
-MazurModel = None
-TensorBoardScalars = None
-
-UPDATE_NOTES = {
-    "sequential": "hand-written train_step: output layer first, then w1..w4",
-    "parallel": "stock Keras train_step: SGD on MSE, both layers at once",
-}
-
-#: Steps fit() runs inside one compiled graph call before returning to Python
-#: (callbacks' on_train_batch_* then see one call per this many steps).
-STEPS_PER_EXECUTION = 1000
-
-#: About what one fit() step costs on a two-core machine (benchmarks/bench.py);
-#: used only to decide whether a run is long enough for a progress bar.
-SECONDS_PER_STEP = 50e-6
-
-
-def load_keras():
-    """Import TensorFlow and Keras and define the Keras classes (once)."""
-    global tf, keras, ConstantBias, MazurModel, TensorBoardScalars
-    if tf is None:
-        import keras as keras_module
-        import tensorflow as tf_module
-
-        tf, keras = tf_module, keras_module
-        ConstantBias, MazurModel, TensorBoardScalars = _define_keras_classes()
-
-
-def half_squared_error(target, output):
-    """E = sum 1/2 (target - out)^2, the tutorial's E_total."""
-    return 0.5 * tf.reduce_sum(tf.square(target - output))
-
-
-def _define_keras_classes():
-    """The custom layer, model and callback; defined here because they subclass Keras."""
-
-    @keras.saving.register_keras_serializable(package="mazur")
-    class ConstantBiasLayer(keras.layers.Layer):
-        """Adds one fixed number to every unit: b1 or b2, never trained."""
-
-        def __init__(self, value, **kwargs):
-            super().__init__(**kwargs)
-            self.value = float(value)
-
-        def call(self, inputs):
-            # The Python float becomes inputs' dtype directly (a cast from a
-            # float32 tensor would make b1 = 0.35 into 0.3499999940 in float64).
-            return inputs + self.value
-
-        def get_config(self):
-            return {**super().get_config(), "value": self.value}
-
-    @keras.saving.register_keras_serializable(package="mazur")
-    class Model(keras.Model):
-        """The functional 2-2-2 model, with the update order chosen in fit()."""
-
-        def __init__(self, *args, update="sequential", **kwargs):
-            super().__init__(*args, **kwargs)
-            self.update = update
-            self.recorder = None  # set by train(): where each step is written
-
-        def get_config(self):
-            return {**super().get_config(), "update": self.update}
-
-        def hidden_and_output(self, x):
-            """out_h and out_o for a batch x, through the model's own layers."""
-            hidden = x
-            for name in ("hidden_weights", "hidden_bias", "hidden"):
-                hidden = self.get_layer(name)(hidden)
-            output = hidden
-            for name in ("output_weights", "output_bias", "output"):
-                output = self.get_layer(name)(output)
-            return hidden, output
-
-        def train_step(self, data):
-            # fit() hands NumPy data over as float32; compute in the weights' dtype.
-            dtype = self.kernels()[0].dtype
-            x, target = (tf.cast(tensor, dtype) for tensor in data)
-            hidden, output = self.hidden_and_output(x)
-            loss = half_squared_error(target, output)  # of this forward pass
-            if self.recorder is not None:
-                self.recorder.record(loss, hidden, output, self.kernels())
-            if self.update == "parallel":
-                return super().train_step((x, target))  # Keras's own step: SGD on MSE
-            return self.sequential_step(x, target, hidden, output, loss)
-
-        def kernels(self):
-            """K_h and K_o (x @ K orientation) as Keras holds them."""
-            return (
-                self.get_layer("hidden_weights").kernel,
-                self.get_layer("output_weights").kernel,
-            )
-
-        def sequential_step(self, x, target, hidden, output, loss):
-            """Hand-written backpropagation, output layer first."""
-            hidden_kernel, output_kernel = self.kernels()
-            # dE/dnet_o = (out_o - target) * out_o * (1 - out_o)
-            output_deltas = (output - target) * output * (1.0 - output)
-            # dE/dK_o[j, k] = out_h_j * delta_o_k
-            output_gradient = tf.transpose(hidden) @ output_deltas
-            self.optimizer.apply_gradients([(output_gradient, output_kernel)])
-            # dE/dnet_h = (delta_o @ K_o(new).T) * out_h * (1 - out_h):
-            # the deltas go back through the output weights JUST updated.
-            hidden_deltas = (
-                output_deltas @ tf.transpose(output_kernel) * hidden * (1.0 - hidden)
-            )
-            # dE/dK_h[i, j] = x_i * delta_h_j
-            hidden_gradient = tf.transpose(x) @ hidden_deltas
-            self.optimizer.apply_gradients([(hidden_gradient, hidden_kernel)])
-            # fit()'s loss metric gets this forward pass's E, which is what the
-            # compiled MSE would give (for two outputs, MSE = E).
-            for metric in self.metrics:
-                metric.update_state(loss)
-            return {metric.name: metric.result() for metric in self.metrics}
-
-    class TensorBoardScalars(keras.callbacks.Callback):
-        """Sends every recorded iteration to a ScalarLog as fit() goes along.
-
-        Called once per steps_per_execution steps; each call logs the rows
-        recorded since the last one.
-        """
-
-        def __init__(self, log):
-            super().__init__()
-            self.log = log
-            self.written = 0
-
-        def on_train_batch_end(self, batch, logs=None):
-            self._log_new_rows()
-
-        def on_train_end(self, logs=None):
-            self._log_new_rows()
-
-        def _log_new_rows(self):
-            recorder = self.model.recorder
-            done = recorder.recorded()
-            if done > self.written:
-                rows = recorder.history(self.written, done)
-                self.log.write(
-                    self.written + 1, rows["losses"], rows["outputs"],
-                    weights_from_kernels(rows["hidden_kernels"]),
-                    weights_from_kernels(rows["output_kernels"]),
-                )
-                self.written = done
-
-    return ConstantBiasLayer, Model, TensorBoardScalars
-
-
-class HistoryRecorder:
-    """A per-iteration buffer that train_step writes into, one row per step.
-
-    A row is [E, out_o1, out_o2, out_h1, out_h2, K_h (4), K_o (4)], written
-    with one assignment: a step's bookkeeping costs one op, not five.  The
-    buffer is a plain tf.Variable outside the model, so it is neither a model
-    weight nor saved with it.
-    """
-
-    #: (name, columns, shape of one iteration's value)
-    FIELDS = (
-        ("losses", slice(0, 1), ()),
-        ("outputs", slice(1, 3), (2,)),
-        ("hidden", slice(3, 5), (2,)),
-        ("hidden_kernels", slice(5, 9), (2, 2)),
-        ("output_kernels", slice(9, 13), (2, 2)),
-    )
-    WIDTH = 13
-
-    def __init__(self, iterations, dtype):
-        self.rows = tf.Variable(tf.zeros((iterations, self.WIDTH), dtype), trainable=False)
-        self.step = tf.Variable(0, trainable=False)
-
-    def record(self, loss, hidden, output, kernels):
-        """Write this forward pass (before its update) at row ``step``."""
-        row = tf.concat(
-            [tf.reshape(loss, [1]), output[0], hidden[0],
-             tf.reshape(kernels[0], [-1]), tf.reshape(kernels[1], [-1])],
-            axis=0,
-        )
-        self.rows.scatter_nd_update([[self.step.assign_add(1) - 1]], [row])
-
-    def recorded(self):
-        """How many rows have been written so far."""
-        return int(self.step.numpy())
-
-    def history(self, start=0, stop=None):
-        """Rows start..stop-1 as named arrays (kernels in x @ K orientation)."""
-        rows = self.rows[start:stop].numpy()
-        return {
-            name: rows[:, columns].reshape((len(rows), *shape))
-            for name, columns, shape in self.FIELDS
-        }
-
-
-def build_model(example=MAZUR, update="sequential", dtype="float32"):
-    """The compiled 2-2-2 Keras model, starting from the tutorial's weights."""
-    load_keras()
-
-    def layer(example_weights, bias, name):
-        """net = x @ K (K = W.T), + the constant bias, then the sigmoid."""
-        kernel = kernel_from_weights(example_weights, dtype)
-        weights = keras.layers.Dense(
-            2,
-            use_bias=False,
-            kernel_initializer=keras.initializers.Constant(kernel),
-            dtype=dtype,
-            name=f"{name}_weights",
-        )
-        add_bias = ConstantBias(bias, dtype=dtype, name=f"{name}_bias")
-        sigmoid = keras.layers.Activation("sigmoid", dtype=dtype, name=name)
-        return lambda x: sigmoid(add_bias(weights(x)))
-
-    inputs = keras.Input(shape=(2,), dtype=dtype, name="inputs")
-    hidden = layer(example.hidden_weights, example.hidden_bias, "hidden")(inputs)
-    output = layer(example.output_weights, example.output_bias, "output")(hidden)
-    model = MazurModel(inputs, output, update=update, name="mazur_2_2_2")
-    with keras_floatx(dtype):  # the optimizer's learning-rate variable
-        optimizer = keras.optimizers.SGD(learning_rate=example.learning_rate)
-    # For two outputs, MSE = 1/2 sum (target - out)^2, the tutorial's E.
-    model.compile(
-        optimizer=optimizer,
-        loss=keras.losses.MeanSquaredError(dtype=dtype),
-        steps_per_execution=STEPS_PER_EXECUTION,
-        # Plain graph mode: an XLA-compiled step costs a launch of its own on
-        # every step (about 100 us a step here, against about 50 us without).
-        jit_compile=False,
-    )
-    # Build for both kernels now: sequential steps apply them one at a time.
-    optimizer.build(model.trainable_variables)
-    return model
-
-
-def fit(model, iterations, example=MAZUR, dtype="float32", progress=False, callbacks=()):
-    """model.fit() for ``iterations`` steps on the one sample; return the history.
-
-    ``progress``: for a long run at a terminal, Keras's own progress bar,
-    sent to stderr so that stdout keeps only the results.
-    """
-    recorder = HistoryRecorder(iterations, dtype)
-    use_recorder(model, recorder)
-    sample = tf.data.Dataset.from_tensors(
-        (
-            tf.constant([example.inputs], dtype),
-            tf.constant([example.targets], dtype),
-        )
-    )
-    show = wants_progress(iterations, SECONDS_PER_STEP, progress)
-    with contextlib.redirect_stdout(sys.stderr) if show else contextlib.nullcontext():
-        model.fit(sample.repeat(iterations), epochs=1, shuffle=False,
-                  verbose=1 if show else 0, callbacks=list(callbacks))
-    use_recorder(model, None)
-    return recorder.history()
-
-
-def use_recorder(model, recorder):
-    """Point train_step at ``recorder`` (None: record nothing)."""
-    model.recorder = recorder
-    # A compiled train step holds on to the buffers it was traced with: retrace.
-    model.make_train_function(force=True)
-
-
-def final_state(model, example, dtype):
-    """Kernels after training, and the loss and prediction they give."""
-    x = tf.constant([example.inputs], dtype)
-    prediction = model.predict_on_batch(x)
-    target = tf.constant([example.targets], dtype)
-    hidden_kernel, output_kernel = model.kernels()
-    return {
-        "hidden_kernel": hidden_kernel.numpy(),
-        "output_kernel": output_kernel.numpy(),
-        "loss": half_squared_error(target, prediction).numpy(),
-        "prediction": prediction,
-    }
-
-
-def train(iterations=1000, update="sequential", example=MAZUR, dtype="float32", model=None,
-          progress=False, callbacks=()):
-    """Build (or take) the model, fit it; return (TrainingResult, model)."""
-    model = model or build_model(example, update, dtype)
-    history = fit(model, iterations, example, dtype, progress, callbacks)
-    final = final_state(model, example, dtype)
-    result = training_result("keras", update, example, dtype, history, final, "half-sse")
-    return result, model
-
-
-def explain(update, example=MAZUR, dtype="float64"):
-    """The --explain text: the first iteration as the Keras model computes it.
-
-    The forward pass runs through the model's own layers; the gradients are
-    read off the weight change of one fit() step, dE/dw = (w - w+) / lr.  For
-    the sequential order a second, parallel model supplies the hidden-layer
-    gradients through the forward pass's w5..w8, for comparison.
-    """
-    load_keras()
-    model = build_model(example, update, dtype)
-    x = tf.constant([example.inputs], dtype)
-    net_hidden = model.get_layer("hidden_bias")(model.get_layer("hidden_weights")(x))
-    hidden, output = model.hidden_and_output(x)
-    net_output = model.get_layer("output_bias")(model.get_layer("output_weights")(hidden))
-    forward_pass = [t.numpy()[0] for t in (net_hidden, hidden, net_output, output)]
-
-    def one_step_gradients(update_order):
-        stepped = build_model(example, update_order, dtype)
-        before = [k.numpy().T for k in stepped.kernels()]
-        fit(stepped, 1, example, dtype)
-        after = [k.numpy().T for k in stepped.kernels()]
-        return [(b - a) / example.learning_rate for b, a in zip(before, after)], after
-
-    (hidden_gradient, output_gradient), updated = one_step_gradients(update)
-    gradients = {"hidden": hidden_gradient, "output": output_gradient}
-    if update == "sequential":
-        gradients["hidden_new"] = hidden_gradient
-        gradients["hidden"] = one_step_gradients("parallel")[0][0]
-    # dE/dw5 = delta_o1 · out_h1, so delta_o = dE/dw(h1->o) / out_h1
-    deltas = output_gradient[:, 0] / forward_pass[1][0]
-    values = values_from_arrays(
-        (*forward_pass, np.asarray(example.targets)), deltas, gradients, updated
-    )
-    title = (f"First iteration, Keras fit() ({update} update, lr {example.learning_rate:g},"
-             f" {dtype})\nGradients read off one fit() step: dE/dw = (w - w+) / lr")
-    return format_values(title, values, update)
-
-
-def load_model(path):
-    """keras.saving.load_model, once this file's custom classes are registered."""
-    load_keras()
-    return keras.saving.load_model(path)
-
-
-def save_atomically(model, path):
-    """Save the .keras file whole or not at all."""
-    with atomic_output(path) as temporary:
-        model.save(temporary)
+from console.arguments import add_logdir_argument
+from console.explain import format_values, values_from_arrays
+from console.files import atomic_output
+from console.progress import wants_progress
+from console.trainer_script import Output, Run, TrainerScript
+from implementations import FRAMEWORKS
 
 
 def save_path(text):
     """--save: a .keras path in a folder that exists and can be written."""
-    import argparse
-
     if not text.endswith(".keras"):
         raise argparse.ArgumentTypeError(f"the file name must end in .keras: {text!r}")
     folder = os.path.dirname(os.path.abspath(text))
@@ -409,68 +51,79 @@ def save_path(text):
     return text
 
 
-def parse_args(argv=None):
-    parser = training_parser(
-        prog="ann_keras.py",
-        description=__doc__,
-        default_update="sequential",
-        update_help="sequential: hand-written train_step, output layer first;"
-        " parallel: stock Keras fit()",
-    )
+def add_options(parser):
     parser.add_argument(
-        "--save",
-        type=save_path,
-        metavar="PATH.keras",
+        "--save", type=save_path, metavar="PATH.keras",
         help="save the trained model; ann_keras.load_model(PATH) loads it back",
     )
-    add_explain_argument(parser)
     add_logdir_argument(parser)
-    add_verbose_argument(parser)
-    return parse_training_args(parser, argv)
 
 
-def summary_text(model):
-    lines = []
-    model.summary(print_fn=lambda line, **_: lines.append(line))
-    return "\n".join(lines)
+def load_model(path):
+    """Load a model saved by --save (keras.saving.load_model, classes registered)."""
+    from frameworks.keras_model import load_model as load
+
+    return load(path)
 
 
-@stops_cleanly
-def main(argv=None):
-    args = parse_args(argv)
-    quiet_tensorflow_logs(args.verbose)
-    example = MAZUR.with_learning_rate(args.lr)
-    if args.explain:
-        print(explain(args.update, example, args.dtype))
-        return 0
-    callbacks = []
+def save_atomically(model, path):
+    """Save the .keras file whole or not at all."""
+    with atomic_output(path) as temporary:
+        model.save(temporary)
+
+
+def explain(update, example, dtype):
+    """The first iteration as the Keras model computes it."""
+    from frameworks.keras_model import first_iteration
+
+    arrays = first_iteration(update, example, dtype)
+    title = (f"First iteration, Keras fit() ({update} update,"
+             f" lr {example.learning_rate:g}, {dtype})\n"
+             "Gradients read off one fit() step: dE/dw = (w - w+) / lr")
+    return format_values(title, values_from_arrays(*arrays), update)
+
+
+def train(args, example):
+    from frameworks import keras_model
+    from frameworks.tensorboard import ScalarLog
+
+    callbacks, log = [], Output("logged_to")
     if args.logdir:
-        load_keras()
-        log = ScalarLog(args.logdir, "keras", args.update)
-        callbacks.append(TensorBoardScalars(log))
-    result, model = train(args.iterations, args.update, example, args.dtype,
-                          progress=not args.json, callbacks=callbacks)
-    problem = divergence_message(result)
-    if problem:
-        print(problem, file=sys.stderr)
-        return EXIT_DIVERGED
+        scalars = ScalarLog(args.logdir, "keras", args.update)
+        callbacks.append(keras_model.TensorBoardScalars(scalars))
+        log = Output("logged_to", scalars.path,
+                     done=f"TensorBoard scalars in {scalars.path}\n"
+                     f"view them with: tensorboard --logdir {args.logdir}")
+    bar = wants_progress(args.iterations, FRAMEWORKS["keras"].seconds_per_iteration,
+                         not args.json)
+    result, model = keras_model.train_model(args.iterations, args.update, example, args.dtype,
+                                            progress_bar=bar, callbacks=callbacks)
+    saved = Output("saved_to")
     if args.save:
-        save_atomically(model, args.save)
-    if args.json:
-        document = result.to_json()
-        document["saved_to"] = args.save
-        document["logged_to"] = log.path if args.logdir else None
-        print(json.dumps(document, indent=2))
-        return 0
-    title = "Mazur's 2-2-2 network, Keras (keras.Model trained by fit)"
-    print(summary_text(model))
-    print(format_report(result, title, UPDATE_NOTES[args.update], example))
-    if args.save:
-        print(f"\nSaved the trained model to {args.save}")
-    if args.logdir:
-        print(f"\nTensorBoard scalars in {log.path}\n"
-              f"view them with: tensorboard --logdir {args.logdir}")
-    return 0
+        saved = Output("saved_to", args.save, lambda: save_atomically(model, args.save),
+                       f"Saved the trained model to {args.save}")
+    header = "" if args.json else keras_model.summary_text(model)
+    return Run(result, header=header, outputs=[saved, log])
+
+
+SCRIPT = TrainerScript(
+    prog="ann_keras.py",
+    description=__doc__,
+    default_update="sequential",
+    update_help="sequential: hand-written train_step, output layer first;"
+    " parallel: stock Keras fit()",
+    default_dtype="float32",
+    title="Mazur's 2-2-2 network, Keras (keras.Model trained by fit)",
+    update_notes={
+        "sequential": "hand-written train_step: output layer first, then w1..w4",
+        "parallel": "stock Keras train_step: SGD on MSE, both layers at once",
+    },
+    explain=explain,
+    train=train,
+    add_options=add_options,
+)
+
+main = SCRIPT.main
 
 
 if __name__ == "__main__":

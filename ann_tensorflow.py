@@ -7,300 +7,82 @@ together by a Keras SGD optimizer.
 Sequential updates are autodiff too, asked to do something else: the output
 layer is updated first, then the tape's vector-Jacobian products carry the
 same output deltas back through the NEW output weights to the hidden layer.
-No gradient formula is written by hand in this file.
+No gradient formula is written by hand.
 
 The whole training loop is one compiled tf.while_loop (tf.function, with XLA
 from 5000 iterations on), which records every iteration's loss, outputs,
-hidden activations and weights.
+hidden activations and weights.  The network and its loop are
+frameworks/tape.py's TapeNetwork.
 
     python ann_tensorflow.py 1000
     python ann_tensorflow.py 1000 --update sequential --dtype float64 --json
 """
 
-import json
 import sys
 
-from numpy_ref import MAZUR
-from numpy_ref.cli import (
-    EXIT_DIVERGED,
-    add_explain_argument,
-    add_logdir_argument,
-    add_verbose_argument,
-    divergence_message,
-    format_report,
-    parse_training_args,
-    stops_cleanly,
-    training_parser,
-)
-from numpy_ref.explain import format_values, values_from_arrays
-from numpy_ref.frameworks import (
-    ScalarLog,
-    keras_floatx,
-    kernel_from_weights,
-    quiet_tensorflow_logs,
-    training_result,
-)
-
-# Filled in by load_tensorflow(), after the arguments are checked.
-tf = None
-keras = None
-
-#: Runs this long or longer are XLA-compiled; shorter ones run in graph mode.
-XLA_FROM_ITERATIONS = 5000
-
-#: --loss choices.  For two outputs half-sse and mse are the same number.
-LOSSES = ("half-sse", "mse", "sse")
-
-UPDATE_NOTES = {
-    "parallel": "both layers' tape gradients from one forward pass",
-    "sequential": "output layer first; the tape carries deltas via new w5..w8",
-}
+from console.arguments import add_logdir_argument
+from console.explain import format_values, values_from_arrays
+from console.trainer_script import Output, Run, TrainerScript
+from frameworks import LOSSES
 
 
-def load_tensorflow():
-    """Import TensorFlow and Keras into this module's globals (once)."""
-    global tf, keras
-    if tf is None:
-        import keras as keras_module
-        import tensorflow as tf_module
-
-        tf, keras = tf_module, keras_module
-
-
-def loss_function(name):
-    """The loss as a function of (target, output), both shaped (1, 2)."""
-    if name == "half-sse":  # E = sum 1/2 (t - o)^2, the tutorial's E_total
-        return lambda t, o: 0.5 * tf.reduce_sum(tf.square(t - o))
-    if name == "mse":  # mean (t - o)^2 = 1/2 sum (t - o)^2 for two outputs
-        return lambda t, o: tf.reduce_mean(tf.square(t - o))
-    if name == "sse":  # sum (t - o)^2 = 2 E: every gradient doubles
-        return lambda t, o: tf.reduce_sum(tf.square(t - o))
-    raise ValueError(f"loss must be one of {LOSSES}, not {name!r}")
-
-
-class TapeNetwork:
-    """The network as tf.Variables (weights) and constants (biases).
-
-    Kernels are in x @ K orientation: K = W.T of the tutorial's matrices.
-    """
-
-    def __init__(self, example, dtype, loss="half-sse"):
-        self.dtype = dtype
-        self.x = tf.constant([example.inputs], dtype)  # (1, 2): [i1, i2]
-        self.target = tf.constant([example.targets], dtype)  # (1, 2)
-        self.hidden_kernel = tf.Variable(
-            kernel_from_weights(example.hidden_weights, dtype), name="hidden_kernel"
-        )
-        self.output_kernel = tf.Variable(
-            kernel_from_weights(example.output_weights, dtype), name="output_kernel"
-        )
-        self.hidden_bias = tf.constant(example.hidden_bias, dtype)  # b1, not a Variable
-        self.output_bias = tf.constant(example.output_bias, dtype)  # b2, not a Variable
-        self.loss = loss_function(loss)
-        with keras_floatx(dtype):
-            self.optimizer = keras.optimizers.SGD(learning_rate=example.learning_rate)
-        self.optimizer.build([self.hidden_kernel, self.output_kernel])
-
-    def forward(self):
-        """net_h = x @ K_h + b1, out_h = sigmoid(net_h); net_o = out_h @ K_o + b2, out_o = sigmoid(net_o).
-
-        Returns (net_h, out_h, net_o, out_o), each shaped (1, 2).
-        """
-        net_hidden = self.x @ self.hidden_kernel + self.hidden_bias
-        hidden = tf.sigmoid(net_hidden)
-        net_output = hidden @ self.output_kernel + self.output_bias
-        return net_hidden, hidden, net_output, tf.sigmoid(net_output)
-
-    def gradients(self):
-        """The tape's dE/dK_h and dE/dK_o at the current weights, and the forward pass."""
-        with tf.GradientTape() as tape:
-            _, hidden, _, output = self.forward()
-            loss = self.loss(self.target, output)
-        kernels = [self.hidden_kernel, self.output_kernel]
-        return tape.gradient(loss, kernels), (loss, hidden, output)
-
-    def parallel_step(self):
-        """One update: both gradients from this forward pass, applied together."""
-        gradients, forward_pass = self.gradients()  # both from the same weights
-        kernels = [self.hidden_kernel, self.output_kernel]
-        self.optimizer.apply_gradients(zip(gradients, kernels))
-        return forward_pass
-
-    def sequential_step(self):
-        """One update: output layer first, hidden layer through the new K_o."""
-        loss, hidden, output, _ = self.sequential_update()
-        return loss, hidden, output
-
-    def sequential_update(self):
-        """The sequential update; also returns dE/dK_h as carried by the new K_o."""
-        with tf.GradientTape(persistent=True) as tape:
-            _, hidden, net_output, output = self.forward()
-            loss = self.loss(self.target, output)
-        # dE/dK_o and the output deltas dE/dnet_o, from this forward pass.
-        output_gradient, output_deltas = tape.gradient(
-            loss, [self.output_kernel, net_output]
-        )
-        self.optimizer.apply_gradients([(output_gradient, self.output_kernel)])
-
-        # dE/dout_h = dE/dnet_o . dnet_o/dout_h with net_o = out_h @ K_o(new) + b2:
-        # the vector-Jacobian product of a tape that saw the NEW output kernel.
-        with tf.GradientTape() as carry:
-            carry.watch(hidden)
-            net_output_new = hidden @ self.output_kernel + self.output_bias
-        hidden_error = carry.gradient(
-            net_output_new, hidden, output_gradients=output_deltas
-        )
-        # dE/dK_h = dE/dout_h . dout_h/dnet_h . dnet_h/dK_h, the rest from the first tape.
-        hidden_gradient = tape.gradient(
-            hidden, self.hidden_kernel, output_gradients=hidden_error
-        )
-        del tape
-        self.optimizer.apply_gradients([(hidden_gradient, self.hidden_kernel)])
-        return loss, hidden, output, hidden_gradient
-
-    def explain(self, update):
-        """The first iteration's values, every gradient from the tape; then one update."""
-        with tf.GradientTape() as tape:
-            net_hidden, hidden, net_output, output = self.forward()
-            loss = self.loss(self.target, output)
-        hidden_gradient, output_gradient, deltas = tape.gradient(
-            loss, [self.hidden_kernel, self.output_kernel, net_output]
-        )
-        gradients = {"hidden": hidden_gradient.numpy().T, "output": output_gradient.numpy().T}
-        if update == "sequential":
-            gradients["hidden_new"] = self.sequential_update()[3].numpy().T
-        else:
-            self.parallel_step()
-        forward_pass = [t.numpy()[0] for t in (net_hidden, hidden, net_output, output)]
-        updated = (self.hidden_kernel.numpy().T, self.output_kernel.numpy().T)
-        return values_from_arrays(
-            (*forward_pass, self.target.numpy()[0]), deltas.numpy()[0], gradients, updated
-        )
-
-    def training_loop(self, iterations, update):
-        """A tf.function that runs ``iterations`` updates and returns the history.
-
-        One tf.while_loop records every iteration's loss, outputs, hidden
-        activations and the kernels it used.  From XLA_FROM_ITERATIONS on it is
-        XLA-compiled (about 0.07 us an iteration here, after a 0.1 s compile);
-        shorter runs stay in plain graph mode (about 20 us an iteration, no
-        compile, and none of the 50 MB that XLA's compiler takes).
-        """
-        step = self.sequential_step if update == "sequential" else self.parallel_step
-
-        def record(k, history):
-            # The weights this iteration's forward pass uses, read before the update.
-            kernels = (self.hidden_kernel.read_value(), self.output_kernel.read_value())
-            loss, hidden, output = step()
-            values = {
-                "losses": loss,
-                "outputs": output[0],
-                "hidden": hidden[0],
-                "hidden_kernels": kernels[0],
-                "output_kernels": kernels[1],
-            }
-            return k + 1, {name: history[name].write(k, values[name]) for name in history}
-
-        def loop():
-            history = {
-                name: tf.TensorArray(self.dtype, size=iterations)
-                for name in ("losses", "outputs", "hidden", "hidden_kernels", "output_kernels")
-            }
-            _, history = tf.while_loop(
-                lambda k, _: k < iterations, record, (tf.constant(0), history)
-            )
-            return {name: array.stack() for name, array in history.items()}
-
-        return tf.function(loop, jit_compile=iterations >= XLA_FROM_ITERATIONS)
-
-    def fit(self, iterations, update):
-        """Run ``iterations`` updates in one compiled loop; return the history."""
-        history = self.training_loop(iterations, update)()
-        return {name: tensor.numpy() for name, tensor in history.items()}
-
-    def final_state(self):
-        """Kernels after training, and the loss and prediction they give."""
-        output = self.forward()[3]
-        return {
-            "hidden_kernel": self.hidden_kernel.numpy(),
-            "output_kernel": self.output_kernel.numpy(),
-            "loss": self.loss(self.target, output).numpy(),
-            "prediction": output.numpy(),
-        }
-
-
-def train(iterations=1000, update="parallel", example=MAZUR, dtype="float32", loss="half-sse"):
-    """Train with tf.GradientTape; return a numpy_ref TrainingResult."""
-    load_tensorflow()
-    network = TapeNetwork(example, dtype, loss)
-    history = network.fit(iterations, update)
-    return training_result(
-        "tensorflow", update, example, dtype, history, network.final_state(), loss
-    )
-
-
-def log_to_tensorboard(result, logdir):
-    """Write every iteration of the run as TensorBoard scalars; return the run folder."""
-    log = ScalarLog(logdir, "tensorflow", result.update)
-    log.write(1, result.losses, result.outputs, result.hidden_weights, result.output_weights)
-    return log.path
-
-
-def parse_args(argv=None):
-    parser = training_parser(
-        prog="ann_tensorflow.py",
-        description=__doc__,
-        default_update="parallel",
-        update_help="parallel: autodiff's own order; sequential: autodiff asked"
-        " to carry the deltas through the updated output weights",
-    )
+def add_options(parser):
     parser.add_argument(
-        "--loss",
-        choices=LOSSES,
-        default="half-sse",
+        "--loss", choices=LOSSES, default="half-sse",
         help="half-sse: sum 1/2 (t - o)^2, the tutorial's; mse: mean (t - o)^2;"
         " sse: sum (t - o)^2 (default: half-sse)",
     )
-    add_explain_argument(parser)
     add_logdir_argument(parser)
-    add_verbose_argument(parser)
-    return parse_training_args(parser, argv)
 
 
-def explain(update, example=MAZUR, dtype="float64"):
-    """The --explain text: the first iteration as the tape computes it."""
-    load_tensorflow()
-    values = TapeNetwork(example, dtype).explain(update)
+def explain(update, example, dtype):
+    """The first iteration as the tape computes it."""
+    from frameworks.tape import TapeNetwork
+
+    arrays = TapeNetwork(example, dtype).first_iteration(update)
     title = (f"First iteration, tf.GradientTape ({update} update,"
-             f" lr {example.learning_rate:g}, {dtype})\nEvery gradient below is the tape's.")
-    return format_values(title, values, update)
+             f" lr {example.learning_rate:g}, {dtype})\n"
+             "Every gradient below is the tape's.")
+    return format_values(title, values_from_arrays(*arrays), update)
 
 
-@stops_cleanly
-def main(argv=None):
-    args = parse_args(argv)
-    quiet_tensorflow_logs(args.verbose)
-    example = MAZUR.with_learning_rate(args.lr)
-    if args.explain:
-        print(explain(args.update, example, args.dtype))
-        return 0
-    result = train(args.iterations, args.update, example, args.dtype, args.loss)
-    problem = divergence_message(result)
-    if problem:
-        print(problem, file=sys.stderr)
-        return EXIT_DIVERGED
-    log_path = log_to_tensorboard(result, args.logdir) if args.logdir else None
-    if args.json:
-        print(json.dumps({**result.to_json(), "logged_to": log_path}, indent=2))
-    else:
-        title = "Mazur's 2-2-2 network, TensorFlow (tf.GradientTape autodiff)"
-        print(format_report(result, title, UPDATE_NOTES[args.update], example))
-        if args.loss != "half-sse":
-            print(f"\n(losses above are {args.loss}, not the tutorial's half-sse)")
-        if log_path:
-            print(f"\nTensorBoard scalars in {log_path}\n"
-                  f"view them with: tensorboard --logdir {args.logdir}")
-    return 0
+def train(args, example):
+    from frameworks import tape
+    from frameworks.tensorboard import ScalarLog
+
+    result = tape.train(args.iterations, args.update, example, args.dtype, args.loss)
+    notes = []
+    if args.loss != "half-sse":
+        notes.append(f"(losses above are {args.loss}, not the tutorial's half-sse)")
+    log = Output("logged_to")
+    if args.logdir:
+        scalars = ScalarLog(args.logdir, "tensorflow", result.update)
+        log = Output(
+            "logged_to", scalars.path, lambda: scalars.write_result(result),
+            f"TensorBoard scalars in {scalars.path}\n"
+            f"view them with: tensorboard --logdir {args.logdir}",
+        )
+    return Run(result, notes=notes, outputs=[log])
+
+
+SCRIPT = TrainerScript(
+    prog="ann_tensorflow.py",
+    description=__doc__,
+    default_update="parallel",
+    update_help="parallel: autodiff's own order; sequential: autodiff asked"
+    " to carry the deltas through the updated output weights",
+    default_dtype="float32",
+    title="Mazur's 2-2-2 network, TensorFlow (tf.GradientTape autodiff)",
+    update_notes={
+        "parallel": "both layers' tape gradients from one forward pass",
+        "sequential": "output layer first; the tape carries deltas via new w5..w8",
+    },
+    explain=explain,
+    train=train,
+    add_options=add_options,
+)
+
+main = SCRIPT.main
 
 
 if __name__ == "__main__":

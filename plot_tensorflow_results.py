@@ -27,21 +27,18 @@ import sys
 
 import numpy as np
 
-from numpy_ref import MAZUR
-from numpy_ref.cli import (
-    EXIT_DIVERGED,
+from console.arguments import (
     ArgumentParser,
     add_run_arguments,
-    add_study_arguments,
     add_verbose_argument,
-    atomic_output,
-    divergence_message,
     iteration_count,
-    stops_cleanly,
-    study_settings,
     writable_folder,
 )
-from numpy_ref.frameworks import quiet_tensorflow_logs
+from console.files import atomic_output
+from console.process import EXIT_DIVERGED, quiet_tensorflow_logs, stops_cleanly
+from console.study import add_study_arguments, run_and_summarise, study_settings
+from implementations import FRAMEWORKS, find
+from numpy_ref import MAZUR
 
 COMPARISON_FILE = "tensorflow_keras_comparison.png"
 DYNAMICS_FILE = "training_dynamics.png"
@@ -49,15 +46,16 @@ STUDY_FILE = "update_order_study.png"
 FIGURE_SIZE = (10, 8)  # inches; at DPI below, 1000 x 800 pixels
 DPI = 100
 
-#: One line style per run, so the lines stay apart in greyscale too.
+#: One line style per implementation (implementations.IMPLEMENTATIONS names),
+#: so the lines stay apart in greyscale too.
 RUN_STYLES = {
-    ("NumPy", "sequential"): dict(color="0.55", linestyle="-", linewidth=4, alpha=0.6),
-    ("NumPy", "parallel"): dict(color="black", linestyle="-", linewidth=1.2),
-    ("TF tape", "parallel"): dict(color="tab:orange", linestyle="--", linewidth=1.5),
-    ("TF tape", "sequential"): dict(color="tab:red", linestyle="-.", linewidth=1.5),
-    ("Keras step", "sequential"): dict(color="tab:blue", linestyle=":", linewidth=2),
-    ("Keras fit", "parallel"): dict(color="tab:green", linestyle=(0, (6, 2, 1, 2, 1, 2)),
-                                    linewidth=1.0),
+    "numpy-sequential": dict(color="0.55", linestyle="-", linewidth=4, alpha=0.6),
+    "numpy-parallel": dict(color="black", linestyle="-", linewidth=1.2),
+    "tensorflow-parallel": dict(color="tab:orange", linestyle="--", linewidth=1.5),
+    "tensorflow-sequential": dict(color="tab:red", linestyle="-.", linewidth=1.5),
+    "keras-sequential": dict(color="tab:blue", linestyle=":", linewidth=2),
+    "keras-parallel": dict(color="tab:green", linestyle=(0, (6, 2, 1, 2, 1, 2)),
+                           linewidth=1.0),
 }
 #: Four line styles for four weights or two outputs.
 SERIES_STYLES = [
@@ -70,8 +68,8 @@ SERIES_STYLES = [
 LOG_FLOOR = 1e-20
 
 
-def _label(trainer, result):
-    return f"{trainer.label} {trainer.update} ({result.dtype})"
+def _label(implementation, result):
+    return f"{implementation.label} {implementation.update} ({result.dtype})"
 
 
 def _iterations(result):
@@ -87,25 +85,22 @@ def _finish(ax, title, xlabel, ylabel, legend=True):
         ax.legend(fontsize=7)
 
 
-def _by_key(runs):
-    return {(t.label, t.update): r for t, r in runs}
-
-
 def comparison_figure(runs):
     """Loss, outputs, order gap and rounding: every implementation at once."""
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=FIGURE_SIZE, dpi=DPI, layout="constrained")
     (loss_ax, output_ax), (gap_ax, rounding_ax) = figure.subplots(2, 2)
-    run = _by_key(runs)
+    run = dict(runs)
 
-    for trainer, result in runs:
+    for implementation, result in runs:
         loss_ax.semilogy(_iterations(result), result.losses,
-                         label=_label(trainer, result), **RUN_STYLES[trainer.label, trainer.update])
+                         label=_label(implementation, result),
+                         **RUN_STYLES[implementation.name])
     _finish(loss_ax, "Loss per iteration, every run", "iteration",
             "E_total = sum 1/2 (target - out)^2")
 
-    reference = run["NumPy", "sequential"]
+    reference = run[find("numpy", "sequential")]
     steps = _iterations(reference)
     for k, style in zip(range(2), SERIES_STYLES):
         output_ax.plot(steps, reference.outputs[:, k], label=f"out_o{k + 1}", **style)
@@ -114,22 +109,21 @@ def comparison_figure(runs):
     _finish(output_ax, "Outputs approaching their targets (NumPy sequential)",
             "iteration", "output activation")
 
-    pairs = [("NumPy", "NumPy"), ("TF tape", "TF tape"), ("Keras step", "Keras fit")]
-    for (seq_label, par_label), style in zip(pairs, SERIES_STYLES):
-        sequential, parallel = run[seq_label, "sequential"], run[par_label, "parallel"]
-        name = "Keras" if seq_label.startswith("Keras") else seq_label
+    for framework, style in zip(FRAMEWORKS.values(), SERIES_STYLES):
+        sequential = run[find(framework.name, "sequential")]
+        parallel = run[find(framework.name, "parallel")]
         gap_ax.plot(_iterations(sequential), sequential.losses - parallel.losses,
-                    label=f"{name} ({sequential.dtype})", **style)
+                    label=f"{framework.title} ({sequential.dtype})", **style)
     _finish(gap_ax, "Sequential minus parallel loss", "iteration",
             "loss difference (sequential - parallel)")
 
-    for trainer, result in runs:
-        if trainer.label == "NumPy":
+    for implementation, result in runs:
+        if implementation.is_reference:
             continue
-        distance = np.abs(result.losses - run["NumPy", trainer.update].losses)
+        distance = np.abs(result.losses - run[find("numpy", implementation.update)].losses)
         rounding_ax.semilogy(_iterations(result), np.maximum(distance, LOG_FLOOR),
-                             label=_label(trainer, result),
-                             **RUN_STYLES[trainer.label, trainer.update])
+                             label=_label(implementation, result),
+                             **RUN_STYLES[implementation.name])
     _finish(rounding_ax, "Distance from the same-order NumPy reference",
             "iteration", f"|loss - reference loss| (0 drawn at {LOG_FLOOR:g})")
     return figure
@@ -141,8 +135,9 @@ def dynamics_figure(runs):
 
     figure = Figure(figsize=FIGURE_SIZE, dpi=DPI, layout="constrained")
     (hidden_ax, hidden_w_ax), (output_w_ax, split_ax) = figure.subplots(2, 2)
-    run = _by_key(runs)
-    sequential, parallel = run["NumPy", "sequential"], run["NumPy", "parallel"]
+    run = dict(runs)
+    sequential = run[find("numpy", "sequential")]
+    parallel = run[find("numpy", "parallel")]
     steps = _iterations(sequential)
 
     for k, style in zip(range(2), SERIES_STYLES):
@@ -175,7 +170,7 @@ def study_figure(summaries, settings):
     figure = Figure(figsize=FIGURE_SIZE, dpi=DPI, layout="constrained")
     (share_ax, ratio_ax), (updates_ax, saved_ax) = figure.subplots(2, 2)
     rates = np.array([s.learning_rate for s in summaries])
-    runs = np.array([s.wins + s.ties + s.losses + s.neither for s in summaries], dtype=float)
+    runs = np.array([s.runs for s in summaries], dtype=float)
 
     for (name, counts), style in zip(
         (("sequential fewer updates", [s.wins for s in summaries]),
@@ -218,9 +213,7 @@ def build_figures(runs):
 
 def study_figures(settings):
     """{file name: Figure} for --study: runs the study (NumPy only) and draws it."""
-    from numpy_ref.study import run_study, summarise
-
-    summaries = summarise(settings.learning_rates, run_study(settings, progress=True))
+    summaries = run_and_summarise(settings, progress=True)
     return {STUDY_FILE: study_figure(summaries, settings)}
 
 
@@ -253,16 +246,15 @@ def main(argv=None):
         figures = study_figures(study_settings(args))
     else:
         quiet_tensorflow_logs(args.verbose)
-        from compare_implementations import run_all
+        from console.report import divergence_among
+        from implementations import run_all
 
         runs = run_all(args.iterations, MAZUR.with_learning_rate(args.lr), args.dtype,
                        progress=True)
-        for _, result in runs:
-            problem = divergence_message(result)
-            if problem:
-                print(f"{problem} [{result.implementation}, {result.update}]",
-                      file=sys.stderr)
-                return EXIT_DIVERGED
+        problem = divergence_among(result for _, result in runs)
+        if problem:
+            print(problem, file=sys.stderr)
+            return EXIT_DIVERGED
         figures = build_figures(runs)
     for name, figure in figures.items():
         path = os.path.join(args.out_dir, name)

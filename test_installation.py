@@ -5,7 +5,8 @@ the devices TensorFlow sees, then runs two real checks:
 
 1. TensorFlow's tape gradients at the tutorial's starting weights against the
    tutorial's published dE/dw1..dE/dw8;
-2. one float64 training step of ann_tensorflow.py against numpy_ref.
+2. one float64 training step of the tape trainer (ann_tensorflow.py) against
+   numpy_ref.
 
 Exit status 0 when everything holds; 1 with one line per problem, each naming
 the fix; 2 for a bad command line.
@@ -17,7 +18,8 @@ import importlib
 import platform
 import sys
 
-from numpy_ref.cli import ArgumentParser, add_verbose_argument, stops_cleanly
+from console.arguments import ArgumentParser, add_verbose_argument
+from console.process import quiet_tensorflow_logs, stops_cleanly
 
 #: (import name, shown name, lowest version that works, pip requirement)
 PACKAGES = (
@@ -91,11 +93,10 @@ def check_gradients(report):
     """The tape's dE/dw1..dE/dw8 at the starting weights against the tutorial's."""
     import numpy as np
 
-    import ann_tensorflow
+    from frameworks.tape import TapeNetwork
     from numpy_ref import MAZUR
 
-    ann_tensorflow.load_tensorflow()
-    network = ann_tensorflow.TapeNetwork(MAZUR, "float64")
+    network = TapeNetwork(MAZUR, "float64")
     (hidden_kernel_gradient, output_kernel_gradient), _ = network.gradients()
     # kernels are W.T; transpose back to read them as w1..w4, w5..w8
     tape = np.concatenate([hidden_kernel_gradient.numpy().T.ravel(),
@@ -112,12 +113,12 @@ def check_training_step(report):
     """One float64 update by autodiff against one by the hand-written formulas."""
     import numpy as np
 
-    import ann_tensorflow
     import numpy_ref
+    from frameworks import tape as tape_trainer
 
     worst = 0.0
     for update in numpy_ref.UPDATE_ORDERS:
-        tape = ann_tensorflow.train(1, update, dtype="float64")
+        tape = tape_trainer.train(1, update, dtype="float64")
         formulas = numpy_ref.train(1, update)
         for name in ("final_hidden_weights", "final_output_weights"):
             worst = max(worst, float(np.max(np.abs(getattr(tape, name) - getattr(formulas, name)))))
@@ -148,8 +149,6 @@ def parse_args(argv=None):
 @stops_cleanly
 def main(argv=None):
     args = parse_args(argv)
-    from numpy_ref.frameworks import quiet_tensorflow_logs
-
     quiet_tensorflow_logs(args.verbose)
     report, problems = run_checks()
     print("\n".join(report))

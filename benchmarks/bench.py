@@ -17,9 +17,9 @@ Three tables:
    twice; the second call over SIZE, and the first minus the second as the
    set-up (tracing, compiling) cost.
 
-The benchmark only reports; it never fails on a figure.  It uses the
-standard library only; table 3 runs in a child process that imports the
-project's trainers.
+The benchmark only reports; it never fails on a figure.  Its trainers are
+the project's registry of implementations (implementations/); table 3 runs in
+a child process, which alone imports TensorFlow.
 """
 
 import argparse
@@ -34,6 +34,10 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from implementations import FRAMEWORKS, IMPLEMENTATIONS  # noqa: E402
+
 BASELINE = ("-c", "import tensorflow")
 
 #: (arguments after `python`, target ratio to the bare import or None, expected exit)
@@ -57,14 +61,14 @@ QUICK_ANSWER_S = 0.5
 #: The default update-order study should finish within this, in seconds.
 STUDY_S = 60
 
-#: (label, module, update) for the in-process table.
-TRAINERS = (
-    ("NumPy reference", "numpy_ref", "parallel"),
-    ("NumPy reference", "numpy_ref", "sequential"),
-    ("TensorFlow tape", "ann_tensorflow", "parallel"),
-    ("TensorFlow tape", "ann_tensorflow", "sequential"),
-    ("Keras fit", "ann_keras", "sequential"),
-    ("Keras fit", "ann_keras", "parallel"),
+#: How the in-process table names each framework's trainer.
+TRAINER_NAMES = {"numpy": "NumPy reference", "tensorflow": "TensorFlow tape",
+                 "keras": "Keras fit"}
+#: (label, framework, update) for the in-process table: every implementation,
+#: grouped by framework.
+TRAINERS = tuple(
+    (TRAINER_NAMES[i.framework], i.framework, i.update)
+    for i in sorted(IMPLEMENTATIONS, key=lambda i: list(FRAMEWORKS).index(i.framework))
 )
 #: Not a trainer: Keras's fit() machinery alone, the floor under ann_keras.py.
 KERAS_FLOOR = ("Keras fit floor", "floor", "no update")
@@ -160,18 +164,15 @@ def process_table(figures, runs, commands):
 
 def measure_in_process(runs, sizes):
     """Child-process side: time each trainer; return {key: {"setup": [...], "per_iteration": [...]}}."""
-    sys.path.insert(0, ROOT)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import ann_keras
-    import ann_tensorflow
-    import numpy_ref
+    from frameworks.tape import TapeNetwork
+    from implementations import find
+    from numpy_ref import MAZUR
 
-    def trainer(module):
-        if module == "numpy_ref":
-            return lambda n, update: numpy_ref.train(n, update)
-        if module == "ann_tensorflow":
-            return lambda n, update: ann_tensorflow.train(n, update)
-        return lambda n, update: ann_keras.train(n, update)[0]
+    def trainer(framework):
+        """(n, update) -> result: the reference in float64, the frameworks in float32."""
+        return lambda n, update: find(framework, update).train(
+            n, MAZUR, "float64" if framework == "numpy" else "float32")
 
     def seconds(function, *args):
         start = time.perf_counter()
@@ -180,7 +181,7 @@ def measure_in_process(runs, sizes):
 
     def tensorflow_loop(size, update):
         """(set-up s, s/iteration): the compiled loop's first call minus a second one."""
-        network = ann_tensorflow.TapeNetwork(numpy_ref.MAZUR, "float32")
+        network = TapeNetwork(MAZUR, "float32")
         start = time.perf_counter()
         loop = network.training_loop(size, update)
         loop()  # trace, compile and run
@@ -191,13 +192,13 @@ def measure_in_process(runs, sizes):
         return first - second, second / size
 
     results = {}
-    trainer("ann_tensorflow")(WARM_UP_ITERATIONS, "parallel")  # TensorFlow's one-off start
-    trainer("ann_keras")(WARM_UP_ITERATIONS, "sequential")
+    trainer("tensorflow")(WARM_UP_ITERATIONS, "parallel")  # TensorFlow's one-off start
+    trainer("keras")(WARM_UP_ITERATIONS, "sequential")
     for _ in range(runs):
-        for label, module, update in (*TRAINERS, KERAS_FLOOR):
-            train = keras_floor if module == "floor" else trainer(module)
+        for label, framework, update in (*TRAINERS, KERAS_FLOOR):
+            train = keras_floor if framework == "floor" else trainer(framework)
             for size in sizes:
-                if module == "ann_tensorflow":
+                if framework == "tensorflow":
                     setup, per_iteration = tensorflow_loop(size, update)
                 else:
                     setup = seconds(train, WARM_UP_ITERATIONS, update)
@@ -219,7 +220,7 @@ def keras_floor(iterations, update):
     import keras
     import tensorflow as tf
 
-    import ann_keras
+    from frameworks.keras_model import STEPS_PER_EXECUTION
 
     class Idle(keras.Model):
         def train_step(self, data):
@@ -227,7 +228,7 @@ def keras_floor(iterations, update):
 
     inputs = keras.Input(shape=(2,))
     model = Idle(inputs, keras.layers.Dense(2)(inputs))
-    model.compile(steps_per_execution=ann_keras.STEPS_PER_EXECUTION, jit_compile=False)
+    model.compile(steps_per_execution=STEPS_PER_EXECUTION, jit_compile=False)
     sample = tf.data.Dataset.from_tensors((tf.zeros((1, 2)), tf.zeros((1, 2))))
     model.fit(sample.repeat(iterations), epochs=1, verbose=0)
 

@@ -17,14 +17,17 @@ from .network import (
     output_deltas,
     output_weight_gradients,
 )
-from .progress import iteration_range, wants_progress
 from .result import TrainingResult
 
 UPDATE_ORDERS = ("parallel", "sequential")
 
-#: About what one iteration costs on a two-core machine (benchmarks/bench.py);
-#: used only to decide whether a run is long enough for a progress bar.
-SECONDS_PER_ITERATION = 16e-6
+
+def carrying_weights(update, w_output, new_w_output):
+    """The one place where the two orders differ: which w5..w8 carry delta_o back.
+
+    Parallel: the forward pass's own; sequential: the ones just updated.
+    """
+    return new_w_output if update == "sequential" else w_output
 
 
 def update_step(x, target, w_hidden, w_output, b_hidden, b_output, lr, update):
@@ -36,18 +39,13 @@ def update_step(x, target, w_hidden, w_output, b_hidden, b_output, lr, update):
     hidden, output = forward(x, w_hidden, w_output, b_hidden, b_output)
     delta_o = output_deltas(target, output)
     new_w_output = w_output - lr * output_weight_gradients(delta_o, hidden)
-    # The one line where the two orders differ: which w5..w8 carry delta_o back.
-    carrying = new_w_output if update == "sequential" else w_output
-    delta_h = hidden_deltas(delta_o, carrying, hidden)
+    delta_h = hidden_deltas(delta_o, carrying_weights(update, w_output, new_w_output), hidden)
     new_w_hidden = w_hidden - lr * hidden_weight_gradients(delta_h, x)
     return hidden, output, new_w_hidden, new_w_output
 
 
-def train(iterations=1000, update="parallel", example=MAZUR, dtype="float64", progress=False):
-    """Train ``example``'s network for ``iterations`` updates in the given order.
-
-    ``progress``: allow a progress bar on stderr for a long run at a terminal.
-    """
+def check_settings(iterations, update, dtype):
+    """ValueError for settings no trainer accepts."""
     if update not in UPDATE_ORDERS:
         raise ValueError(f"update must be one of {UPDATE_ORDERS}, not {update!r}")
     if dtype not in DTYPES:
@@ -55,6 +53,19 @@ def train(iterations=1000, update="parallel", example=MAZUR, dtype="float64", pr
     if iterations < 1:
         raise ValueError(f"iterations must be at least 1, not {iterations}")
 
+
+def unwatched(count, label):
+    """range(count): the iterations of a loop that nobody watches.
+
+    Loops take this as ``steps``; a command line that wants a progress bar
+    passes a function with the same arguments that wraps the range in one.
+    """
+    return range(count)
+
+
+def train(iterations=1000, update="parallel", example=MAZUR, dtype="float64", steps=unwatched):
+    """Train ``example``'s network for ``iterations`` updates in the given order."""
+    check_settings(iterations, update, dtype)
     x, target, w_hidden, w_output = example.arrays(dtype)
     b_hidden = np.asarray(example.hidden_bias, dtype=dtype)
     b_output = np.asarray(example.output_bias, dtype=dtype)
@@ -66,8 +77,7 @@ def train(iterations=1000, update="parallel", example=MAZUR, dtype="float64", pr
     hidden_history = np.empty((iterations, 2, 2), dtype=dtype)
     output_history = np.empty((iterations, 2, 2), dtype=dtype)
 
-    show = wants_progress(iterations, SECONDS_PER_ITERATION, progress)
-    for k in iteration_range(iterations, f"NumPy {update}", show):
+    for k in steps(iterations, f"NumPy {update}"):
         hidden, output, new_w_hidden, new_w_output = update_step(
             x, target, w_hidden, w_output, b_hidden, b_output, lr, update
         )
@@ -94,13 +104,3 @@ def train(iterations=1000, update="parallel", example=MAZUR, dtype="float64", pr
         final_prediction=final_output,
         targets=target,
     )
-
-
-def train_parallel(iterations=1000, example=MAZUR, dtype="float64"):
-    """Both layers' gradients from the forward pass's weights, applied together."""
-    return train(iterations, "parallel", example, dtype)
-
-
-def train_sequential(iterations=1000, example=MAZUR, dtype="float64"):
-    """Output layer first; the hidden delta goes back through the new w5..w8."""
-    return train(iterations, "sequential", example, dtype)

@@ -15,24 +15,15 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import numpy_ref  # noqa: E402
+from implementations import FRAMEWORKS  # noqa: E402
+from numpy_ref import MAZUR  # noqa: E402
 
 
 @functools.lru_cache(maxsize=None)
-def trained(implementation, update, dtype="float64", iterations=1000, learning_rate=0.5):
-    """One training run of any implementation, cached for the session."""
-    example = numpy_ref.MAZUR.with_learning_rate(learning_rate)
-    if implementation == "numpy":
-        return numpy_ref.train(iterations, update, example, dtype)
-    if implementation == "tensorflow":
-        import ann_tensorflow
-
-        return ann_tensorflow.train(iterations, update, example, dtype)
-    if implementation == "keras":
-        import ann_keras
-
-        return ann_keras.train(iterations, update, example, dtype)[0]
-    raise ValueError(implementation)
+def trained(framework, update, dtype="float64", iterations=1000, learning_rate=0.5):
+    """One training run of any framework in the registry, cached for the session."""
+    example = MAZUR.with_learning_rate(learning_rate)
+    return FRAMEWORKS[framework].train(iterations, update, example, dtype)
 
 
 @pytest.fixture(scope="session")

@@ -7,17 +7,19 @@ import json
 import numpy as np
 import pytest
 
-import compare_implementations as compare
+import compare_implementations
+from console import comparison as compare
+from implementations import run_all
 from numpy_ref import MAZUR
 
-SEED_ROWS = [("NumPy", "sequential"), ("NumPy", "parallel"),
+ORIGINAL_ROWS = [("NumPy", "sequential"), ("NumPy", "parallel"),
              ("TF tape", "parallel"), ("Keras step", "sequential")]
-ALL_ROWS = SEED_ROWS + [("TF tape", "sequential"), ("Keras fit", "parallel")]
+ALL_ROWS = ORIGINAL_ROWS + [("TF tape", "sequential"), ("Keras fit", "parallel")]
 
 
 @pytest.fixture(scope="module")
 def float64_rows():
-    return compare.compare(compare.run_all(1000, MAZUR, "float64"))
+    return compare.compare(run_all(1000, MAZUR, "float64"))
 
 
 @pytest.fixture(scope="module")
@@ -31,12 +33,12 @@ def default_output():
         flags = [] if mode == "table" else [f"--{mode}"]
         with contextlib.redirect_stdout(buffer):
             # --verbose leaves stderr alone: pytest owns it here
-            assert compare.main(["1000", "--verbose", *flags]) == 0
+            assert compare_implementations.main(["1000", "--verbose", *flags]) == 0
         printed[mode] = buffer.getvalue()
     return printed
 
 
-def test_rows_are_the_full_matrix_seed_rows_first(float64_rows):
+def test_rows_are_the_full_matrix_original_rows_first(float64_rows):
     assert [(row["label"], row["update"]) for row in float64_rows] == ALL_ROWS
     assert {row["implementation"] for row in float64_rows} == {"numpy", "tensorflow", "keras"}
 
@@ -96,7 +98,7 @@ def test_json_and_csv_hold_the_tables_numbers(default_output):
 
 
 def test_a_float32_run_too_short_to_tell_says_so():
-    rows = compare.compare(compare.run_all(2, MAZUR, "float32"))
+    rows = compare.compare(run_all(2, MAZUR, "float32"))
     verdicts = {row["verdict"] for row in rows if row["implementation"] != "numpy"}
     assert all(v.startswith(("matches", "nearer")) for v in verdicts)
     losses = np.array([row["last_iteration_loss"] for row in rows])

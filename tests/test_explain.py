@@ -4,7 +4,7 @@ import pytest
 from conftest import run_script
 
 from numpy_ref import MAZUR
-from numpy_ref.explain import PUBLISHED, agrees, format_explanation, numpy_sections
+from console.explain import PUBLISHED, agrees, format_explanation, numpy_sections
 
 
 def lines_named(text, name):

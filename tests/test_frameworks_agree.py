@@ -3,14 +3,10 @@
 import numpy as np
 import pytest
 
+from implementations import IMPLEMENTATIONS
 from numpy_ref import MAZUR, Example
 
-FRAMEWORK_RUNS = [
-    ("tensorflow", "parallel"),
-    ("tensorflow", "sequential"),
-    ("keras", "sequential"),
-    ("keras", "parallel"),
-]
+FRAMEWORK_RUNS = [(i.framework, i.update) for i in IMPLEMENTATIONS if not i.is_reference]
 
 
 @pytest.mark.parametrize("implementation, update", FRAMEWORK_RUNS)
@@ -56,30 +52,29 @@ def test_frameworks_start_from_the_tutorial_not_the_transposed_weights(train_run
         assert round(first, 7) != 0.3036583
 
 
-def test_transposition_mistake_gives_the_seeds_wrong_first_loss():
-    """Feeding W itself as the kernel of x @ K (not W.T) is the seed's bug."""
-    import ann_tensorflow
+def test_transposition_mistake_gives_the_original_readmes_wrong_first_loss():
+    """Feeding W itself as the kernel of x @ K (not W.T): docs/reference-figures.md."""
+    from frameworks import tape
 
     untransposed = Example(
         hidden_weights=tuple(zip(*MAZUR.hidden_weights)),
         output_weights=tuple(zip(*MAZUR.output_weights)),
     )
     # TapeNetwork transposes what it is given: given W.T, it feeds K = W.
-    result = ann_tensorflow.train(1, "parallel", untransposed, "float64")
+    result = tape.train(1, "parallel", untransposed, "float64")
     assert result.initial_loss == pytest.approx(0.3036583, abs=1e-7)
-    hidden = ann_tensorflow.train(1, "parallel", untransposed, "float64").hidden[0]
+    hidden = tape.train(1, "parallel", untransposed, "float64").hidden[0]
     net_h1 = np.log(hidden[0] / (1 - hidden[0]))  # sigmoid^-1(out_h1)
     assert net_h1 == pytest.approx(0.3825, abs=1e-12)
 
 
 def test_half_sse_and_mse_give_the_same_tape_gradients():
-    """The seed says reduce_mean changes gradient magnitudes; for two outputs it does not."""
-    import ann_tensorflow
+    """The original README says reduce_mean changes gradient magnitudes; here it does not."""
+    from frameworks.tape import TapeNetwork
 
-    ann_tensorflow.load_tensorflow()
     gradients = {}
     for name in ("half-sse", "mse", "sse"):
-        network = ann_tensorflow.TapeNetwork(MAZUR, "float64", name)
+        network = TapeNetwork(MAZUR, "float64", name)
         gradients[name] = [g.numpy() for g in network.gradients()[0]]
     for half, mean, summed in zip(gradients["half-sse"], gradients["mse"], gradients["sse"]):
         np.testing.assert_allclose(mean, half, rtol=1e-15, atol=0)
@@ -91,12 +86,12 @@ def test_half_sse_and_mse_give_the_same_tape_gradients():
 
 
 def test_mse_run_equals_half_sse_run_and_sse_equals_double_rate():
-    import ann_tensorflow
+    from frameworks import tape
 
-    half = ann_tensorflow.train(200, "parallel", MAZUR, "float64", "half-sse")
-    mean = ann_tensorflow.train(200, "parallel", MAZUR, "float64", "mse")
+    half = tape.train(200, "parallel", MAZUR, "float64", "half-sse")
+    mean = tape.train(200, "parallel", MAZUR, "float64", "mse")
     np.testing.assert_allclose(mean.losses, half.losses, rtol=1e-14, atol=0)
-    summed = ann_tensorflow.train(
+    summed = tape.train(
         200, "parallel", MAZUR.with_learning_rate(0.25), "float64", "sse"
     )
     # sse = 2 E, so lr 0.25 on sse takes the same steps as lr 0.5 on E
@@ -105,9 +100,9 @@ def test_mse_run_equals_half_sse_run_and_sse_equals_double_rate():
 
 
 def test_tensorflow_sequential_first_step_is_the_tutorials_sequential_figure():
-    import ann_tensorflow
+    from frameworks import tape
 
-    result = ann_tensorflow.train(1, "sequential", MAZUR, "float64")
+    result = tape.train(1, "sequential", MAZUR, "float64")
     assert result.final_hidden_weights.ravel() == pytest.approx(
         [0.14981764, 0.19963528, 0.24978819, 0.29957637], abs=1e-8
     )

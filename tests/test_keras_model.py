@@ -8,9 +8,9 @@ from numpy_ref import MAZUR
 
 @pytest.fixture(scope="module")
 def keras_run():
-    import ann_keras
+    from frameworks import keras_model
 
-    return ann_keras.train(20, "sequential", MAZUR, "float64")
+    return keras_model.train_model(20, "sequential", MAZUR, "float64")
 
 
 def test_model_is_a_keras_model_of_keras_layers(keras_run):
@@ -30,9 +30,9 @@ def test_model_is_a_keras_model_of_keras_layers(keras_run):
 
 
 def test_summary_lists_the_layers(keras_run):
-    import ann_keras
+    from frameworks import keras_model
 
-    text = ann_keras.summary_text(keras_run[1])
+    text = keras_model.summary_text(keras_run[1])
     assert "mazur_2_2_2" in text
     assert "hidden_weights (Dense)" in text
     assert "Trainable params: 8" in text
@@ -47,7 +47,7 @@ def test_predict_gives_the_trained_prediction(keras_run):
 def test_fit_history_and_callbacks_work():
     import keras
 
-    import ann_keras
+    from frameworks import keras_model
 
     class CountEpochs(keras.callbacks.Callback):
         epochs = 0
@@ -55,7 +55,7 @@ def test_fit_history_and_callbacks_work():
         def on_epoch_end(self, epoch, logs=None):
             CountEpochs.epochs += 1
 
-    model = ann_keras.build_model(MAZUR, "sequential", "float64")
+    model = keras_model.build_model(MAZUR, "sequential", "float64")
     history = model.fit(
         np.array([MAZUR.inputs] * 5), np.array([MAZUR.targets] * 5),
         batch_size=1, epochs=3, verbose=0, shuffle=False, callbacks=[CountEpochs()],
@@ -68,14 +68,14 @@ def test_fit_history_and_callbacks_work():
 
 
 def test_sequential_train_step_is_really_sequential():
-    import ann_keras
+    from frameworks import keras_model
 
-    result, _ = ann_keras.train(1, "sequential", MAZUR, "float64")
+    result = keras_model.train(1, "sequential", MAZUR, "float64")
     # the tutorial's sequential w1+..w4+, not the parallel 0.149780716...
     assert result.final_hidden_weights.ravel() == pytest.approx(
         [0.14981764, 0.19963528, 0.24978819, 0.29957637], abs=1e-8
     )
-    parallel, _ = ann_keras.train(1, "parallel", MAZUR, "float64")
+    parallel = keras_model.train(1, "parallel", MAZUR, "float64")
     assert parallel.final_hidden_weights.ravel() == pytest.approx(
         [0.149780716, 0.19956143, 0.24975114, 0.29950229], abs=1e-8
     )
@@ -96,9 +96,9 @@ def test_saved_model_loads_and_predicts_the_same(keras_run, tmp_path):
 
 
 def test_keras_training_continues_from_where_it_stopped():
-    import ann_keras
+    from frameworks import keras_model
 
-    first, model = ann_keras.train(10, "sequential", MAZUR, "float64")
-    second, _ = ann_keras.train(10, "sequential", MAZUR, "float64", model=model)
-    whole, _ = ann_keras.train(20, "sequential", MAZUR, "float64")
+    first, model = keras_model.train_model(10, "sequential", MAZUR, "float64")
+    second, _ = keras_model.train_model(10, "sequential", MAZUR, "float64", model=model)
+    whole = keras_model.train(20, "sequential", MAZUR, "float64")
     np.testing.assert_allclose(second.losses, whole.losses[10:], atol=1e-15)

@@ -12,7 +12,7 @@ import time
 
 from conftest import ROOT
 
-from numpy_ref import progress
+from console import progress
 
 
 class FakeTerminal:
@@ -98,7 +98,7 @@ def test_ctrl_c_during_keras_training_writes_no_model(tmp_path):
 def test_a_reader_that_stops_early_ends_the_run_quietly():
     code = (
         "import sys\n"
-        "from numpy_ref.cli import stops_cleanly\n"
+        "from console.process import stops_cleanly\n"
         "@stops_cleanly\n"
         "def main(argv=None):\n"
         "    for _ in range(100_000):\n"

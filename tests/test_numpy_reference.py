@@ -1,4 +1,4 @@
-"""numpy_ref reproduces every figure in shared/reference/mazur-numbers.md."""
+"""numpy_ref reproduces every figure in docs/reference-figures.md."""
 
 import numpy as np
 import pytest

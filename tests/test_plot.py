@@ -12,7 +12,7 @@ from numpy_ref import MAZUR
 
 @pytest.fixture(scope="module")
 def figures():
-    from compare_implementations import run_all
+    from implementations import run_all
 
     return plot.build_figures(run_all(200, MAZUR, "float32"))
 

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 from conftest import ROOT
 
-import compare_implementations as compare
-from numpy_ref import train
+import compare_implementations
+from console import comparison as compare
+from numpy_ref import MAZUR, train
 
 README = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
 PROSE = " ".join(README.split())  # line breaks folded, for phrases
@@ -28,7 +29,7 @@ def readme_block(marker):
 def printed_table():
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):
-        assert compare.main(["1000", "--verbose"]) == 0
+        assert compare_implementations.main(["1000", "--verbose"]) == 0
     return buffer.getvalue().rstrip("\n")
 
 
@@ -73,9 +74,9 @@ def test_readme_figure_descriptions_hold():
 
 
 def test_readme_rounding_claims_hold():
-    from compare_implementations import run_all
+    from implementations import run_all
 
-    rows = compare.compare(run_all(1000, compare.MAZUR, "float32"))
+    rows = compare.compare(run_all(1000, MAZUR, "float32"))
     frameworks = [row for row in rows if row["implementation"] != "numpy"]
     assert max(row["max_abs_diff_same_order"] for row in frameworks) < 1e-7
     assert "never above 1e-7" in PROSE
@@ -89,7 +90,7 @@ def test_readme_order_gaps_hold():
 
 
 def test_readme_explain_excerpt_is_what_the_script_prints():
-    from numpy_ref.explain import format_explanation, numpy_sections
+    from console.explain import format_explanation, numpy_sections
 
     printed = format_explanation("t", numpy_sections("sequential"), "sequential").splitlines()
     excerpt = readme_block("excerpt of: python -m numpy_ref --explain --update sequential")
@@ -100,7 +101,8 @@ def test_readme_explain_excerpt_is_what_the_script_prints():
 
 
 def test_readme_study_verdict_is_what_the_study_finds():
-    from numpy_ref.study import StudySettings, run_study, summarise, verdict
+    from console.study import verdict
+    from numpy_ref.study import StudySettings, run_study, summarise
 
     settings = StudySettings()
     summaries = summarise(settings.learning_rates, run_study(settings))

@@ -10,18 +10,17 @@ import pytest
 
 import compare_implementations as compare
 import plot_tensorflow_results as plot
+from console.study import format_study, verdict
 from numpy_ref import MAZUR, Example, train
 from numpy_ref.study import (
     CAPPED,
     DIVERGED,
     StudySettings,
     batch_step,
-    format_study,
     random_starts,
     run_study,
     summarise,
     updates_to_threshold,
-    verdict,
 )
 
 SMALL = StudySettings(learning_rates=(0.5, 2.0, 8.0), starts=12, seed=3,

@@ -38,29 +38,31 @@ def assert_logged(scalars, result):
 
 
 def test_tensorflow_logs_every_iteration(tmp_path):
-    import ann_tensorflow
+    from frameworks import tape
+    from frameworks.tensorboard import ScalarLog
 
-    result = ann_tensorflow.train(300, "sequential", MAZUR, "float32")
-    folder = ann_tensorflow.log_to_tensorboard(result, str(tmp_path))
+    result = tape.train(300, "sequential", MAZUR, "float32")
+    log = ScalarLog(str(tmp_path), "tensorflow", result.update)
+    log.write_result(result)
+    folder = log.path
     assert os.path.basename(folder).startswith("tensorflow-sequential-")
     assert_logged(read_scalars(folder), result)
 
 
 def test_keras_callback_logs_every_iteration(tmp_path):
-    import ann_keras
-    from numpy_ref.frameworks import ScalarLog
+    from frameworks import keras_model
+    from frameworks.tensorboard import ScalarLog
 
-    ann_keras.load_keras()
     log = ScalarLog(str(tmp_path), "keras", "parallel")
     # 2500 steps: three callback calls (1000, 2000, and the last 500 at the end)
-    result, _ = ann_keras.train(2500, "parallel", MAZUR, "float32",
-                                callbacks=[ann_keras.TensorBoardScalars(log)])
+    result, _ = keras_model.train_model(2500, "parallel", MAZUR, "float32",
+                                        callbacks=[keras_model.TensorBoardScalars(log)])
     assert os.path.basename(log.path).startswith("keras-parallel-")
     assert_logged(read_scalars(log.path), result)
 
 
 def test_each_invocation_gets_its_own_run_folder(tmp_path):
-    from numpy_ref.frameworks import ScalarLog
+    from frameworks.tensorboard import ScalarLog
 
     first = ScalarLog(str(tmp_path), "tensorflow", "parallel").path
     second = ScalarLog(str(tmp_path), "tensorflow", "parallel").path

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .example import MAZUR
-from .network import forward, output_deltas, sigmoid
+from numpy_ref import MAZUR
+from numpy_ref.first_iteration import first_iteration
 
-#: Figures the tutorial publishes for its first iteration, as printed
-#: (../shared/reference/mazur-numbers.md).  The number of decimals printed is
+#: Figures the tutorial publishes for its first iteration, as printed (Matt
+#: Mazur, "A Step by Step Backpropagation Example", 2015; copied with their
+#: sources in docs/reference-figures.md).  The number of decimals printed is
 #: the precision at which ours must agree.
 PUBLISHED = {
     "net_h1": "0.3775",
@@ -169,98 +170,122 @@ def values_from_arrays(forward_pass, deltas, gradients, updated):
     return {name: float(value) for name, value in values.items()}
 
 
-def numpy_sections(update="parallel", example=MAZUR):
-    """The NumPy reference's first iteration: each value with its chain-rule product."""
-    x, target, w_h, w_o = example.arrays("float64")
-    b1, b2, lr = example.hidden_bias, example.output_bias, example.learning_rate
-    net_h = w_h @ x + b1
-    hidden, output = forward(x, w_h, w_o, b1, b2)
-    net_o = w_o @ hidden + b2
-    d_out = output - target  # dE/dout_o
-    d_sigmoid_o = output * (1 - output)  # dout_o/dnet_o
-    delta_o = output_deltas(target, output)
-    w_o_new = w_o - lr * np.outer(delta_o, hidden)
-    d_sigmoid_h = hidden * (1 - hidden)  # dout_h/dnet_h
 
-    forward_entries = []
-    for j in range(2):  # h1, h2
-        k1, k2 = 2 * j + 1, 2 * j + 2
-        forward_entries += [
-            Line(f"net_h{j + 1}", net_h[j],
-                 f"= w{k1}·i1 + w{k2}·i2 + b1 = {w_h[j, 0]:g}·{x[0]:g} + {w_h[j, 1]:g}·{x[1]:g} + {b1:g}"),
-            Line(f"out_h{j + 1}", sigmoid(net_h[j]), f"= 1 / (1 + e^-net_h{j + 1})"),
+
+def _layer_entries(unit, net, out, weights, first_weight, inputs, bias):
+    """net = w·in1 + w·in2 + b and out = sigmoid(net) for both units of one layer.
+
+    ``unit`` is "h" or "o"; ``inputs`` is ((name, value, format), ...) for the
+    layer's two inputs; ``bias`` is (name, value).
+    """
+    entries = []
+    for j in range(2):
+        k1, k2 = first_weight + 2 * j, first_weight + 2 * j + 1
+        (name1, value1, spec1), (name2, value2, spec2) = inputs
+        entries += [
+            Line(f"net_{unit}{j + 1}", net[j],
+                 f"= w{k1}·{name1} + w{k2}·{name2} + {bias[0]}"
+                 f" = {weights[j, 0]:g}·{value1:{spec1}} + {weights[j, 1]:g}·{value2:{spec2}}"
+                 f" + {bias[1]:g}"),
+            Line(f"out_{unit}{j + 1}", out[j], f"= 1 / (1 + e^-net_{unit}{j + 1})"),
         ]
-    for j in range(2):  # o1, o2
-        k1, k2 = 2 * j + 5, 2 * j + 6
-        forward_entries += [
-            Line(f"net_o{j + 1}", net_o[j],
-                 f"= w{k1}·out_h1 + w{k2}·out_h2 + b2 = {w_o[j, 0]:g}·{hidden[0]:.9f}"
-                 f" + {w_o[j, 1]:g}·{hidden[1]:.9f} + {b2:g}"),
-            Line(f"out_o{j + 1}", output[j], f"= 1 / (1 + e^-net_o{j + 1})"),
-        ]
-    errors = 0.5 * (target - output) ** 2
-    forward_entries += [
-        Line("E_o1", errors[0], f"= 1/2 (target_o1 - out_o1)^2 = 1/2 ({target[0]:g} - {output[0]:.9f})^2"),
-        Line("E_o2", errors[1], f"= 1/2 (target_o2 - out_o2)^2 = 1/2 ({target[1]:g} - {output[1]:.9f})^2"),
-        Line("E_total", errors.sum(), "= E_o1 + E_o2"),
+    return entries
+
+
+def _forward_entries(it):
+    """net_h, out_h, net_o, out_o and the errors, each with the sum it comes from."""
+    inputs = (("i1", it.x[0], "g"), ("i2", it.x[1], "g"))
+    hidden = (("out_h1", it.hidden[0], ".9f"), ("out_h2", it.hidden[1], ".9f"))
+    entries = [
+        *_layer_entries("h", it.net_hidden, it.hidden, it.w_hidden, 1, inputs,
+                        ("b1", it.b_hidden)),
+        *_layer_entries("o", it.net_output, it.output, it.w_output, 5, hidden,
+                        ("b2", it.b_output)),
     ]
-
-    delta_entries = [
-        Line(f"delta_o{j + 1}", delta_o[j],
-             f"= dE/dout_o{j + 1} · dout_o{j + 1}/dnet_o{j + 1} = {d_out[j]:.9f} · {d_sigmoid_o[j]:.9f}")
+    entries += [
+        Line(f"E_o{j + 1}", it.errors[j],
+             f"= 1/2 (target_o{j + 1} - out_o{j + 1})^2"
+             f" = 1/2 ({it.target[j]:g} - {it.output[j]:.9f})^2")
         for j in range(2)
     ]
-    output_entries = []
+    entries.append(Line("E_total", it.errors.sum(), "= E_o1 + E_o2"))
+    return entries
+
+
+def _delta_entries(it):
+    """delta_o = dE/dout_o · dout_o/dnet_o."""
+    return [
+        Line(f"delta_o{j + 1}", it.delta_output[j],
+             f"= dE/dout_o{j + 1} · dout_o{j + 1}/dnet_o{j + 1}"
+             f" = {it.d_error_d_output[j]:.9f} · {it.output_sigmoid_slope[j]:.9f}")
+        for j in range(2)
+    ]
+
+
+def _output_gradient_entries(it):
+    """dE/dw5..dE/dw8 = dE/dout_o · dout_o/dnet_o · out_h."""
+    entries = []
     for j in range(2):
         for i in range(2):
             k = 5 + 2 * j + i
-            output_entries.append(Line(
-                f"dE/dw{k}", delta_o[j] * hidden[i],
+            entries.append(Line(
+                f"dE/dw{k}", it.delta_output[j] * it.hidden[i],
                 f"= dE/dout_o{j + 1} · dout_o{j + 1}/dnet_o{j + 1} · dnet_o{j + 1}/dw{k}"
-                f" = {d_out[j]:.9f} · {d_sigmoid_o[j]:.9f} · {hidden[i]:.9f}"))
+                f" = {it.d_error_d_output[j]:.9f} · {it.output_sigmoid_slope[j]:.9f}"
+                f" · {it.hidden[i]:.9f}"))
+    return entries
 
-    def hidden_entries(weights, suffix, published_as=None):
-        d_hidden = weights.T @ delta_o  # dE/dout_h = sum over o of delta_o · w(h->o)
-        entries = [
-            Line(f"dE/dout_h{j + 1}{suffix}", d_hidden[j],
-                 f"= delta_o1·w{5 + j} + delta_o2·w{7 + j}"
-                 f" = {delta_o[0]:.9f}·{weights[0, j]:.9g} + {delta_o[1]:.9f}·{weights[1, j]:.9g}",
-                 published_as="-")
-            for j in range(2)
-        ]
-        for j in range(2):
-            for i in range(2):
-                k = 1 + 2 * j + i
-                name = f"dE/dw{k}{suffix}"
-                entries.append(Line(
-                    name, d_hidden[j] * d_sigmoid_h[j] * x[i],
-                    f"= dE/dout_h{j + 1} · dout_h{j + 1}/dnet_h{j + 1} · dnet_h{j + 1}/dw{k}"
-                    f" = {d_hidden[j]:.9f} · {d_sigmoid_h[j]:.9f} · {x[i]:g}",
-                    published_as=published_as or ""))
-        return entries
 
-    sections = [
-        ("Forward pass", forward_entries),
-        ("Output deltas dE/dnet_o", delta_entries),
-        ("Output-layer gradients", output_entries),
-        ("Hidden-layer gradients, through the forward pass's w5..w8", hidden_entries(w_o, "")),
+def _hidden_gradient_entries(it, w_output, suffix, published_as=""):
+    """dE/dout_h through ``w_output``, then dE/dw1..dE/dw4 = dE/dout_h · dout_h/dnet_h · i."""
+    d_hidden = it.d_error_d_hidden(w_output)
+    delta = it.delta_output
+    entries = [
+        Line(f"dE/dout_h{j + 1}{suffix}", d_hidden[j],
+             f"= delta_o1·w{5 + j} + delta_o2·w{7 + j}"
+             f" = {delta[0]:.9f}·{w_output[0, j]:.9g} + {delta[1]:.9f}·{w_output[1, j]:.9g}",
+             published_as="-")
+        for j in range(2)
     ]
-    carrying = w_o
-    if update == "sequential":
-        sections.append((
-            "Hidden-layer gradients, through the NEW w5..w8 (sequential)",
-            hidden_entries(w_o_new, " (new)", published_as="-"),
-        ))
-        carrying = w_o_new
-    w_h_new = w_h - lr * np.outer((carrying.T @ delta_o) * d_sigmoid_h, x)
-    old = [*w_h.ravel(), *w_o.ravel()]
-    new = [*w_h_new.ravel(), *w_o_new.ravel()]
-    hidden_suffix = " (new)" if update == "sequential" else ""
-    updated = [
+    for j in range(2):
+        for i in range(2):
+            k = 1 + 2 * j + i
+            entries.append(Line(
+                f"dE/dw{k}{suffix}", d_hidden[j] * it.hidden_sigmoid_slope[j] * it.x[i],
+                f"= dE/dout_h{j + 1} · dout_h{j + 1}/dnet_h{j + 1} · dnet_h{j + 1}/dw{k}"
+                f" = {d_hidden[j]:.9f} · {it.hidden_sigmoid_slope[j]:.9f} · {it.x[i]:g}",
+                published_as=published_as))
+    return entries
+
+
+def _updated_weight_entries(it):
+    """w+ = w - lr · dE/dw, read back from the update step's new weights."""
+    old = [*it.w_hidden.ravel(), *it.w_output.ravel()]
+    new = [*it.new_w_hidden.ravel(), *it.new_w_output.ravel()]
+    hidden_suffix = " (new)" if it.update == "sequential" else ""
+    lr = it.learning_rate
+    return [
         Line(f"w{k}+", new[k - 1],
              f"= w{k} - lr · dE/dw{k}{hidden_suffix if k <= 4 else ''}"
              f" = {old[k - 1]:g} - {lr:g} · {(old[k - 1] - new[k - 1]) / lr:.9f}")
         for k in range(1, 9)
     ]
-    sections.append((f"Updated weights ({update})", updated))
+
+
+def numpy_sections(update="parallel", example=MAZUR):
+    """The NumPy reference's first iteration: each value with its chain-rule product."""
+    it = first_iteration(update, example)
+    sections = [
+        ("Forward pass", _forward_entries(it)),
+        ("Output deltas dE/dnet_o", _delta_entries(it)),
+        ("Output-layer gradients", _output_gradient_entries(it)),
+        ("Hidden-layer gradients, through the forward pass's w5..w8",
+         _hidden_gradient_entries(it, it.w_output, "")),
+    ]
+    if update == "sequential":
+        sections.append((
+            "Hidden-layer gradients, through the NEW w5..w8 (sequential)",
+            _hidden_gradient_entries(it, it.new_w_output, " (new)", published_as="-"),
+        ))
+    sections.append((f"Updated weights ({update})", _updated_weight_entries(it)))
     return sections

@@ -1,0 +1,98 @@
+"""The plain-text log a learner reads, and the one-line divergence message."""
+
+from numpy_ref import MAZUR
+
+
+def divergence_message(result):
+    """One line saying the run diverged, or None when every figure is finite."""
+    if not result.diverged:
+        return None
+    where = result.first_bad_iteration()
+    when = f"at iteration {where}" if where else "after the last update"
+    return (
+        f"error: training diverged: the loss or weights became NaN or infinite "
+        f"{when} (learning rate {result.learning_rate:g}); try a smaller --lr"
+    )
+
+
+def progress_iterations(iterations):
+    """Iteration 1, every tenth of the run, and the last (1-based, sorted)."""
+    tenths = {round(iterations * j / 10) for j in range(1, 11)}
+    return sorted({1, iterations} | {k for k in tenths if k >= 1})
+
+
+def _vector(values, digits=8):
+    return "[" + ", ".join(f"{v:.{digits}f}" for v in values) + "]"
+
+
+def _weight(value):
+    """Eight decimals, or scientific notation for a weight that has blown up."""
+    return f"{value:.8f}" if abs(value) < 1e4 else f"{value:.6e}"
+
+
+def _weight_lines(hidden, output):
+    """w1..w8 in the tutorial's names, hidden layer on the first line."""
+    w = [*hidden.ravel(), *output.ravel()]
+    first = "  ".join(f"w{i + 1} = {_weight(w[i])}" for i in range(4))
+    second = "  ".join(f"w{i + 1} = {_weight(w[i])}" for i in range(4, 8))
+    return [f"  {first}", f"  {second}"]
+
+
+def format_report(result, title, update_note, example=MAZUR):
+    """The plain-text log a learner reads: set-up, progress, results, weights."""
+    n = result.iterations
+    x, target, w_hidden, w_output = example.arrays("float64")
+    lines = [
+        title,
+        "  architecture    2 inputs -> 2 sigmoid hidden -> 2 sigmoid outputs",
+        f"  biases          b1 = {example.hidden_bias}, b2 = {example.output_bias}"
+        " (constants, never trained)",
+        f"  input           {_vector(x, 2)}",
+        f"  target          {_vector(target, 2)}",
+        f"  learning rate   {result.learning_rate:g}",
+        f"  iterations      {n}",
+        f"  update order    {result.update}",
+        f"                  ({update_note})",
+        f"  dtype           {result.dtype}",
+        "",
+        "Initial weights",
+        *_weight_lines(w_hidden, w_output),
+        "",
+        "Training (loss at iteration k: E_total of forward pass k, before update k)",
+    ]
+    width = len(str(n))
+    for k in progress_iterations(n):
+        lines.append(
+            f"  iteration {k:>{width}}   loss {result.losses[k - 1]:.10f}"
+            f"   prediction {_vector(result.outputs[k - 1])}"
+        )
+    error = ", ".join(f"{e:+.8f}" for e in result.final_prediction - result.targets)
+    results = {
+        f"loss at iteration {n}": f"{result.last_iteration_loss:.10f}",
+        f"loss after {n} updates": f"{result.final_loss:.10f}",
+        "prediction": f"{_vector(result.final_prediction)}"
+        f"   target {_vector(result.targets, 2)}",
+        "error": f"[{error}]   (prediction - target)",
+        "error reduction": f"{result.error_reduction_percent:.4f}%"
+        "   (1 - loss after / loss at iteration 1)",
+    }
+    label_width = max(len(label) for label in results)
+    lines += [
+        "",
+        "Results",
+        *(f"  {label:<{label_width}}  {value}" for label, value in results.items()),
+        "",
+        "Final weights",
+        *_weight_lines(result.final_hidden_weights, result.final_output_weights),
+    ]
+    return "\n".join(lines)
+
+
+def divergence_among(results):
+    """The divergence line of the first diverged run among several, tagged with its
+    implementation and order; None when every run stayed finite."""
+    for result in results:
+        problem = divergence_message(result)
+        if problem:
+            return f"{problem} [{result.implementation}, {result.update}]"
+    return None

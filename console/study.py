@@ -1,0 +1,181 @@
+"""The update-order study on the terminal: its options, its table, its verdict, JSON and CSV.
+
+The arithmetic is numpy_ref.study's; every figure and every judgement in the
+text below is computed from its summaries.
+"""
+
+import csv
+import io
+
+import numpy as np
+
+from numpy_ref.study import StudySettings, run_study, summarise, totals
+
+from .arguments import iteration_count, positive_number, whole_number
+from .progress import watched
+
+#: Seconds per network per update, roughly, in the shrinking batch: only
+#: used to decide whether the study is long enough for a progress bar.
+SECONDS_PER_NETWORK_UPDATE = 2.5e-8
+
+
+def add_study_arguments(parser):
+    """--study and its settings (compare_implementations.py, plot_tensorflow_results.py)."""
+    defaults = StudySettings()
+    group = parser.add_argument_group(
+        "update-order study",
+        f"both orders from the same random starts, at {len(defaults.learning_rates)}"
+        f" learning rates from {defaults.learning_rates[0]:g} to"
+        f" {defaults.learning_rates[-1]:g}; NumPy only, no TensorFlow",
+    )
+    group.add_argument("--study", action="store_true",
+                       help="run the update-order study instead")
+    group.add_argument("--seed", type=whole_number(0), default=defaults.seed,
+                       help=f"seed of the random starting weights (default: {defaults.seed})")
+    group.add_argument("--starts", type=whole_number(1), default=defaults.starts,
+                       help=f"random starts per learning rate (default: {defaults.starts})")
+    group.add_argument("--threshold", type=positive_number, default=defaults.threshold,
+                       help=f"loss to get below (default: {defaults.threshold:g})")
+    group.add_argument("--max-iterations", type=iteration_count,
+                       default=defaults.max_iterations, metavar="N",
+                       help=f"give up after N updates (default: {defaults.max_iterations})")
+
+
+def study_settings(args):
+    """The StudySettings that the --study arguments ask for."""
+    return StudySettings(starts=args.starts, seed=args.seed, threshold=args.threshold,
+                         max_iterations=args.max_iterations)
+
+
+def run_and_summarise(settings, progress=False):
+    """Run the study (NumPy only) and summarise it per learning rate."""
+    steps = watched(SECONDS_PER_NETWORK_UPDATE * settings.networks, progress)
+    return summarise(settings.learning_rates, run_study(settings, steps=steps))
+
+
+def verdict(summaries, settings):
+    """One paragraph, every figure and every judgement in it computed from the summaries."""
+    counted = totals(summaries)
+    total, wins, ties, losses = (counted[k] for k in ("runs", "wins", "ties", "losses"))
+    saved = [s.mean_saved for s in summaries if np.isfinite(s.mean_saved)]
+    relative = [(100 * s.mean_saved / s.median_updates["parallel"], s.learning_rate)
+                for s in summaries if np.isfinite(s.mean_saved) and s.median_updates["parallel"]]
+    diverged, capped = counted["diverged"], counted["capped"]
+    lowest, highest = summaries[0], summaries[-1]
+    text = (
+        f"Over {total} paired runs ({len(summaries)} learning rates from "
+        f"{lowest.learning_rate:g} to {highest.learning_rate:g}, {settings.starts} random "
+        f"starts each, threshold {settings.threshold:g}), sequential needed fewer updates "
+        f"in {wins} ({100 * wins / total:.1f}%), as many in {ties} "
+        f"({100 * ties / total:.1f}%) and more in {losses} ({100 * losses / total:.1f}%). "
+    )
+    if saved:
+        most, at_rate = max(relative)
+        text += (
+            f"On average sequential saved {np.mean(saved):.2f} updates per run "
+            f"(between {min(saved):.2f} and {max(saved):.2f} across learning rates), "
+            f"at most {most:.2f}% of the updates parallel needed (at lr {at_rate:g}). "
+        )
+    if losses == 0 and wins:
+        judgement = "sequential was never slower"
+    elif wins > losses:
+        judgement = "sequential was faster more often than slower"
+    elif losses > wins:
+        judgement = "sequential was slower more often than faster"
+    else:
+        judgement = "neither order was faster more often"
+    if saved:
+        largest = max(abs(value) for value in saved)
+        size = ("under one update" if largest < 1
+                else f"up to {largest:.1f} updates")
+        judgement += f", and the average difference is {size}"
+    text += (
+        f"So {judgement}. Runs that never reached the threshold within "
+        f"{settings.max_iterations} updates: {capped['sequential']} sequential, "
+        f"{capped['parallel']} parallel; diverged: {diverged['sequential']} sequential, "
+        f"{diverged['parallel']} parallel."
+    )
+    return text
+
+
+def _figure(value, spec):
+    """A table cell: the number, or '-' where no run got there."""
+    return format(value, spec) if np.isfinite(value) else "-"
+
+
+def format_study(summaries, settings):
+    """The per-learning-rate table, 80 columns wide."""
+    lines = [
+        f"Update-order study: {settings.starts} random starts per learning rate "
+        f"(seed {settings.seed},",
+        f"w1..w8 uniform in [-{settings.weight_range:g}, {settings.weight_range:g}]); "
+        f"updates until the loss is below {settings.threshold:g}, at most "
+        f"{settings.max_iterations}.",
+        "wins/loses: sequential needed fewer/more updates than parallel, same start.",
+        "",
+        f"{'lr':>7} {'wins':>5} {'ties':>5} {'loses':>5} {'neither':>7} "
+        f"{'updates':>8} {'ratio':>6} {'ratio IQR':>13} {'saved':>6} {'diverged':>8}",
+        f"{'':7} {'':5} {'':5} {'':5} {'':7} {'(par.)':>8} {'seq/par':>6} "
+        f"{'':13} {'(mean)':>6} {'seq/par':>8}",
+    ]
+    for s in summaries:
+        low, high = s.ratio_quartiles
+        spread = f"{low:.4f}-{high:.4f}" if np.isfinite(low) else "-"
+        diverged = f"{s.diverged['sequential']}/{s.diverged['parallel']}"
+        lines.append(
+            f"{s.learning_rate:7.3f} {s.wins:5d} {s.ties:5d} {s.losses:5d} {s.neither:7d} "
+            f"{_figure(s.median_updates['parallel'], '.0f'):>8} "
+            f"{_figure(s.median_ratio, '.4f'):>6} {spread:>13} "
+            f"{_figure(s.mean_saved, '.2f'):>6} {diverged:>8}"
+        )
+    return "\n".join(lines)
+
+
+def _finite_or_none(value):
+    """JSON has no NaN: a figure that does not exist (nobody got there) is null."""
+    if isinstance(value, dict):
+        return {key: _finite_or_none(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite_or_none(item) for item in value]
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+def study_json(summaries, settings):
+    """The study as plain values: settings, one object per learning rate, the verdict."""
+    return _finite_or_none({
+        "settings": {
+            "learning_rates": [float(r) for r in settings.learning_rates],
+            "starts": settings.starts, "seed": settings.seed,
+            "threshold": settings.threshold, "max_iterations": settings.max_iterations,
+            "weight_range": settings.weight_range,
+        },
+        "learning_rates": [
+            {
+                "learning_rate": s.learning_rate, "sequential_wins": s.wins, "ties": s.ties,
+                "sequential_loses": s.losses, "neither": s.neither,
+                "median_ratio": s.median_ratio, "ratio_quartiles": list(s.ratio_quartiles),
+                "median_updates": s.median_updates, "mean_updates_saved": s.mean_saved,
+                "diverged": s.diverged, "capped": s.capped,
+            }
+            for s in summaries
+        ],
+        "verdict": verdict(summaries, settings),
+    })
+
+
+def format_study_csv(rows):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["learning_rate", "sequential_wins", "ties", "sequential_loses",
+                     "neither", "median_updates_parallel", "median_updates_sequential",
+                     "median_ratio", "mean_updates_saved", "diverged_sequential",
+                     "diverged_parallel"])
+    for row in rows:
+        writer.writerow([row["learning_rate"], row["sequential_wins"], row["ties"],
+                         row["sequential_loses"], row["neither"],
+                         row["median_updates"]["parallel"], row["median_updates"]["sequential"],
+                         row["median_ratio"], row["mean_updates_saved"],
+                         row["diverged"]["sequential"], row["diverged"]["parallel"]])
+    return buffer.getvalue()

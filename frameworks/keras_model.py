@@ -1,0 +1,343 @@
+"""Mazur's network as a real Keras model, trained by model.fit().
+
+The model is a functional keras.Model: Dense kernels (no bias), a small
+ConstantBias layer for the tutorial's fixed biases, and sigmoid activations.
+Training always goes through fit(), so History, callbacks and predict() work
+as they do for any Keras model.
+
+Sequential updates are written by hand in MazurModel.train_step, the hook
+Keras provides for custom training logic: the output layer is updated first,
+and only then is the hidden layer's delta computed, through the NEW output
+weights.  Parallel updates are stock Keras: SGD on the mean squared error,
+through Keras's own train_step.  (For two outputs, MSE equals the tutorial's
+E = sum 1/2 (target - out)^2, so the gradients are the same.)
+
+In both orders train_step first records the forward pass (loss, outputs,
+hidden activations, weights) as one row of a per-iteration buffer, so the
+results hold the whole training history.  fit() runs STEPS_PER_EXECUTION
+steps per graph call, in plain graph mode (not XLA).
+
+Importing this module registers the custom classes with Keras, so that plain
+keras.saving.load_model reads a saved model back.
+"""
+
+import contextlib
+import sys
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from numpy_ref import MAZUR
+
+from .common import (
+    apply_layer_by_layer,
+    keras_floatx,
+    kernel_from_weights,
+    training_result,
+    weights_from_kernels,
+)
+
+#: Steps fit() runs inside one compiled graph call before returning to Python
+#: (callbacks' on_train_batch_* then see one call per this many steps).
+STEPS_PER_EXECUTION = 1000
+
+
+def half_squared_error(target, output):
+    """E = sum 1/2 (target - out)^2, the tutorial's E_total."""
+    return 0.5 * tf.reduce_sum(tf.square(target - output))
+
+
+@keras.saving.register_keras_serializable(package="mazur", name="ConstantBias")
+class ConstantBias(keras.layers.Layer):
+    """Adds one fixed number to every unit: b1 or b2, never trained."""
+
+    def __init__(self, value, **kwargs):
+        super().__init__(**kwargs)
+        self.value = float(value)
+
+    def call(self, inputs):
+        # The Python float becomes inputs' dtype directly (a cast from a
+        # float32 tensor would make b1 = 0.35 into 0.3499999940 in float64).
+        return inputs + self.value
+
+    def get_config(self):
+        return {**super().get_config(), "value": self.value}
+
+@keras.saving.register_keras_serializable(package="mazur", name="MazurModel")
+class MazurModel(keras.Model):
+    """The functional 2-2-2 model, with the update order chosen in fit()."""
+
+    def __init__(self, *args, update="sequential", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.update = update
+        self.recorder = None  # set by train(): where each step is written
+
+    def get_config(self):
+        return {**super().get_config(), "update": self.update}
+
+    def hidden_and_output(self, x):
+        """out_h and out_o for a batch x, through the model's own layers."""
+        hidden = x
+        for name in ("hidden_weights", "hidden_bias", "hidden"):
+            hidden = self.get_layer(name)(hidden)
+        output = hidden
+        for name in ("output_weights", "output_bias", "output"):
+            output = self.get_layer(name)(output)
+        return hidden, output
+
+    def train_step(self, data):
+        # fit() hands NumPy data over as float32; compute in the weights' dtype.
+        dtype = self.kernels()[0].dtype
+        x, target = (tf.cast(tensor, dtype) for tensor in data)
+        hidden, output = self.hidden_and_output(x)
+        loss = half_squared_error(target, output)  # of this forward pass
+        if self.recorder is not None:
+            self.recorder.record(loss, hidden, output, self.kernels())
+        if self.update == "parallel":
+            return super().train_step((x, target))  # Keras's own step: SGD on MSE
+        return self.sequential_step(x, target, hidden, output, loss)
+
+    def kernels(self):
+        """K_h and K_o (x @ K orientation) as Keras holds them."""
+        return (
+            self.get_layer("hidden_weights").kernel,
+            self.get_layer("output_weights").kernel,
+        )
+
+    def sequential_step(self, x, target, hidden, output, loss):
+        """Hand-written backpropagation, output layer first."""
+        hidden_kernel, output_kernel = self.kernels()
+        # dE/dnet_o = (out_o - target) * out_o * (1 - out_o)
+        output_deltas = (output - target) * output * (1.0 - output)
+        # dE/dK_o[j, k] = out_h_j * delta_o_k
+        output_gradient = tf.transpose(hidden) @ output_deltas
+        apply_layer_by_layer(self.optimizer, output_gradient, output_kernel, first=True)
+        # dE/dnet_h = (delta_o @ K_o(new).T) * out_h * (1 - out_h):
+        # the deltas go back through the output weights JUST updated.
+        hidden_deltas = (
+            output_deltas @ tf.transpose(output_kernel) * hidden * (1.0 - hidden)
+        )
+        # dE/dK_h[i, j] = x_i * delta_h_j
+        hidden_gradient = tf.transpose(x) @ hidden_deltas
+        apply_layer_by_layer(self.optimizer, hidden_gradient, hidden_kernel, first=False)
+        # fit()'s loss metric gets this forward pass's E, which is what the
+        # compiled MSE would give (for two outputs, MSE = E).
+        for metric in self.metrics:
+            metric.update_state(loss)
+        return {metric.name: metric.result() for metric in self.metrics}
+
+class TensorBoardScalars(keras.callbacks.Callback):
+    """Sends every recorded iteration to a ScalarLog as fit() goes along.
+
+    Called once per steps_per_execution steps; each call logs the rows
+    recorded since the last one.
+    """
+
+    def __init__(self, log):
+        super().__init__()
+        self.log = log
+        self.written = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._log_new_rows()
+
+    def on_train_end(self, logs=None):
+        self._log_new_rows()
+
+    def _log_new_rows(self):
+        recorder = self.model.recorder
+        done = recorder.recorded()
+        if done > self.written:
+            rows = recorder.history(self.written, done)
+            self.log.write(
+                self.written + 1, rows["losses"], rows["outputs"],
+                weights_from_kernels(rows["hidden_kernels"]),
+                weights_from_kernels(rows["output_kernels"]),
+            )
+            self.written = done
+
+
+class HistoryRecorder:
+    """A per-iteration buffer that train_step writes into, one row per step.
+
+    A row is [E, out_o1, out_o2, out_h1, out_h2, K_h (4), K_o (4)], written
+    with one assignment: a step's bookkeeping costs one op, not five.  The
+    buffer is a plain tf.Variable outside the model, so it is neither a model
+    weight nor saved with it.
+    """
+
+    #: (name, columns, shape of one iteration's value)
+    FIELDS = (
+        ("losses", slice(0, 1), ()),
+        ("outputs", slice(1, 3), (2,)),
+        ("hidden", slice(3, 5), (2,)),
+        ("hidden_kernels", slice(5, 9), (2, 2)),
+        ("output_kernels", slice(9, 13), (2, 2)),
+    )
+    WIDTH = 13
+
+    def __init__(self, iterations, dtype):
+        self.rows = tf.Variable(tf.zeros((iterations, self.WIDTH), dtype), trainable=False)
+        self.step = tf.Variable(0, trainable=False)
+
+    def record(self, loss, hidden, output, kernels):
+        """Write this forward pass (before its update) at row ``step``."""
+        row = tf.concat(
+            [tf.reshape(loss, [1]), output[0], hidden[0],
+             tf.reshape(kernels[0], [-1]), tf.reshape(kernels[1], [-1])],
+            axis=0,
+        )
+        self.rows.scatter_nd_update([[self.step.assign_add(1) - 1]], [row])
+
+    def recorded(self):
+        """How many rows have been written so far."""
+        return int(self.step.numpy())
+
+    def history(self, start=0, stop=None):
+        """Rows start..stop-1 as named arrays (kernels in x @ K orientation)."""
+        rows = self.rows[start:stop].numpy()
+        return {
+            name: rows[:, columns].reshape((len(rows), *shape))
+            for name, columns, shape in self.FIELDS
+        }
+
+
+def build_model(example=MAZUR, update="sequential", dtype="float32"):
+    """The compiled 2-2-2 Keras model, starting from the tutorial's weights."""
+
+    def layer(example_weights, bias, name):
+        """net = x @ K (K = W.T), + the constant bias, then the sigmoid."""
+        kernel = kernel_from_weights(example_weights, dtype)
+        weights = keras.layers.Dense(
+            2,
+            use_bias=False,
+            kernel_initializer=keras.initializers.Constant(kernel),
+            dtype=dtype,
+            name=f"{name}_weights",
+        )
+        add_bias = ConstantBias(bias, dtype=dtype, name=f"{name}_bias")
+        sigmoid = keras.layers.Activation("sigmoid", dtype=dtype, name=name)
+        return lambda x: sigmoid(add_bias(weights(x)))
+
+    inputs = keras.Input(shape=(2,), dtype=dtype, name="inputs")
+    hidden = layer(example.hidden_weights, example.hidden_bias, "hidden")(inputs)
+    output = layer(example.output_weights, example.output_bias, "output")(hidden)
+    model = MazurModel(inputs, output, update=update, name="mazur_2_2_2")
+    with keras_floatx(dtype):  # the optimizer's learning-rate variable
+        optimizer = keras.optimizers.SGD(learning_rate=example.learning_rate)
+    # For two outputs, MSE = 1/2 sum (target - out)^2, the tutorial's E.
+    model.compile(
+        optimizer=optimizer,
+        loss=keras.losses.MeanSquaredError(dtype=dtype),
+        steps_per_execution=STEPS_PER_EXECUTION,
+        # Plain graph mode: an XLA-compiled step costs a launch of its own on
+        # every step (about 100 us a step here, against about 50 us without).
+        jit_compile=False,
+    )
+    # Build for both kernels now: sequential steps apply them one at a time.
+    optimizer.build(model.trainable_variables)
+    return model
+
+
+def fit(model, iterations, example=MAZUR, dtype="float32", progress_bar=False, callbacks=()):
+    """model.fit() for ``iterations`` steps on the one sample; return the history.
+
+    ``progress_bar``: show Keras's own progress bar, sent to stderr so that
+    stdout keeps only the results.
+    """
+    recorder = HistoryRecorder(iterations, dtype)
+    use_recorder(model, recorder)
+    sample = tf.data.Dataset.from_tensors(
+        (
+            tf.constant([example.inputs], dtype),
+            tf.constant([example.targets], dtype),
+        )
+    )
+    with contextlib.redirect_stdout(sys.stderr) if progress_bar else contextlib.nullcontext():
+        model.fit(sample.repeat(iterations), epochs=1, shuffle=False,
+                  verbose=1 if progress_bar else 0, callbacks=list(callbacks))
+    use_recorder(model, None)
+    return recorder.history()
+
+
+def use_recorder(model, recorder):
+    """Point train_step at ``recorder`` (None: record nothing)."""
+    model.recorder = recorder
+    # A compiled train step holds on to the buffers it was traced with: retrace.
+    model.make_train_function(force=True)
+
+
+def final_state(model, example, dtype):
+    """Kernels after training, and the loss and prediction they give."""
+    x = tf.constant([example.inputs], dtype)
+    prediction = model.predict_on_batch(x)
+    target = tf.constant([example.targets], dtype)
+    hidden_kernel, output_kernel = model.kernels()
+    return {
+        "hidden_kernel": hidden_kernel.numpy(),
+        "output_kernel": output_kernel.numpy(),
+        "loss": half_squared_error(target, prediction).numpy(),
+        "prediction": prediction,
+    }
+
+
+def train_model(iterations=1000, update="sequential", example=MAZUR, dtype="float32",
+                model=None, progress_bar=False, callbacks=()):
+    """Build (or take) the model, fit it; return (TrainingResult, model)."""
+    model = model or build_model(example, update, dtype)
+    history = fit(model, iterations, example, dtype, progress_bar, callbacks)
+    final = final_state(model, example, dtype)
+    result = training_result("keras", update, example, dtype, history, final, "half-sse")
+    return result, model
+
+
+def train(iterations=1000, update="sequential", example=MAZUR, dtype="float32",
+          progress_bar=False):
+    """Build the model and fit it; return the TrainingResult (train_model gives the model too)."""
+    return train_model(iterations, update, example, dtype, progress_bar=progress_bar)[0]
+
+
+def first_iteration(update, example=MAZUR, dtype="float64"):
+    """The first iteration's arrays as the Keras model computes them.
+
+    The forward pass runs through the model's own layers; the gradients are
+    read off the weight change of one fit() step, dE/dw = (w - w+) / lr.  For
+    the sequential order a second, parallel model supplies the hidden-layer
+    gradients through the forward pass's w5..w8, for comparison.  Returns
+    what console.explain.values_from_arrays names.
+    """
+    model = build_model(example, update, dtype)
+    x = tf.constant([example.inputs], dtype)
+    net_hidden = model.get_layer("hidden_bias")(model.get_layer("hidden_weights")(x))
+    hidden, output = model.hidden_and_output(x)
+    net_output = model.get_layer("output_bias")(model.get_layer("output_weights")(hidden))
+    forward_pass = [t.numpy()[0] for t in (net_hidden, hidden, net_output, output)]
+
+    def one_step_gradients(update_order):
+        stepped = build_model(example, update_order, dtype)
+        before = [k.numpy().T for k in stepped.kernels()]
+        fit(stepped, 1, example, dtype)
+        after = [k.numpy().T for k in stepped.kernels()]
+        return [(b - a) / example.learning_rate for b, a in zip(before, after)], after
+
+    (hidden_gradient, output_gradient), updated = one_step_gradients(update)
+    gradients = {"hidden": hidden_gradient, "output": output_gradient}
+    if update == "sequential":
+        gradients["hidden_new"] = hidden_gradient
+        gradients["hidden"] = one_step_gradients("parallel")[0][0]
+    # dE/dw5 = delta_o1 · out_h1, so delta_o = dE/dw(h1->o) / out_h1
+    deltas = output_gradient[:, 0] / forward_pass[1][0]
+    return (*forward_pass, np.asarray(example.targets)), deltas, gradients, updated
+
+
+def summary_text(model):
+    """model.summary() as text."""
+    lines = []
+    model.summary(print_fn=lambda line, **_: lines.append(line))
+    return "\n".join(lines)
+
+
+def load_model(path):
+    """keras.saving.load_model: this module's classes are registered on import."""
+    return keras.saving.load_model(path)

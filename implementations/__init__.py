@@ -1,0 +1,121 @@
+"""The one table of implementations: who trains, how its gradients are made, in which order.
+
+The comparison, the figures, the tests and the benchmark iterate over
+IMPLEMENTATIONS; nothing looks an implementation up by its display label.
+Adding a framework adds a FRAMEWORKS entry (and its train function);
+adding a row adds an IMPLEMENTATIONS entry.
+
+Importing this module imports neither TensorFlow nor Keras: each framework's
+train function imports its module when it is called.
+"""
+
+from dataclasses import dataclass
+
+from console.progress import wants_progress, watched
+from numpy_ref import MAZUR, UPDATE_ORDERS
+
+
+def _train_numpy(iterations, update, example, dtype, progress):
+    import numpy_ref
+
+    steps = watched(FRAMEWORKS["numpy"].seconds_per_iteration, progress)
+    return numpy_ref.train(iterations, update, example, dtype, steps=steps)
+
+
+def _train_tensorflow(iterations, update, example, dtype, progress):
+    # Its compiled loop does 10^7 iterations in about two seconds: no bar.
+    from frameworks import tape
+
+    return tape.train(iterations, update, example, dtype)
+
+
+def _train_keras(iterations, update, example, dtype, progress):
+    from frameworks import keras_model
+
+    bar = wants_progress(iterations, FRAMEWORKS["keras"].seconds_per_iteration, progress)
+    return keras_model.train(iterations, update, example, dtype, progress_bar=bar)
+
+
+@dataclass(frozen=True)
+class Framework:
+    name: str  # TrainingResult.implementation
+    title: str  # how figures and reports name it
+    #: About what one iteration costs on a two-core machine (benchmarks/bench.py);
+    #: used only to decide whether a run is long enough for a progress bar.
+    seconds_per_iteration: float
+    train_function: object  # (iterations, update, example, dtype, progress) -> TrainingResult
+
+    def train(self, iterations, update, example, dtype, progress=False):
+        """Train in ``update`` order; ``progress`` allows a bar on long runs at a terminal."""
+        return self.train_function(iterations, update, example, dtype, progress)
+
+
+#: The reference is NumPy: hand-written formulas, always compared in float64.
+REFERENCE = "numpy"
+
+FRAMEWORKS = {
+    framework.name: framework
+    for framework in (
+        Framework("numpy", "NumPy", 16e-6, _train_numpy),
+        Framework("tensorflow", "TensorFlow", 0.1e-6, _train_tensorflow),
+        Framework("keras", "Keras", 50e-6, _train_keras),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Implementation:
+    name: str  # a unique key, for figures' styles and the benchmark
+    framework: str  # a FRAMEWORKS key
+    label: str  # the results table's first column
+    method: str  # how its gradients are made
+    update: str  # "parallel" or "sequential"
+
+    @property
+    def is_reference(self):
+        return self.framework == REFERENCE
+
+    def train(self, iterations=1000, example=MAZUR, dtype="float32", progress=False):
+        """Train this implementation; return a numpy_ref TrainingResult."""
+        return FRAMEWORKS[self.framework].train(iterations, self.update, example, dtype,
+                                                progress)
+
+
+#: The results table's rows: the four of the original README's table first
+#: (docs/reference-figures.md), then the rest.
+IMPLEMENTATIONS = (
+    Implementation("numpy-sequential", "numpy", "NumPy", "hand-written formulas",
+                   "sequential"),
+    Implementation("numpy-parallel", "numpy", "NumPy", "hand-written formulas", "parallel"),
+    Implementation("tensorflow-parallel", "tensorflow", "TF tape", "tf.GradientTape autodiff",
+                   "parallel"),
+    Implementation("keras-sequential", "keras", "Keras step", "custom train_step, formulas",
+                   "sequential"),
+    Implementation("tensorflow-sequential", "tensorflow", "TF tape",
+                   "tf.GradientTape, deltas via new w5..w8", "sequential"),
+    Implementation("keras-parallel", "keras", "Keras fit", "stock fit(): SGD on MSE",
+                   "parallel"),
+)
+
+
+def find(framework, update):
+    """The implementation of ``framework`` in ``update`` order."""
+    return next(i for i in IMPLEMENTATIONS if i.framework == framework and i.update == update)
+
+
+def other_order(update):
+    """The update order that is not ``update``."""
+    return next(order for order in UPDATE_ORDERS if order != update)
+
+
+def run_all(iterations=1000, example=MAZUR, dtype="float32", progress=False):
+    """Train every implementation; return [(Implementation, TrainingResult)] in table order.
+
+    The frameworks run in ``dtype``; the NumPy reference always in float64.
+    """
+    return [
+        (implementation,
+         implementation.train(iterations, example,
+                              "float64" if implementation.is_reference else dtype, progress))
+        for implementation in IMPLEMENTATIONS
+    ]
