@@ -29,8 +29,8 @@ import argparse
 import os
 import sys
 
-from console.arguments import add_logdir_argument
-from console.explain import format_values, values_from_arrays
+from console.arguments import add_logdir_argument, can_write_in
+from console.explain import value_sections, values_from_arrays
 from console.files import atomic_output
 from console.progress import wants_progress
 from console.trainer_script import Output, Run, TrainerScript
@@ -44,8 +44,9 @@ def save_path(text):
     folder = os.path.dirname(os.path.abspath(text))
     if not os.path.isdir(folder):
         raise argparse.ArgumentTypeError(f"folder does not exist: {folder}")
-    if not os.access(folder, os.W_OK):
-        raise argparse.ArgumentTypeError(f"folder cannot be written: {folder}")
+    problem = can_write_in(folder)
+    if problem:
+        raise argparse.ArgumentTypeError(f"folder cannot be written: {folder} ({problem})")
     if os.path.isdir(text):
         raise argparse.ArgumentTypeError(f"is a folder: {text}")
     return text
@@ -56,6 +57,7 @@ def add_options(parser):
         "--save", type=save_path, metavar="PATH.keras",
         help="save the trained model; ann_keras.load_model(PATH) loads it back",
     )
+    parser.not_with("explain", "save")
     add_logdir_argument(parser)
 
 
@@ -73,35 +75,54 @@ def save_atomically(model, path):
 
 
 def explain(update, example, dtype):
-    """The first iteration as the Keras model computes it."""
+    """The first iteration as the Keras model computes it: (title, sections)."""
     from frameworks.keras_model import first_iteration
 
     arrays = first_iteration(update, example, dtype)
     title = (f"First iteration, Keras fit() ({update} update,"
              f" lr {example.learning_rate:g}, {dtype})\n"
              "Gradients read off one fit() step: dE/dw = (w - w+) / lr")
-    return format_values(title, values_from_arrays(*arrays), update)
+    return title, value_sections(values_from_arrays(*arrays), update)
+
+
+def _train_with_log(args, example, progress_bar):
+    """Train with the TensorBoard callback: the log grows during fit(); a run that
+    does not finish removes it.  Returns (result, model, the log's Output)."""
+    from frameworks import keras_model
+    from frameworks.tensorboard import ScalarLog
+
+    scalars = ScalarLog(args.logdir, "keras", args.update, args.iterations)
+    callback = keras_model.TensorBoardScalars(scalars)
+    with scalars.whole_or_nothing():
+        result, model = keras_model.train_model(args.iterations, args.update, example,
+                                                args.dtype, progress_bar=progress_bar,
+                                                callbacks=[callback])
+
+    def finish_log():
+        with scalars.whole_or_nothing():
+            callback.finish(result)
+        return scalars.path, scalars.described(args.logdir), {"logged_every": scalars.every}
+
+    return result, model, Output("logged_to", args.logdir, finish_log)
 
 
 def train(args, example):
     from frameworks import keras_model
-    from frameworks.tensorboard import ScalarLog
 
-    callbacks, log = [], Output("logged_to")
-    if args.logdir:
-        scalars = ScalarLog(args.logdir, "keras", args.update)
-        callbacks.append(keras_model.TensorBoardScalars(scalars))
-        log = Output("logged_to", scalars.path,
-                     done=f"TensorBoard scalars in {scalars.path}\n"
-                     f"view them with: tensorboard --logdir {args.logdir}")
     bar = wants_progress(args.iterations, FRAMEWORKS["keras"].seconds_per_iteration,
                          not args.json)
-    result, model = keras_model.train_model(args.iterations, args.update, example, args.dtype,
-                                            progress_bar=bar, callbacks=callbacks)
-    saved = Output("saved_to")
-    if args.save:
-        saved = Output("saved_to", args.save, lambda: save_atomically(model, args.save),
-                       f"Saved the trained model to {args.save}")
+    if args.logdir:
+        result, model, log = _train_with_log(args, example, bar)
+    else:
+        result, model = keras_model.train_model(args.iterations, args.update, example,
+                                                args.dtype, progress_bar=bar)
+        log = Output("logged_to", None)
+
+    def save():
+        save_atomically(model, args.save)
+        return args.save, f"Saved the trained model to {args.save}", {}
+
+    saved = Output("saved_to", args.save, save)
     header = "" if args.json else keras_model.summary_text(model)
     return Run(result, header=header, outputs=[saved, log])
 

@@ -21,7 +21,7 @@ frameworks/tape.py's TapeNetwork.
 import sys
 
 from console.arguments import add_logdir_argument
-from console.explain import format_values, values_from_arrays
+from console.explain import value_sections, values_from_arrays
 from console.trainer_script import Output, Run, TrainerScript
 from frameworks import LOSSES
 
@@ -32,37 +32,39 @@ def add_options(parser):
         help="half-sse: sum 1/2 (t - o)^2, the tutorial's; mse: mean (t - o)^2;"
         " sse: sum (t - o)^2 (default: half-sse)",
     )
+    parser.not_with("explain", "loss")  # --explain checks the tutorial's loss
     add_logdir_argument(parser)
 
 
 def explain(update, example, dtype):
-    """The first iteration as the tape computes it."""
+    """The first iteration as the tape computes it: (title, sections)."""
     from frameworks.tape import TapeNetwork
 
     arrays = TapeNetwork(example, dtype).first_iteration(update)
     title = (f"First iteration, tf.GradientTape ({update} update,"
              f" lr {example.learning_rate:g}, {dtype})\n"
              "Every gradient below is the tape's.")
-    return format_values(title, values_from_arrays(*arrays), update)
+    return title, value_sections(values_from_arrays(*arrays), update)
 
 
 def train(args, example):
     from frameworks import tape
-    from frameworks.tensorboard import ScalarLog
 
     result = tape.train(args.iterations, args.update, example, args.dtype, args.loss)
     notes = []
     if args.loss != "half-sse":
         notes.append(f"(losses above are {args.loss}, not the tutorial's half-sse)")
-    log = Output("logged_to")
-    if args.logdir:
-        scalars = ScalarLog(args.logdir, "tensorflow", result.update)
-        log = Output(
-            "logged_to", scalars.path, lambda: scalars.write_result(result),
-            f"TensorBoard scalars in {scalars.path}\n"
-            f"view them with: tensorboard --logdir {args.logdir}",
-        )
-    return Run(result, notes=notes, outputs=[log])
+
+    def write_log():
+        from frameworks.tensorboard import ScalarLog
+
+        scalars = ScalarLog(args.logdir, "tensorflow", result.update, args.iterations)
+        with scalars.whole_or_nothing():
+            scalars.write_result(result)
+            scalars.close()
+        return scalars.path, scalars.described(args.logdir), {"logged_every": scalars.every}
+
+    return Run(result, notes=notes, outputs=[Output("logged_to", args.logdir, write_log)])
 
 
 SCRIPT = TrainerScript(

@@ -19,12 +19,8 @@ import json
 import sys
 import textwrap
 
-from console.arguments import (
-    ArgumentParser,
-    add_iterations_argument,
-    add_run_arguments,
-    add_verbose_argument,
-)
+from console.arguments import add_iterations_argument, add_run_arguments
+from console.parser import ArgumentParser, add_verbose_argument
 from console.process import EXIT_DIVERGED, quiet_tensorflow_logs, stops_cleanly
 from console.study import add_study_arguments
 from numpy_ref import MAZUR

@@ -25,17 +25,17 @@ Always headless (no display needed).  Each file is written whole or not at all.
 import os
 import sys
 
+import console  # noqa: F401  first: Ctrl-C during the imports below ends quietly
 import numpy as np
-
-from console.arguments import (
-    ArgumentParser,
-    add_run_arguments,
-    add_verbose_argument,
-    iteration_count,
-    writable_folder,
-)
+from console.arguments import add_run_arguments, iteration_count, writable_folder
 from console.files import atomic_output
-from console.process import EXIT_DIVERGED, quiet_tensorflow_logs, stops_cleanly
+from console.parser import ArgumentParser, add_verbose_argument
+from console.process import (
+    EXIT_DIVERGED,
+    EXIT_WRITE_FAILED,
+    quiet_tensorflow_logs,
+    stops_cleanly,
+)
 from console.study import add_study_arguments, run_and_summarise, study_settings
 from implementations import FRAMEWORKS, find
 from numpy_ref import MAZUR
@@ -259,10 +259,11 @@ def main(argv=None):
     for name, figure in figures.items():
         path = os.path.join(args.out_dir, name)
         try:
+            os.makedirs(args.out_dir, exist_ok=True)
             write_figure(figure, path)
         except OSError as error:
-            print(f"error: cannot write {path}: {error.strerror}", file=sys.stderr)
-            return 2
+            print(f"error: cannot write {path}: {error.strerror or error}", file=sys.stderr)
+            return EXIT_WRITE_FAILED
         print(f"wrote {path}")
     return 0
 

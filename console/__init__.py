@@ -5,3 +5,7 @@ Nothing here imports TensorFlow, Keras or matplotlib when it is imported, so
 printing stays in each script's ``main`` (and in trainer_script.run, the
 ``main`` the three trainer command lines share).
 """
+
+from .startup import quiet_while_starting
+
+quiet_while_starting()

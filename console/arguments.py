@@ -7,25 +7,14 @@ imported.
 import argparse
 import math
 import os
+import tempfile
 
 from numpy_ref import DTYPES, MAZUR, UPDATE_ORDERS
 
+from .parser import ArgumentParser
+
 #: More iterations than this would keep gigabytes of per-iteration history.
 MAX_ITERATIONS = 10_000_000
-
-
-class ArgumentParser(argparse.ArgumentParser):
-    """argparse, but a bad argument is one line on stderr and exit status 2.
-
-    The script's module docstring is its --help description, kept as written.
-    """
-
-    def __init__(self, prog, description):
-        super().__init__(prog=prog, description=description,
-                         formatter_class=argparse.RawDescriptionHelpFormatter)
-
-    def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message}\n")
 
 
 def iteration_count(text):
@@ -71,18 +60,37 @@ def whole_number(lowest, highest=None):
     return check
 
 
+def can_write_in(folder):
+    """None when a file can be created in ``folder`` (tried, not guessed), else why not.
+
+    os.access says yes to root everywhere, /proc included; creating a file
+    (and removing it at once) is the only test that does not lie.
+    """
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            return None
+    except OSError as error:
+        return error.strerror
+
+
 def writable_folder(what):
-    """An argparse type for a folder: created if missing, and writable."""
+    """An argparse type for a folder that exists and can be written, or can be created.
+
+    Nothing is created here: the folder is made when the results are written,
+    so a command line that is refused leaves nothing behind.
+    """
 
     def check(text):
-        try:
-            os.makedirs(text, exist_ok=True)
-        except OSError as error:
+        existing = os.path.abspath(text)
+        while not os.path.exists(existing):
+            existing = os.path.dirname(existing)
+        if not os.path.isdir(existing):
             raise argparse.ArgumentTypeError(
-                f"cannot create {what} folder {text}: {error.strerror}"
-            ) from None
-        if not os.access(text, os.W_OK | os.X_OK):
-            raise argparse.ArgumentTypeError(f"{what} folder cannot be written: {text}")
+                f"cannot create {what} folder {text}: {existing} is not a folder")
+        problem = can_write_in(existing)
+        if problem:
+            raise argparse.ArgumentTypeError(f"{what} folder cannot be written: {text}"
+                                             f" ({problem})")
         return text
 
     return check
@@ -127,6 +135,7 @@ def training_parser(prog, description, default_update, update_help, default_dtyp
         help="print the first iteration number by number, beside the figures"
         " the tutorial publishes, instead of training",
     )
+    parser.not_with("explain", "iterations")
     return parser
 
 
@@ -138,21 +147,15 @@ def parse_training_args(parser, argv=None):
     return args
 
 
-def add_verbose_argument(parser):
-    """--verbose: let TensorFlow's own start-up log through to stderr."""
-    parser.add_argument(
-        "--verbose", action="store_true",
-        help="show TensorFlow's own log messages (hidden by default)",
-    )
-
-
 def add_logdir_argument(parser):
     """--logdir DIR: TensorBoard scalars for every iteration."""
     parser.add_argument(
         "--logdir", type=writable_folder("log"), metavar="DIR",
-        help="write the loss, both outputs and w1..w8 of every iteration as"
-        " TensorBoard scalars, in a new run folder under DIR",
+        help="write the loss, both outputs and w1..w8 of every iteration (of every"
+        " k-th on long runs, to keep the log under about 50 MB) and the state after"
+        " the last update as TensorBoard scalars, in a new run folder under DIR",
     )
+    parser.not_with("explain", "logdir")
 
 
 def add_run_arguments(parser):

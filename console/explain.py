@@ -4,7 +4,10 @@ Every implementation hands ``format_explanation`` the same named values (the
 forward pass, the output deltas, the eight gradients, the updated weights);
 the NumPy reference also hands over the chain-rule product behind each one.
 A value the tutorial prints is shown beside ours, with whether the two agree
-at the tutorial's printed precision.
+at the tutorial's printed precision; a value it does not print (the
+sequential order's w1+..w4+, for one) is shown with "-" and not counted.
+``explanation_document`` and ``values_document`` give the same explanation as
+a plain dict for JSON, decided and counted by the same code as the text.
 """
 
 from dataclasses import dataclass
@@ -41,13 +44,12 @@ PUBLISHED = {
     "w7+": "0.511301270",
     "w8+": "0.561370121",
 }
-#: The updated hidden weights depend on the order; the tutorial's worked
-#: step is parallel, and the reference file gives the sequential ones.
+#: The updated hidden weights depend on the order.  The tutorial's worked
+#: step is parallel, and it prints only the parallel w1+..w4+; the sequential
+#: order's are computed values, which the tutorial does not print.
 PUBLISHED_HIDDEN_UPDATE = {
     "parallel": {"w1+": "0.149780716", "w2+": "0.19956143",
                  "w3+": "0.24975114", "w4+": "0.29950229"},
-    "sequential": {"w1+": "0.14981764", "w2+": "0.19963528",
-                   "w3+": "0.24978819", "w4+": "0.29957637"},
 }
 
 
@@ -66,7 +68,34 @@ def agrees(value, published):
 
 
 def published_figures(update):
-    return {**PUBLISHED, **PUBLISHED_HIDDEN_UPDATE[update]}
+    """The figures the tutorial prints for ``update``'s first iteration, by name."""
+    return {**PUBLISHED, **PUBLISHED_HIDDEN_UPDATE.get(update, {})}
+
+
+def check_entry(entry, figures):
+    """(published figure or None, whether ours agrees with it or None) for one Line.
+
+    The one place that decides what is compared and counted: the text and the
+    JSON document both go through it.
+    """
+    published = figures.get(entry.published_as or entry.name)
+    if published is None:
+        return None, None
+    return published, agrees(entry.value, published)
+
+
+def _count(checks):
+    """(published figures checked, how many of them agree) from check_entry's pairs."""
+    checked = [ok for published, ok in checks if published is not None]
+    return len(checked), sum(checked)
+
+
+def _summary_lines(checked, agreed, update):
+    lines = [f"{agreed} of {checked} published figures agree at the tutorial's precision."]
+    if update not in PUBLISHED_HIDDEN_UPDATE:
+        lines = [lines[0][:-1] + ";",
+                 f"w1+..w4+ are the {update} order's, the tutorial prints the parallel ones."]
+    return lines
 
 
 def format_explanation(title, sections, update):
@@ -74,22 +103,54 @@ def format_explanation(title, sections, update):
     figures = published_figures(update)
     lines = [title, "", "name               ours          tutorial     agree",
              "-" * 54]
-    checked = agreed = 0
+    checks = []
     for heading, entries in sections:
         lines += ["", heading]
         for entry in entries:
-            published = figures.get(entry.published_as or entry.name)
+            published, ok = check_entry(entry, figures)
+            checks.append((published, ok))
             if published is None:
                 verdict, shown = "", "-"
             else:
-                checked += 1
-                ok = agrees(entry.value, published)
-                agreed += ok
                 verdict, shown = ("yes" if ok else "NO"), published
             lines.append(f"  {entry.name:<16} {entry.value:>13.9f}  {shown:>12}  {verdict}".rstrip())
             lines += _formula_lines(entry.formula)
-    lines += ["", f"{agreed} of {checked} published figures agree at the tutorial's precision."]
+    lines += ["", *_summary_lines(*_count(checks), update)]
     return "\n".join(lines)
+
+
+def explanation_document(title, sections, update):
+    """The explanation as a plain dict, ready for json.dumps: the text's values and counts.
+
+    {"title", "update", "sections": [{"heading", "values": [{"name", "value",
+    "formula", "published", "agrees"}]}], "published_checked",
+    "published_agree"}; "formula", "published" and "agrees" are None where
+    the text shows none (a value the tutorial does not print has
+    "published": None and "agrees": None, and is not counted).
+    """
+    figures = published_figures(update)
+    checks, document_sections = [], []
+    for heading, entries in sections:
+        values = []
+        for entry in entries:
+            published, ok = check_entry(entry, figures)
+            checks.append((published, ok))
+            values.append({
+                "name": entry.name,
+                "value": float(entry.value),
+                "formula": entry.formula or None,
+                "published": published,
+                "agrees": None if ok is None else bool(ok),
+            })
+        document_sections.append({"heading": heading, "values": values})
+    checked, agreed = _count(checks)
+    return {
+        "title": title,
+        "update": update,
+        "sections": document_sections,
+        "published_checked": checked,
+        "published_agree": int(agreed),
+    }
 
 
 def _formula_lines(formula, indent="      ", width=80):
@@ -135,10 +196,9 @@ def gradient_sections(values, update):
     return sections
 
 
-def format_values(title, values, update):
-    """The explanation of a framework's named values (no chain-rule products)."""
-    sections = [("Forward pass", forward_lines(values)), *gradient_sections(values, update)]
-    return format_explanation(title, sections, update)
+def value_sections(values, update):
+    """The sections of a framework's named values (no chain-rule products)."""
+    return [("Forward pass", forward_lines(values)), *gradient_sections(values, update)]
 
 
 def values_from_arrays(forward_pass, deltas, gradients, updated):
@@ -272,9 +332,9 @@ def _updated_weight_entries(it):
     ]
 
 
-def numpy_sections(update="parallel", example=MAZUR):
-    """The NumPy reference's first iteration: each value with its chain-rule product."""
-    it = first_iteration(update, example)
+def numpy_sections(update="parallel", example=MAZUR, dtype="float64"):
+    """The NumPy reference's first iteration in ``dtype``: each value with its chain-rule product."""
+    it = first_iteration(update, example, dtype)
     sections = [
         ("Forward pass", _forward_entries(it)),
         ("Output deltas dE/dnet_o", _delta_entries(it)),

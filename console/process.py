@@ -1,15 +1,37 @@
-"""How a script's process meets the terminal: exit statuses, Ctrl-C, closed pipes.
+"""How a script's process meets the terminal: exit statuses, signals, stdout, missing packages.
+
+Every script's main is wrapped in ``stops_cleanly``; it turns each way a run
+can be cut short into one line on stderr and an exit status a Unix user
+expects (README, "When things go wrong"):
+
+    0    done
+    1    the run diverged, a file or standard output could not be written,
+         or a package is missing
+    2    a bad command line (argparse, before TensorFlow is imported)
+    130  Ctrl-C (SIGINT)
+    141  the reader of standard output went away (| head)
+    143  SIGTERM
 
 Also TensorFlow's native start-up log, which writes to file descriptor 2
 where no Python setting reaches.
 """
 
+import codecs
 import functools
 import os
+import signal
 import sys
+
+from .files import WRITTEN, kept_files_note
 
 #: Exit status for a run whose loss or weights became NaN or infinite.
 EXIT_DIVERGED = 1
+
+#: Exit status when a result could not be written (a file, standard output).
+EXIT_WRITE_FAILED = 1
+
+#: Exit status when a package the run needs is not installed.
+EXIT_MISSING_PACKAGE = 1
 
 #: Exit status after Ctrl-C, as a shell reports a process ended by SIGINT.
 EXIT_INTERRUPTED = 130
@@ -17,29 +39,186 @@ EXIT_INTERRUPTED = 130
 #: Exit status when the reader of stdout went away, as for a process ended by SIGPIPE.
 EXIT_BROKEN_PIPE = 141
 
+#: Exit status after SIGTERM, as a shell reports a process ended by it.
+EXIT_TERMINATED = 143
+
+#: The packages requirements.txt installs, by the name they are imported as.
+REQUIRED_PACKAGES = ("numpy", "tensorflow", "keras", "matplotlib", "tqdm")
+INSTALL_HINT = "pip install -r requirements.txt"
+
+#: ASCII spellings for the few non-ASCII characters the reports use, for a
+#: standard output that cannot encode them (PYTHONIOENCODING=ascii, say).
+ASCII_SPELLINGS = {"Δ": "d", "·": "*", "—": "-", "–": "-", "≈": "~", "µ": "u"}
+
+
+_bar_on_screen = False
+
+
+def progress_bar_shown():
+    """Called when a progress bar is drawn: a message that stops the run then
+    starts on a line of its own, not at the end of the bar."""
+    global _bar_on_screen
+    _bar_on_screen = True
+
+
+def _stopped(word):
+    """The one line for a run cut short, after whatever it had kept."""
+    start = "\n" if _bar_on_screen else ""
+    return f"{start}{word}: stopped before the end, {kept_files_note()}"
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that every cleanup that Ctrl-C runs runs too."""
+
+
+class OutputFailed(Exception):
+    """A result could not be written; its message is the one line to print."""
+
+
+def _spell_in_ascii(error):
+    """A codecs error handler: ASCII_SPELLINGS for what stdout cannot encode, else '?'."""
+    text = error.object[error.start:error.end]
+    return "".join(ASCII_SPELLINGS.get(ch, "?") for ch in text), error.end
+
+
+codecs.register_error("ascii_spellings", _spell_in_ascii)
+
+
+def _raise_for_signal(signum, frame):
+    if signum == signal.SIGTERM:
+        raise Terminated()
+    raise KeyboardInterrupt()
+
+
+#: An interrupt that Python swallowed inside a destructor, to be raised again.
+_pending = None
+
+
+def _interrupt_in_destructor(unraisable, default=sys.unraisablehook):
+    """An interrupt that lands inside a __del__ is swallowed by Python ('Exception
+    ignored in ...') and the run would go on.  Raise it again a moment later,
+    from a timer's signal, once the destructor is over."""
+    global _pending
+    if isinstance(unraisable.exc_value, KeyboardInterrupt):
+        _pending = type(unraisable.exc_value)
+        signal.setitimer(signal.ITIMER_REAL, 0.001)
+        return
+    default(unraisable)
+
+
+def _raise_pending(signum, frame):
+    if _pending is not None:
+        raise _pending()
+
+
+class _GuardedStdout:
+    """sys.stdout, but a failed write (a full disk, say) raises OutputFailed.
+
+    A closed pipe stays a BrokenPipeError (exit 141, quietly).  After a
+    failure, file descriptor 1 points at /dev/null, so that Python's own flush
+    at exit does not fail a second time.
+    """
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+    def _guarded(self, operation, *args):
+        try:
+            return operation(*args)
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            _silence_stdout()
+            raise OutputFailed(
+                f"error: cannot write to standard output: {error.strerror}") from None
+
+    def write(self, text):
+        return self._guarded(self._stream.write, text)
+
+    def flush(self):
+        return self._guarded(self._stream.flush)
+
+
+def _prepare_stdout():
+    """Check that stdout is open; guard its writes; spell in ASCII what it cannot encode."""
+    if sys.stdout is None:  # started with stdout closed (>&-)
+        raise OutputFailed("error: standard output is closed: nowhere to write the results")
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="ascii_spellings")
+    if not isinstance(sys.stdout, _GuardedStdout):
+        sys.stdout = _GuardedStdout(sys.stdout)
+
+
+def _silence_stdout():
+    """Point fd 1 at /dev/null: Python flushes stdout again on exit and would fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.close(devnull)
+
+
+def _missing_package(error):
+    """The one-line message for a ModuleNotFoundError of a required package, else None."""
+    name = (error.name or "").split(".")[0]
+    if name not in REQUIRED_PACKAGES:
+        return None
+    return f"error: the package {name} is not installed: {INSTALL_HINT}"
+
 
 def stops_cleanly(main):
-    """Wrap a script's main so that it stops without a traceback when cut short.
+    """Wrap a script's main so that it ends with one line and the right exit status.
 
-    Ctrl-C prints one line and returns exit status 130.  Files are only ever
-    written through console.files.atomic_output, so an interrupted run leaves
-    no half-written file behind.  A reader that stops early (``| head``) ends
-    the run quietly, as it would for any Unix tool.
+    Ctrl-C and SIGTERM stop the run (130, 143); files are only ever written
+    through console.files.atomic_output, so an interrupted run leaves no
+    half-written file behind.  A reader that stops early (``| head``) ends
+    the run quietly (141).  Standard output that is closed, full or failing
+    is one line and exit 1, and so is a missing package.
     """
 
     @functools.wraps(main)
     def wrapper(argv=None):
+        global _pending
+        _pending = None
+        WRITTEN.clear()  # what this run writes, for the message if it is cut short
+        previous = {sig: signal.signal(sig, _raise_for_signal)
+                    for sig in (signal.SIGINT, signal.SIGTERM)}
+        previous[signal.SIGALRM] = signal.signal(signal.SIGALRM, _raise_pending)
+        sys.unraisablehook = _interrupt_in_destructor
         try:
-            return main(argv)
+            _prepare_stdout()
+            status = main(argv)
+            if _pending is not None:  # swallowed, and main ended before the timer
+                raise _pending()
+            sys.stdout.flush()  # a full disk shows here, not after we have said "done"
+            return status
+        except Terminated:
+            print(_stopped("terminated"), file=sys.stderr)
+            return EXIT_TERMINATED
         except KeyboardInterrupt:
-            print("interrupted: stopped before the end, nothing was written",
-                  file=sys.stderr)
+            print(_stopped("interrupted"), file=sys.stderr)
             return EXIT_INTERRUPTED
         except BrokenPipeError:
-            # Python would flush stdout again on exit and fail the same way.
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
+            _silence_stdout()
             return EXIT_BROKEN_PIPE
+        except OutputFailed as failure:
+            print(failure, file=sys.stderr)
+            return EXIT_WRITE_FAILED
+        except ModuleNotFoundError as error:
+            message = _missing_package(error)
+            if message is None:
+                raise
+            print(message, file=sys.stderr)
+            return EXIT_MISSING_PACKAGE
+        finally:
+            if isinstance(sys.stdout, _GuardedStdout):
+                sys.stdout = sys.stdout._stream
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            _pending = None
+            sys.unraisablehook = sys.__unraisablehook__
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
     return wrapper
 

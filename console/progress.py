@@ -1,24 +1,52 @@
 """Progress on long runs: tqdm on standard error, only where someone is watching.
 
 A bar appears when a run is expected to take more than about two seconds and
-standard error is a terminal; piped output, --json and --csv never see one.
+standard error is a terminal that can draw one (not TERM=dumb); piped output,
+--json and --csv never see one.  Without tqdm a run goes on without a bar,
+and says so once.
 """
 
+import os
 import sys
 
 from numpy_ref.trainers import unwatched
 
+from .process import progress_bar_shown
+
 #: Runs expected to take longer than this get a progress bar.
 PROGRESS_AFTER_SECONDS = 2.0
 
+_said_no_tqdm = False
+
 
 def wants_progress(iterations, seconds_per_iteration, allowed=True):
-    """True when a bar is allowed, stderr is a terminal, and the run is long."""
-    return (
+    """True when a bar is allowed, stderr is a capable terminal, and the run is long.
+
+    The caller then draws one (tqdm here, Keras's own in fit()).
+    """
+    wanted = (
         allowed
         and sys.stderr.isatty()
+        and os.environ.get("TERM") != "dumb"  # no cursor movement, no colours
         and iterations * seconds_per_iteration > PROGRESS_AFTER_SECONDS
     )
+    if wanted:
+        progress_bar_shown()
+    return wanted
+
+
+def _tqdm():
+    """tqdm's bar class, or None (said once on stderr) when tqdm is not installed."""
+    global _said_no_tqdm
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        if not _said_no_tqdm:
+            print("note: no progress bar, tqdm is not installed"
+                  " (pip install -r requirements.txt)", file=sys.stderr)
+            _said_no_tqdm = True
+        return None
+    return tqdm
 
 
 def watched(seconds_per_iteration, allowed=True):
@@ -29,11 +57,10 @@ def watched(seconds_per_iteration, allowed=True):
     """
 
     def steps(count, label):
-        if not wants_progress(count, seconds_per_iteration, allowed):
+        bar = _tqdm() if wants_progress(count, seconds_per_iteration, allowed) else None
+        if bar is None:
             return unwatched(count, label)
-        from tqdm import tqdm
-
-        return tqdm(range(count), desc=label, unit="it", file=sys.stderr,
-                    mininterval=0.25, miniters=1000)
+        return bar(range(count), desc=label, unit="it", file=sys.stderr,
+                   mininterval=0.25, miniters=1000)
 
     return steps

@@ -14,6 +14,10 @@ from numpy_ref.study import StudySettings, run_study, summarise, totals
 from .arguments import iteration_count, positive_number, whole_number
 from .progress import watched
 
+#: More random starts than this would not fit in memory: every learning rate
+#: times every start trains as one batch (about 100 MB per 10,000 starts).
+MAX_STARTS = 100_000
+
 #: Seconds per network per update, roughly, in the shrinking batch: only
 #: used to decide whether the study is long enough for a progress bar.
 SECONDS_PER_NETWORK_UPDATE = 2.5e-8
@@ -32,13 +36,17 @@ def add_study_arguments(parser):
                        help="run the update-order study instead")
     group.add_argument("--seed", type=whole_number(0), default=defaults.seed,
                        help=f"seed of the random starting weights (default: {defaults.seed})")
-    group.add_argument("--starts", type=whole_number(1), default=defaults.starts,
-                       help=f"random starts per learning rate (default: {defaults.starts})")
+    group.add_argument("--starts", type=whole_number(1, MAX_STARTS), default=defaults.starts,
+                       help=f"random starts per learning rate, at most {MAX_STARTS}"
+                       f" (default: {defaults.starts})")
     group.add_argument("--threshold", type=positive_number, default=defaults.threshold,
                        help=f"loss to get below (default: {defaults.threshold:g})")
     group.add_argument("--max-iterations", type=iteration_count,
                        default=defaults.max_iterations, metavar="N",
                        help=f"give up after N updates (default: {defaults.max_iterations})")
+    parser.only_with("study", "seed", "starts", "threshold", "max_iterations")
+    # The study is NumPy's, in float64, over its own grid of learning rates.
+    parser.not_with("study", "iterations", "lr", "dtype", "verbose")
 
 
 def study_settings(args):

@@ -10,6 +10,7 @@ the same way for all three:
     train; a diverged run is one line on stderr and exit 1
     write the files the run asked for (a saved model, a TensorBoard log)
     print the results: the text report, or one JSON document with --json
+    a file that could not be written: one line on stderr after the results, exit 1
 """
 
 import json
@@ -18,19 +19,38 @@ from dataclasses import dataclass, field
 
 from numpy_ref import MAZUR
 
-from .arguments import add_verbose_argument, parse_training_args, training_parser
-from .process import EXIT_DIVERGED, quiet_tensorflow_logs, stops_cleanly
+from .arguments import parse_training_args, training_parser
+from .explain import explanation_document, format_explanation
+from .parser import add_verbose_argument
+from .process import EXIT_DIVERGED, EXIT_WRITE_FAILED, quiet_tensorflow_logs, stops_cleanly
 from .report import divergence_message, format_report
 
 
 @dataclass
 class Output:
-    """A file a run writes after training, named in the JSON under ``key``."""
+    """A file (or folder) a run writes after training, named in the JSON under ``key``."""
 
     key: str  # the JSON field that holds the path (null when nothing is written)
-    path: str = None
-    write: object = None  # () -> None; writes ``path``
-    done: str = ""  # the line the text report ends with once written
+    target: str = None  # what the command line asked for (None: nothing to write)
+    write: object = None  # () -> (path written, line for the report, more JSON fields)
+    path: str = None  # once written
+    done: str = ""  # the text report's last line(s), once written
+    fields: dict = field(default_factory=dict)  # more JSON fields, once written
+
+    def write_or_explain(self):
+        """Write; return None, or the one line that says which file failed and why."""
+        if self.target is None:
+            return None
+        try:
+            self.path, self.done, self.fields = self.write()
+        except OSError as error:
+            return cannot_write(error, self.target)
+        return None
+
+
+def cannot_write(error, target):
+    """The one line for a file or folder that could not be written."""
+    return f"error: cannot write {error.filename or target}: {error.strerror or error}"
 
 
 @dataclass
@@ -52,7 +72,7 @@ class TrainerScript:
     default_dtype: str
     title: str  # the report's first line
     update_notes: dict  # {update: one line on how this script makes that order}
-    explain: object  # (update, example, dtype) -> the --explain text
+    explain: object  # (update, example, dtype) -> (title, sections) of console.explain
     train: object  # (args, example) -> Run
     add_options: object = None  # (parser) -> None: the script's own options
     uses_tensorflow: bool = True  # takes --verbose; TensorFlow's log is kept quiet
@@ -69,6 +89,16 @@ class TrainerScript:
     def main(self, argv=None):
         """The script's main: returns its exit status."""
         return run(self, argv)
+
+    def explain_text(self, update, example=MAZUR, dtype="float64"):
+        """What --explain prints: the first iteration beside the tutorial's figures."""
+        title, sections = self.explain(update, example, dtype)
+        return format_explanation(title, sections, update)
+
+    def explain_document(self, update, example=MAZUR, dtype="float64"):
+        """What --explain --json prints, as a dict: the same values and counts."""
+        title, sections = self.explain(update, example, dtype)
+        return explanation_document(title, sections, update)
 
 
 def _text_report(script, run, args, example):
@@ -89,23 +119,35 @@ def run(script, argv=None):
         if script.uses_tensorflow:
             quiet_tensorflow_logs(args.verbose)
         example = MAZUR.with_learning_rate(args.lr)
-        if args.explain:
-            print(script.explain(args.update, example, args.dtype))
+        if args.explain and args.json:
+            document = script.explain_document(args.update, example, args.dtype)
+            print(json.dumps(document, indent=2))
             return 0
-        trained = script.train(args, example)
+        if args.explain:
+            print(script.explain_text(args.update, example, args.dtype))
+            return 0
+        try:
+            trained = script.train(args, example)
+        except OSError as error:  # a log that grows during training could not be started
+            print(cannot_write(error, "the log"), file=sys.stderr)
+            return EXIT_WRITE_FAILED
         problem = divergence_message(trained.result)
         if problem:
             print(problem, file=sys.stderr)
             return EXIT_DIVERGED
-        for output in trained.outputs:
-            if output.path and output.write:
-                output.write()
+        # A file that cannot be written loses nothing else: the results are
+        # still printed, then the failure, and the exit status says so.
+        failures = [problem for problem in (output.write_or_explain()
+                                            for output in trained.outputs) if problem]
         if args.json:
             document = trained.result.to_json()
-            document.update({output.key: output.path for output in trained.outputs})
+            for output in trained.outputs:
+                document.update({output.key: output.path, **output.fields})
             print(json.dumps(document, indent=2))
         else:
             print(_text_report(script, trained, args, example))
-        return 0
+        for problem in failures:
+            print(problem, file=sys.stderr)
+        return EXIT_WRITE_FAILED if failures else 0
 
     return main(argv)

@@ -22,6 +22,7 @@ keras.saving.load_model reads a saved model back.
 """
 
 import contextlib
+import io
 import sys
 
 import keras
@@ -105,6 +106,23 @@ class MazurModel(keras.Model):
             self.get_layer("output_weights").kernel,
         )
 
+    # Keras turns NumPy input of any other float type into its default float
+    # type (float32) before a step sees it: a float64 model would predict from
+    # i1 = 0.05 rounded to 0.0500000007.  The model's own float type is the
+    # default while it reads data.
+
+    def fit(self, *args, **kwargs):
+        with keras_floatx(self.kernels()[0].dtype):
+            return super().fit(*args, **kwargs)
+
+    def evaluate(self, *args, **kwargs):
+        with keras_floatx(self.kernels()[0].dtype):
+            return super().evaluate(*args, **kwargs)
+
+    def predict(self, *args, **kwargs):
+        with keras_floatx(self.kernels()[0].dtype):
+            return super().predict(*args, **kwargs)
+
     def sequential_step(self, x, target, hidden, output, loss):
         """Hand-written backpropagation, output layer first."""
         hidden_kernel, output_kernel = self.kernels()
@@ -131,13 +149,15 @@ class TensorBoardScalars(keras.callbacks.Callback):
     """Sends every recorded iteration to a ScalarLog as fit() goes along.
 
     Called once per steps_per_execution steps; each call logs the rows
-    recorded since the last one.
+    recorded since the last one.  A log that cannot be written stops logging
+    but not training: the failure is kept in ``failure`` for the caller.
     """
 
     def __init__(self, log):
         super().__init__()
         self.log = log
         self.written = 0
+        self.failure = None
 
     def on_train_batch_end(self, batch, logs=None):
         self._log_new_rows()
@@ -148,14 +168,24 @@ class TensorBoardScalars(keras.callbacks.Callback):
     def _log_new_rows(self):
         recorder = self.model.recorder
         done = recorder.recorded()
-        if done > self.written:
+        if done > self.written and self.failure is None:
             rows = recorder.history(self.written, done)
-            self.log.write(
-                self.written + 1, rows["losses"], rows["outputs"],
-                weights_from_kernels(rows["hidden_kernels"]),
-                weights_from_kernels(rows["output_kernels"]),
-            )
+            try:
+                self.log.write(
+                    self.written + 1, rows["losses"], rows["outputs"],
+                    weights_from_kernels(rows["hidden_kernels"]),
+                    weights_from_kernels(rows["output_kernels"]),
+                )
+            except OSError as error:
+                self.failure = error
             self.written = done
+
+    def finish(self, result):
+        """After fit(): the state after the last update as the log's last point."""
+        if self.failure is not None:
+            raise self.failure
+        self.log.write_final(result)
+        self.log.close()
 
 
 class HistoryRecorder:
@@ -332,9 +362,10 @@ def first_iteration(update, example=MAZUR, dtype="float64"):
 
 
 def summary_text(model):
-    """model.summary() as text."""
+    """model.summary() as text (nothing reaches stdout: Keras prints through rich)."""
     lines = []
-    model.summary(print_fn=lambda line, **_: lines.append(line))
+    with contextlib.redirect_stdout(io.StringIO()):
+        model.summary(print_fn=lambda line, **_: lines.append(line))
     return "\n".join(lines)
 
 

@@ -1,15 +1,26 @@
 """TensorBoard scalars for every iteration: the loss, out_o1/out_o2, w1..w8.
 
 Written with TensorFlow's own tf.summary, so logging needs no tensorboard
-package; only viewing the logs does.
+package; only viewing the logs does.  Step k is iteration k (the forward pass
+update k is computed from); step N + 1 is the state after the last update,
+so the log's last point is the run's final loss, prediction and weights.
 """
 
+import contextlib
+import errno
+import math
 import os
+import shutil
 import time
 
 import numpy as np
 import tensorflow as tf
 from tensorflow.core.framework import summary_pb2
+
+#: A log keeps at most about this many iterations: every k-th, with k chosen
+#: so; each logged iteration takes about 750 bytes (eleven scalars), so a log
+#: stays under about 50 MB.
+MAX_LOGGED_ITERATIONS = 60_000
 
 
 def _scalar_metadata():
@@ -20,49 +31,107 @@ def _scalar_metadata():
     return metadata.SerializeToString()
 
 
+def log_every(iterations):
+    """k: log iteration 1, 1 + k, 1 + 2k, ... (and the last), so a log stays small."""
+    return max(1, math.ceil(iterations / MAX_LOGGED_ITERATIONS))
+
+
 class ScalarLog:
-    """TensorBoard scalars for every iteration: the loss, out_o1/out_o2, w1..w8.
+    """TensorBoard scalars for a run of ``iterations`` updates.
 
     One run folder per invocation, DIR/<implementation>-<update>-<timestamp>,
-    written with tf.summary from a compiled loop over the recorded history.
+    made (with DIR) when the log is created, and written with tf.summary from
+    a compiled loop over the recorded history.  A failure to write is an
+    OSError naming the folder.
     """
 
     NAMES = ("loss", "output/o1", "output/o2",
              *(f"weights/w{k}" for k in range(1, 9)))
 
-    def __init__(self, logdir, implementation, update):
+    def __init__(self, logdir, implementation, update, iterations):
         stamp = time.strftime("%Y%m%d-%H%M%S")
         base = os.path.join(logdir, f"{implementation}-{update}-{stamp}")
         self.path, suffix = base, 1
-        while os.path.exists(self.path):  # two runs in the same second
-            suffix += 1
-            self.path = f"{base}-{suffix}"
-        self.writer = tf.summary.create_file_writer(self.path)
+        while True:
+            try:
+                os.makedirs(self.path)  # claims the folder, even against a run beside us
+                break
+            except FileExistsError:  # two runs in the same second
+                suffix += 1
+                self.path = f"{base}-{suffix}"
+        self.iterations = iterations
+        self.every = log_every(iterations)
+        try:
+            self.writer = tf.summary.create_file_writer(self.path)
+        except tf.errors.OpError as error:
+            raise OSError(errno.EIO, error.message, self.path) from None
         self.metadata = _scalar_metadata()
         self._write = tf.function(
             self._write_rows,
             input_signature=[tf.TensorSpec([None, len(self.NAMES)], tf.float32),
-                             tf.TensorSpec([], tf.int64)],
+                             tf.TensorSpec([None], tf.int64)],
         )
 
-    def _write_rows(self, rows, first_iteration):
+    def _write_rows(self, rows, steps):
         with self.writer.as_default():
             for i in tf.range(tf.shape(rows, out_type=tf.int64)[0]):
                 for j, name in enumerate(self.NAMES):
-                    tf.summary.write(name, rows[i, j], step=first_iteration + i,
-                                     metadata=self.metadata)
+                    tf.summary.write(name, rows[i, j], step=steps[i], metadata=self.metadata)
+
+    def _logged(self, steps):
+        """Which of these iteration numbers the log keeps: every k-th, and the last two."""
+        return ((steps - 1) % self.every == 0) | (steps >= self.iterations)
 
     def write(self, first_iteration, losses, outputs, hidden_weights, output_weights):
-        """Log iterations first_iteration, first_iteration + 1, ... (1-based)."""
+        """Log iterations first_iteration, first_iteration + 1, ... (1-based), every k-th."""
         rows = np.column_stack([
-            losses, outputs,
+            losses, np.reshape(outputs, (-1, 2)),
             np.reshape(hidden_weights, (-1, 4)), np.reshape(output_weights, (-1, 4)),
         ]).astype(np.float32)  # TensorBoard's scalars are float32
-        self._write(rows, np.int64(first_iteration))
-        self.writer.flush()
+        steps = np.arange(first_iteration, first_iteration + len(rows), dtype=np.int64)
+        keep = self._logged(steps)
+        try:
+            self._write(rows[keep], steps[keep])
+            self.writer.flush()
+        except tf.errors.OpError as error:
+            raise OSError(errno.EIO, error.message, self.path) from None
 
+    def write_final(self, result):
+        """Step N + 1: the loss, prediction and weights after the last update."""
+        self.write(result.iterations + 1, [result.final_loss], result.final_prediction,
+                   result.final_hidden_weights, result.final_output_weights)
 
     def write_result(self, result):
-        """Log every iteration of a finished run."""
+        """Log every (k-th) iteration of a finished run, then the state after it."""
         self.write(1, result.losses, result.outputs, result.hidden_weights,
                    result.output_weights)
+        self.write_final(result)
+
+    def close(self):
+        self.writer.close()
+
+    @contextlib.contextmanager
+    def whole_or_nothing(self):
+        """Inside the block the log is written; if the block fails or is
+        interrupted, the run folder is removed: no half log is left behind."""
+        try:
+            yield self
+        except BaseException:
+            self.close()
+            shutil.rmtree(self.path, ignore_errors=True)
+            raise
+
+    def described(self, logdir):
+        """Where the log is, which iterations it holds, and how to view it."""
+        lines = [f"TensorBoard scalars in {self.path}"]
+        if self.every > 1:
+            lines.append(f"(every {_ordinal(self.every)} iteration, to keep the log"
+                         " under about 50 MB)")
+        lines.append(f"view them with: tensorboard --logdir {logdir}")
+        return "\n".join(lines)
+
+
+def _ordinal(k):
+    """2 -> '2nd', 17 -> '17th', 21 -> '21st'."""
+    ending = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
+    return f"{k}{ending}"

@@ -9,15 +9,16 @@ ann_tensorflow.py and ann_keras.py are checked against.
 
 import sys
 
-from console.explain import format_explanation, numpy_sections
+from console.explain import numpy_sections
 from console.trainer_script import Run, TrainerScript
 from implementations import FRAMEWORKS
 
 
 def explain(update, example, dtype):
-    """The first iteration as the formulas compute it, in float64."""
-    title = f"First iteration, NumPy formulas ({update} update, lr {example.learning_rate:g})"
-    return format_explanation(title, numpy_sections(update, example), update)
+    """The first iteration as the formulas compute it, in ``dtype``: (title, sections)."""
+    title = (f"First iteration, NumPy formulas ({update} update,"
+             f" lr {example.learning_rate:g}, {dtype})")
+    return title, numpy_sections(update, example, dtype)
 
 
 def train(args, example):

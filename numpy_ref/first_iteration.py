@@ -10,21 +10,22 @@ import numpy as np
 
 from .example import MAZUR
 from .network import forward, matvec, output_deltas, transpose
-from .trainers import update_step
+from .trainers import check_settings, update_step
 
 
 @dataclass(frozen=True)
 class FirstIteration:
-    """Iteration 1 of ``update``, in the tutorial's orientation (float64)."""
+    """Iteration 1 of ``update``, in the tutorial's orientation, computed in ``dtype``."""
 
     update: str
+    dtype: str  # "float32" or "float64": every array and scalar below is of this type
     x: np.ndarray  # i1, i2
     target: np.ndarray
     w_hidden: np.ndarray  # [[w1, w2], [w3, w4]] before the update
     w_output: np.ndarray  # [[w5, w6], [w7, w8]] before the update
-    b_hidden: float
-    b_output: float
-    learning_rate: float
+    b_hidden: np.floating  # a scalar of ``dtype``
+    b_output: np.floating
+    learning_rate: np.floating
     net_hidden: np.ndarray  # net_h = W_hidden @ x + b1
     hidden: np.ndarray  # out_h = sigmoid(net_h)
     net_output: np.ndarray  # net_o = W_output @ out_h + b2
@@ -58,17 +59,24 @@ class FirstIteration:
         return matvec(transpose(w_output), self.delta_output)
 
 
-def first_iteration(update="parallel", example=MAZUR):
-    """Iteration 1 of ``example`` in float64, with every intermediate value."""
-    x, target, w_hidden, w_output = example.arrays("float64")
-    b_hidden, b_output = example.hidden_bias, example.output_bias
+def first_iteration(update="parallel", example=MAZUR, dtype="float64"):
+    """Iteration 1 of ``example`` in ``dtype``, with every intermediate value.
+
+    The inputs, weights, biases and learning rate are all of ``dtype``, as in
+    the trainers, so every value below is computed in it.
+    """
+    check_settings(1, update, dtype)
+    x, target, w_hidden, w_output = example.arrays(dtype)
+    b_hidden = np.asarray(example.hidden_bias, dtype=dtype)[()]
+    b_output = np.asarray(example.output_bias, dtype=dtype)[()]
+    lr = np.asarray(example.learning_rate, dtype=dtype)[()]
     hidden, output = forward(x, w_hidden, w_output, b_hidden, b_output)
     _, _, new_w_hidden, new_w_output = update_step(
-        x, target, w_hidden, w_output, b_hidden, b_output, example.learning_rate, update
+        x, target, w_hidden, w_output, b_hidden, b_output, lr, update
     )
     return FirstIteration(
-        update=update, x=x, target=target, w_hidden=w_hidden, w_output=w_output,
-        b_hidden=b_hidden, b_output=b_output, learning_rate=example.learning_rate,
+        update=update, dtype=dtype, x=x, target=target, w_hidden=w_hidden,
+        w_output=w_output, b_hidden=b_hidden, b_output=b_output, learning_rate=lr,
         net_hidden=matvec(w_hidden, x) + b_hidden, hidden=hidden,
         net_output=matvec(w_output, hidden) + b_output, output=output,
         delta_output=output_deltas(target, output),

@@ -69,7 +69,8 @@ def train(iterations=1000, update="parallel", example=MAZUR, dtype="float64", st
     x, target, w_hidden, w_output = example.arrays(dtype)
     b_hidden = np.asarray(example.hidden_bias, dtype=dtype)
     b_output = np.asarray(example.output_bias, dtype=dtype)
-    lr = np.asarray(example.learning_rate, dtype=dtype)
+    with np.errstate(over="ignore"):  # a rate too large for float32 becomes inf
+        lr = np.asarray(example.learning_rate, dtype=dtype)
 
     losses = np.empty(iterations, dtype=dtype)
     outputs = np.empty((iterations, 2), dtype=dtype)
@@ -77,16 +78,18 @@ def train(iterations=1000, update="parallel", example=MAZUR, dtype="float64", st
     hidden_history = np.empty((iterations, 2, 2), dtype=dtype)
     output_history = np.empty((iterations, 2, 2), dtype=dtype)
 
-    for k in steps(iterations, f"NumPy {update}"):
-        hidden, output, new_w_hidden, new_w_output = update_step(
-            x, target, w_hidden, w_output, b_hidden, b_output, lr, update
-        )
-        losses[k] = half_squared_error(target, output)
-        outputs[k], hiddens[k] = output, hidden
-        hidden_history[k], output_history[k] = w_hidden, w_output
-        w_hidden, w_output = new_w_hidden, new_w_output
-
-    _, final_output = forward(x, w_hidden, w_output, b_hidden, b_output)
+    # A diverging run overflows to inf and NaN without warnings: the result
+    # says so (TrainingResult.diverged), and the command line in one line.
+    with np.errstate(over="ignore", invalid="ignore"):
+        for k in steps(iterations, f"NumPy {update}"):
+            hidden, output, new_w_hidden, new_w_output = update_step(
+                x, target, w_hidden, w_output, b_hidden, b_output, lr, update
+            )
+            losses[k] = half_squared_error(target, output)
+            outputs[k], hiddens[k] = output, hidden
+            hidden_history[k], output_history[k] = w_hidden, w_output
+            w_hidden, w_output = new_w_hidden, new_w_output
+        _, final_output = forward(x, w_hidden, w_output, b_hidden, b_output)
     return TrainingResult(
         implementation="numpy",
         update=update,

@@ -31,12 +31,36 @@ def train_run():
     return trained
 
 
-def run_script(*args, timeout=300):
-    """Run one of the scripts as a user would; return the CompletedProcess."""
+def run_script(*args, timeout=300, env=None, **options):
+    """Run one of the scripts as a user would; return the CompletedProcess.
+
+    ``env``: variables to set on top of this process's environment.
+    """
     return subprocess.run(
         [sys.executable, *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=timeout,
+        env={**os.environ, **(env or {})},
+        **options,
     )
+
+
+def without_package(tmp_path, name):
+    """Environment variables under which ``import name`` fails as if it were not installed.
+
+    A sitecustomize.py on PYTHONPATH puts a finder first on sys.meta_path
+    that refuses the package and its submodules.
+    """
+    folder = tmp_path / f"without-{name}"
+    folder.mkdir()
+    (folder / "sitecustomize.py").write_text(
+        "import sys\n"
+        "class Refuse:\n"
+        "    def find_spec(self, fullname, path=None, target=None):\n"
+        f"        if fullname == {name!r} or fullname.startswith({name!r} + '.'):\n"
+        "            raise ModuleNotFoundError(f'No module named {fullname!r}', name=fullname)\n"
+        "sys.meta_path.insert(0, Refuse())\n"
+    )
+    return {"PYTHONPATH": str(folder)}

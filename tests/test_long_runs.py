@@ -3,6 +3,7 @@
 import fcntl
 import os
 import pty
+import select
 import signal
 import struct
 import subprocess
@@ -10,7 +11,7 @@ import sys
 import termios
 import time
 
-from conftest import ROOT
+from conftest import ROOT, without_package
 
 from console import progress
 
@@ -27,35 +28,56 @@ class FakeTerminal:
 
 
 def test_bar_only_for_long_runs_at_a_terminal(monkeypatch):
+    monkeypatch.setenv("TERM", "xterm")
     monkeypatch.setattr(sys, "stderr", FakeTerminal())
     assert progress.wants_progress(200_000, 16e-6)  # about 3 s
     assert not progress.wants_progress(1000, 16e-6)  # a few ms
     assert not progress.wants_progress(200_000, 16e-6, allowed=False)  # --json
     monkeypatch.setattr(sys, "stderr", open(os.devnull, "w"))
     assert not progress.wants_progress(200_000, 16e-6)  # piped
+    monkeypatch.setattr(sys, "stderr", FakeTerminal())
+    monkeypatch.setenv("TERM", "dumb")  # no cursor movement: Keras's bar would be garbage
+    assert not progress.wants_progress(200_000, 16e-6)
 
 
-def run_with_terminal_stderr(args, interrupt_after=None):
-    """Run python ARGS with stderr on a pseudo-terminal of 80 columns."""
+def _read_terminal(master, terminal, wait):
+    """What the pseudo-terminal shows next (within ``wait`` seconds), added to ``terminal``."""
+    ready, _, _ = select.select([master], [], [], wait)
+    if not ready:
+        return terminal, True
+    try:
+        chunk = os.read(master, 65536)
+    except OSError:  # the child closed its end
+        return terminal, False
+    return terminal + chunk, bool(chunk)
+
+
+def run_with_terminal_stderr(args, signal_when=None, send=signal.SIGINT, env=None):
+    """Run python ARGS with stderr on a pseudo-terminal of 80 columns.
+
+    ``signal_when``: text to wait for on the terminal (bytes), or a function
+    that returns True once the run has visibly started; then ``send`` the
+    signal.  No fixed sleeps: a busy machine only makes the wait longer.
+    """
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
     child = subprocess.Popen([sys.executable, *args], cwd=ROOT, stdout=subprocess.PIPE,
-                             stderr=slave)
+                             stderr=slave, env={**os.environ, **(env or {})})
     os.close(slave)
-    if interrupt_after is not None:
-        time.sleep(interrupt_after)
-        child.send_signal(signal.SIGINT)
+    terminal, open_ = b"", True
+    if signal_when is not None:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and child.poll() is None:
+            terminal, open_ = _read_terminal(master, terminal, 0.05)
+            seen = (signal_when in terminal if isinstance(signal_when, bytes)
+                    else signal_when())
+            if seen:
+                child.send_signal(send)
+                break
     stdout = child.stdout.read().decode()
     child.wait(timeout=300)
-    terminal = b""
-    while True:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        terminal += chunk
+    while open_:
+        terminal, open_ = _read_terminal(master, terminal, 1)
     os.close(master)
     return child.returncode, stdout, terminal.decode(errors="replace")
 
@@ -77,22 +99,59 @@ def test_long_run_shows_nothing_when_piped_or_with_json():
 
 
 def test_ctrl_c_stops_with_one_line_and_exit_130():
+    # the progress bar on the terminal is the sign that training has started
     code, stdout, terminal = run_with_terminal_stderr(
-        ["-m", "numpy_ref", "5000000", "--json"], interrupt_after=1.5)
+        ["-m", "numpy_ref", "5000000"], signal_when=b"NumPy parallel")
     assert code == 130
     assert stdout == ""
-    assert terminal.strip() == "interrupted: stopped before the end, nothing was written"
+    assert terminal.splitlines()[-1] == (
+        "interrupted: stopped before the end, nothing was written")
+    assert "Traceback" not in terminal
+
+
+def test_sigterm_stops_like_ctrl_c_with_exit_143():
+    code, stdout, terminal = run_with_terminal_stderr(
+        ["-m", "numpy_ref", "5000000"], signal_when=b"NumPy parallel", send=signal.SIGTERM)
+    assert code == 143
+    assert stdout == ""
+    assert terminal.strip().splitlines()[-1] == (
+        "terminated: stopped before the end, nothing was written")
 
 
 def test_ctrl_c_during_keras_training_writes_no_model(tmp_path):
     target = tmp_path / "model.keras"
     code, stdout, terminal = run_with_terminal_stderr(
-        ["ann_keras.py", "2000000", "--json", "--save", str(target)], interrupt_after=8)
+        ["ann_keras.py", "2000000", "--save", str(target)], signal_when=b"/2000000")
     assert code == 130
     assert "Traceback" not in terminal
     assert terminal.strip().splitlines()[-1] == (
         "interrupted: stopped before the end, nothing was written")
     assert os.listdir(tmp_path) == []
+
+
+def test_ctrl_c_during_keras_training_removes_its_tensorboard_log(tmp_path):
+    logs = tmp_path / "logs"
+
+    def logging_started():  # the callback has written its first rows
+        return logs.is_dir() and any(folder.is_dir() and any(folder.iterdir())
+                                     for folder in logs.iterdir())
+
+    code, _, terminal = run_with_terminal_stderr(
+        ["ann_keras.py", "300000", "--json", "--logdir", str(logs)],
+        signal_when=logging_started)
+    assert code == 130
+    assert terminal.strip().splitlines()[-1] == (
+        "interrupted: stopped before the end, nothing was written")
+    assert list(logs.iterdir()) == []  # the run's folder is gone, not left at 62 MB
+
+
+def test_without_tqdm_a_long_run_goes_on_without_a_bar(tmp_path):
+    code, stdout, terminal = run_with_terminal_stderr(
+        ["-m", "numpy_ref", "200000"], env=without_package(tmp_path, "tqdm"))
+    assert code == 0
+    assert "loss at iteration 200000" in stdout
+    assert terminal.strip() == (
+        "note: no progress bar, tqdm is not installed (pip install -r requirements.txt)")
 
 
 def test_a_reader_that_stops_early_ends_the_run_quietly():

@@ -5,9 +5,10 @@ import json
 import os
 
 import numpy as np
+import pytest
 from conftest import run_script
 
-from numpy_ref import MAZUR
+from numpy_ref import MAZUR, train
 
 
 def read_scalars(run_folder):
@@ -28,7 +29,8 @@ def assert_logged(scalars, result):
     n = result.iterations
     assert set(scalars) == {"loss", "output/o1", "output/o2",
                             *(f"weights/w{k}" for k in range(1, 9))}
-    assert sorted(scalars["loss"]) == list(range(1, n + 1))
+    assert sorted(scalars["loss"]) == list(range(1, n + 2))  # n iterations, then the final state
+    assert_final_point(scalars, result)
     logged = np.array([scalars["loss"][k] for k in range(1, n + 1)])
     np.testing.assert_array_equal(logged, result.losses.astype(np.float32))
     o2 = np.array([scalars["output/o2"][k] for k in range(1, n + 1)])
@@ -37,13 +39,25 @@ def assert_logged(scalars, result):
     np.testing.assert_array_equal(w7, result.output_weights[:, 1, 0].astype(np.float32))
 
 
+def assert_final_point(scalars, result):
+    """Step N + 1 is the state after the last update: the JSON's final figures."""
+    final = result.iterations + 1
+    assert scalars["loss"][final] == np.float32(result.final_loss)
+    assert [scalars[f"output/o{k}"][final] for k in (1, 2)] == list(
+        result.final_prediction.astype(np.float32))
+    weights = [*result.final_hidden_weights.ravel(), *result.final_output_weights.ravel()]
+    assert [scalars[f"weights/w{k}"][final] for k in range(1, 9)] == list(
+        np.float32(weights))
+
+
 def test_tensorflow_logs_every_iteration(tmp_path):
     from frameworks import tape
     from frameworks.tensorboard import ScalarLog
 
     result = tape.train(300, "sequential", MAZUR, "float32")
-    log = ScalarLog(str(tmp_path), "tensorflow", result.update)
+    log = ScalarLog(str(tmp_path), "tensorflow", result.update, result.iterations)
     log.write_result(result)
+    log.close()
     folder = log.path
     assert os.path.basename(folder).startswith("tensorflow-sequential-")
     assert_logged(read_scalars(folder), result)
@@ -53,10 +67,12 @@ def test_keras_callback_logs_every_iteration(tmp_path):
     from frameworks import keras_model
     from frameworks.tensorboard import ScalarLog
 
-    log = ScalarLog(str(tmp_path), "keras", "parallel")
+    log = ScalarLog(str(tmp_path), "keras", "parallel", 2500)
     # 2500 steps: three callback calls (1000, 2000, and the last 500 at the end)
+    callback = keras_model.TensorBoardScalars(log)
     result, _ = keras_model.train_model(2500, "parallel", MAZUR, "float32",
-                                        callbacks=[keras_model.TensorBoardScalars(log)])
+                                        callbacks=[callback])
+    callback.finish(result)
     assert os.path.basename(log.path).startswith("keras-parallel-")
     assert_logged(read_scalars(log.path), result)
 
@@ -64,17 +80,44 @@ def test_keras_callback_logs_every_iteration(tmp_path):
 def test_each_invocation_gets_its_own_run_folder(tmp_path):
     from frameworks.tensorboard import ScalarLog
 
-    first = ScalarLog(str(tmp_path), "tensorflow", "parallel").path
-    second = ScalarLog(str(tmp_path), "tensorflow", "parallel").path
+    first = ScalarLog(str(tmp_path), "tensorflow", "parallel", 10).path
+    second = ScalarLog(str(tmp_path), "tensorflow", "parallel", 10).path
     assert first != second and os.path.isdir(first) and os.path.isdir(second)
 
 
-def test_logdir_from_the_command_line(tmp_path):
-    done = run_script("ann_tensorflow.py", "50", "--json", "--logdir", str(tmp_path / "logs"))
+@pytest.mark.parametrize("script", ["ann_tensorflow.py", "ann_keras.py"])
+def test_the_logs_last_point_is_the_jsons_final_state(tmp_path, script):
+    done = run_script(script, "50", "--json", "--logdir", str(tmp_path / "logs"))
     assert done.returncode == 0, done.stderr
-    folder = json.loads(done.stdout)["logged_to"]
+    document = json.loads(done.stdout)
+    folder = document["logged_to"]
     assert os.path.dirname(folder) == str(tmp_path / "logs")
-    assert len(read_scalars(folder)["loss"]) == 50
+    assert document["logged_every"] == 1
+    scalars = read_scalars(folder)
+    assert sorted(scalars["loss"]) == list(range(1, 52))
+    assert scalars["loss"][51] == np.float32(document["final_loss"])
+    assert [scalars["output/o1"][51], scalars["output/o2"][51]] == list(
+        np.float32(document["prediction"]))
+    weights = [*np.ravel(document["weights"]["hidden"]), *np.ravel(document["weights"]["output"])]
+    assert [scalars[f"weights/w{k}"][51] for k in range(1, 9)] == list(np.float32(weights))
+
+
+def test_a_long_run_logs_every_kth_iteration(tmp_path, monkeypatch):
+    from frameworks import tensorboard
+
+    assert tensorboard.log_every(60_000) == 1
+    assert tensorboard.log_every(10**6) == 17  # 58,824 iterations, about 44 MB
+    monkeypatch.setattr(tensorboard, "MAX_LOGGED_ITERATIONS", 50)
+    result = train(200, "parallel")
+    log = tensorboard.ScalarLog(str(tmp_path), "numpy", "parallel", 200)
+    assert log.every == 4
+    log.write_result(result)
+    log.close()
+    scalars = read_scalars(log.path)
+    assert sorted(scalars["loss"]) == [*range(1, 201, 4), 200, 201]
+    assert scalars["loss"][197] == np.float32(result.losses[196])
+    assert_final_point(scalars, result)
+    assert "(every 4th iteration, to keep the log under about 50 MB)" in log.described("D")
 
 
 def test_unwritable_logdir_is_one_line_and_exit_2(tmp_path):

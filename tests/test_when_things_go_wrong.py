@@ -1,0 +1,301 @@
+"""Every failure is one line and the right exit status; no result is lost, nothing half-written.
+
+The README's "When things go wrong" lists what these tests hold: 0 done,
+1 diverged / a file or stdout could not be written / a package is missing,
+2 a bad command line, 130 Ctrl-C, 141 a closed pipe, 143 SIGTERM.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+from conftest import ROOT, run_script, without_package
+
+from console import process
+from console.files import atomic_output
+from numpy_ref import MAZUR
+
+INSTALL = "pip install -r requirements.txt"
+
+
+def one_line(stderr):
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert "Traceback" not in stderr
+    return lines[0]
+
+
+# Missing packages ------------------------------------------------------------
+
+@pytest.mark.parametrize("args, package", [
+    (["ann_tensorflow.py", "10"], "tensorflow"),
+    (["ann_keras.py", "10"], "keras"),
+    (["compare_implementations.py", "10"], "tensorflow"),
+    (["plot_tensorflow_results.py", "--study", "--starts", "2", "--max-iterations", "10",
+      "--out-dir", "{tmp}"], "matplotlib"),
+])
+def test_a_missing_package_is_named_with_the_install_command(tmp_path, args, package):
+    args = [a.format(tmp=tmp_path / "figures") for a in args]
+    done = run_script(*args, env=without_package(tmp_path, package), timeout=120)
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert one_line(done.stderr) == f"error: the package {package} is not installed: {INSTALL}"
+    assert not (tmp_path / "figures").exists()
+
+
+def test_installation_check_reports_a_missing_numpy(tmp_path):
+    done = run_script("test_installation.py", env=without_package(tmp_path, "numpy"),
+                      timeout=120)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    problems = [line.strip() for line in done.stdout.splitlines() if "cannot be imported" in line]
+    assert problems[0].startswith("NumPy cannot be imported")
+    assert problems[0].endswith("pip install 'numpy>=1.26'")
+
+
+# Files that cannot be written after training ---------------------------------
+
+def test_a_save_that_fails_after_training_keeps_the_results(tmp_path, capsys, monkeypatch):
+    from frameworks.keras_model import MazurModel
+
+    import ann_keras
+
+    def full_disk(self, path, *args, **kwargs):
+        with open(path, "wb") as half:
+            half.write(b"PK half a model")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(MazurModel, "save", full_disk)
+    target = tmp_path / "trained.keras"
+    assert ann_keras.main(["5", "--json", "--verbose", "--save", str(target)]) == 1
+    printed = capsys.readouterr()
+    document = json.loads(printed.out)
+    assert document["iterations"] == 5 and document["saved_to"] is None
+    assert one_line(printed.err) == f"error: cannot write {target}: No space left on device"
+    assert os.listdir(tmp_path) == []  # no partial file
+
+
+def test_a_log_that_fails_after_training_keeps_the_results(tmp_path, capsys, monkeypatch):
+    from frameworks.tensorboard import ScalarLog
+
+    import ann_tensorflow
+
+    def full_disk(self, *args):
+        open(os.path.join(self.path, "events.out.tfevents.half"), "wb").close()
+        raise OSError(28, "No space left on device", self.path)
+
+    monkeypatch.setattr(ScalarLog, "write", full_disk)
+    assert ann_tensorflow.main(["5", "--verbose", "--logdir", str(tmp_path)]) == 1
+    printed = capsys.readouterr()
+    assert "loss after 5 updates" in printed.out
+    assert "TensorBoard" not in printed.out
+    line = one_line(printed.err)
+    assert line.startswith(f"error: cannot write {tmp_path}") and "No space left" in line
+    assert os.listdir(tmp_path) == []  # the half-written run folder is gone
+
+
+def test_a_save_named_dot_keras_is_saved(tmp_path, capsys):
+    import ann_keras
+
+    target = tmp_path / ".keras"
+    assert ann_keras.main(["2", "--json", "--verbose", "--save", str(target)]) == 0
+    assert json.loads(capsys.readouterr().out)["saved_to"] == str(target)
+    assert os.listdir(tmp_path) == [".keras"]
+
+
+def test_replacing_a_file_keeps_its_mode(tmp_path):
+    path = tmp_path / "figure.png"
+    path.write_bytes(b"old")
+    os.chmod(path, 0o640)
+    with atomic_output(str(path)) as temporary:
+        with open(temporary, "wb") as stream:
+            stream.write(b"new")
+    assert path.read_bytes() == b"new"
+    assert oct(os.stat(path).st_mode & 0o777) == oct(0o640)
+
+
+@pytest.mark.parametrize("args, words", [
+    (["ann_keras.py", "10", "--save", "/proc/x.keras"], "--save: folder cannot be written: /proc"),
+    (["ann_tensorflow.py", "10", "--logdir", "/proc/logs"], "--logdir: log folder cannot be"),
+    (["plot_tensorflow_results.py", "--out-dir", "/proc/figures"], "--out-dir: output folder"),
+])
+def test_a_folder_that_only_looks_writable_is_refused_before_training(args, words):
+    done = run_script(*args, timeout=60)  # root passes os.access on /proc; a real write fails
+    assert done.returncode == 2
+    assert words in one_line(done.stderr)
+
+
+# Signals -----------------------------------------------------------------------
+
+def test_sigterm_while_a_file_is_written_leaves_no_partial_file(tmp_path):
+    @process.stops_cleanly
+    def main(argv):
+        with atomic_output(str(tmp_path / "figure.png")) as temporary:
+            with open(temporary, "wb") as stream:
+                stream.write(b"\x89PNG half")
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(10)  # the signal ends the run before this does
+        return 0
+
+    started = time.monotonic()
+    assert main(None) == process.EXIT_TERMINATED
+    assert time.monotonic() - started < 5
+    assert os.listdir(tmp_path) == []
+
+
+def test_ctrl_c_inside_a_destructor_still_stops_the_run(capsys):
+    class Interrupted:
+        def __del__(self):
+            raise KeyboardInterrupt  # as when Ctrl-C lands inside TensorFlow's __del__
+
+    @process.stops_cleanly
+    def main(argv):
+        Interrupted()  # dies at once; Python would print "Exception ignored" and go on
+        for _ in range(100):
+            time.sleep(0.1)
+        return 0
+
+    assert main(None) == process.EXIT_INTERRUPTED
+    err = capsys.readouterr().err
+    assert "Exception ignored" not in err
+    assert err.strip() == "interrupted: stopped before the end, nothing was written"
+
+
+@pytest.mark.parametrize("script", ["plot_tensorflow_results.py", "ann_keras.py",
+                                    "compare_implementations.py"])
+@pytest.mark.parametrize("delay", [0.02, 0.04, 0.06, 0.1, 0.2])
+def test_ctrl_c_while_a_script_starts_prints_no_traceback(script, delay):
+    child = subprocess.Popen([sys.executable, script, "--help"],
+                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(delay)
+    child.send_signal(signal.SIGINT)
+    _, stderr = child.communicate(timeout=60)
+    assert "Traceback" not in stderr.decode()
+    # killed by the signal before Python could handle it (-2), stopped (130),
+    # or already done with --help (0)
+    assert child.returncode in (-signal.SIGINT, 130, 0)
+
+
+# Standard output ------------------------------------------------------------------
+
+@pytest.mark.parametrize("args, unbuffered", [
+    (["ann_keras.py", "10"], False),
+    (["-m", "numpy_ref", "10"], True),
+    (["compare_implementations.py", "--study", "--starts", "2", "--max-iterations", "5"],
+     True),
+])
+def test_a_full_standard_output_is_one_line_and_exit_1(args, unbuffered):
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, *args], cwd=ROOT, stdout=full,
+                              stderr=subprocess.PIPE, text=True, timeout=120,
+                              env={**os.environ, "PYTHONUNBUFFERED": "1" if unbuffered else ""})
+    assert done.returncode == 1
+    assert one_line(done.stderr) == (
+        "error: cannot write to standard output: No space left on device")
+
+
+def test_a_closed_standard_output_is_one_line_and_exit_1():
+    done = subprocess.run([sys.executable, "-m", "numpy_ref", "10"], cwd=ROOT,
+                          stderr=subprocess.PIPE, text=True, timeout=60,
+                          preexec_fn=lambda: os.close(1))
+    assert done.returncode == 1
+    assert one_line(done.stderr) == (
+        "error: standard output is closed: nowhere to write the results")
+
+
+def test_an_ascii_standard_output_gets_ascii_spellings():
+    done = run_script("-m", "numpy_ref", "--explain", env={"PYTHONIOENCODING": "ascii"},
+                      timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "= dE/dout_o1 * dout_o1/dnet_o1 * dnet_o1/dw5" in done.stdout
+    table = run_script("compare_implementations.py", "3", env={"PYTHONIOENCODING": "ascii"})
+    assert table.returncode == 0, table.stderr
+    assert "max |d| over" in table.stdout
+
+
+# Options that would be ignored are refused ----------------------------------------
+
+@pytest.mark.parametrize("args, words", [
+    (["ann_keras.py", "--explain", "--save", "m.keras"],
+     "argument --save: not allowed with argument --explain"),
+    (["ann_keras.py", "--explain", "--logdir", "{tmp}"],
+     "argument --logdir: not allowed with argument --explain"),
+    (["ann_tensorflow.py", "--explain", "--loss", "sse"],
+     "argument --loss: not allowed with argument --explain"),
+    (["-m", "numpy_ref", "--explain", "500"],
+     "argument ITERATIONS: not allowed with argument --explain"),
+    (["plot_tensorflow_results.py", "--study", "--iterations", "5"],
+     "argument --iterations: not allowed with argument --study"),
+    (["plot_tensorflow_results.py", "--study", "--lr", "3"],
+     "argument --lr: not allowed with argument --study"),
+    (["compare_implementations.py", "--study", "5"],
+     "argument ITERATIONS: not allowed with argument --study"),
+    (["compare_implementations.py", "--study", "--dtype", "float64"],
+     "argument --dtype: not allowed with argument --study"),
+    (["compare_implementations.py", "--seed", "3"],
+     "argument --seed: only allowed with argument --study"),
+    (["compare_implementations.py", "--study", "--starts", "10000000"],
+     "argument --starts: must be at most 100000"),
+])
+def test_an_option_that_would_be_ignored_is_refused(tmp_path, args, words):
+    logdir = tmp_path / "logs"
+    done = run_script(*[a.format(tmp=logdir) for a in args], timeout=60)
+    assert done.returncode == 2
+    assert words in one_line(done.stderr)
+    assert not logdir.exists()  # a refused command line creates nothing
+
+
+# Numbers and claims -------------------------------------------------------------
+
+def test_a_diverging_numpy_run_prints_the_divergence_alone():
+    done = run_script("-m", "numpy_ref", "--lr", "1e308", "--dtype", "float32", timeout=60)
+    assert done.returncode == 1
+    assert "diverged" in one_line(done.stderr)
+
+
+@pytest.mark.parametrize("framework", ["tensorflow", "keras"])
+def test_one_sequential_update_counts_once(framework):
+    from frameworks import keras_model, tape
+
+    if framework == "tensorflow":
+        network = tape.TapeNetwork(MAZUR, "float64")
+        network.fit(100, "sequential")
+        counted = network.optimizer.iterations
+    else:
+        _, model = keras_model.train_model(100, "sequential", MAZUR, "float64")
+        counted = model.optimizer.iterations
+    assert int(counted.numpy()) == 100
+
+
+def test_a_saved_float64_model_predicts_in_float64_after_plain_load_model(tmp_path):
+    from frameworks import keras_model
+
+    result, model = keras_model.train_model(30, "sequential", MAZUR, "float64")
+    path = tmp_path / "trained.keras"
+    model.save(str(path))
+    code = (
+        "import json, numpy, keras\n"
+        "import frameworks.keras_model  # registers mazur>MazurModel, mazur>ConstantBias\n"
+        f"model = keras.saving.load_model({str(path)!r})\n"
+        "prediction = model.predict(numpy.array([[0.05, 0.10]]), verbose=0)[0]\n"
+        "print(json.dumps([type(model).__name__, str(prediction.dtype), prediction.tolist()]))\n"
+    )
+    done = run_script("-c", code, env={"TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert done.returncode == 0, done.stderr
+    name, dtype, prediction = json.loads(done.stdout.strip().splitlines()[-1])
+    assert (name, dtype) == ("MazurModel", "float64")
+    np.testing.assert_allclose(prediction, result.final_prediction, rtol=0, atol=1e-15)
+
+
+def test_installation_check_and_readme_name_the_same_python():
+    import test_installation
+
+    readme = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
+    wanted = ".".join(map(str, test_installation.MINIMUM_PYTHON))
+    assert wanted == "3.11"
+    assert f"Python {wanted}" in readme
