@@ -25,7 +25,7 @@ def test_float64_matches_same_order_reference(train_run, implementation, update)
             getattr(framework, name), getattr(reference, name), rtol=0, atol=1e-12,
             err_msg=name,
         )
-    assert framework.final_loss == pytest.approx(reference.final_loss, abs=1e-12)
+    assert framework.final_loss == pytest.approx(reference.final_loss, abs=1e-12, rel=0)
 
 
 @pytest.mark.parametrize("implementation, update", FRAMEWORK_RUNS)
@@ -48,7 +48,7 @@ def test_float32_run_is_unmistakably_its_own_order(train_run, implementation, up
 def test_frameworks_start_from_the_tutorial_not_the_transposed_weights(train_run):
     for implementation, update in FRAMEWORK_RUNS:
         first = train_run(implementation, update, "float32").initial_loss
-        assert first == pytest.approx(0.2983711, abs=1e-7)
+        assert first == pytest.approx(0.2983711, abs=1e-7, rel=0)
         assert round(first, 7) != 0.3036583
 
 
@@ -62,10 +62,10 @@ def test_transposition_mistake_gives_the_original_readmes_wrong_first_loss():
     )
     # TapeNetwork transposes what it is given: given W.T, it feeds K = W.
     result = tape.train(1, "parallel", untransposed, "float64")
-    assert result.initial_loss == pytest.approx(0.3036583, abs=1e-7)
+    assert result.initial_loss == pytest.approx(0.3036583, abs=1e-7, rel=0)
     hidden = tape.train(1, "parallel", untransposed, "float64").hidden[0]
     net_h1 = np.log(hidden[0] / (1 - hidden[0]))  # sigmoid^-1(out_h1)
-    assert net_h1 == pytest.approx(0.3825, abs=1e-12)
+    assert net_h1 == pytest.approx(0.3825, abs=1e-12, rel=0)
 
 
 def test_half_sse_and_mse_give_the_same_tape_gradients():
@@ -81,8 +81,7 @@ def test_half_sse_and_mse_give_the_same_tape_gradients():
         np.testing.assert_allclose(summed, 2 * half, rtol=1e-15, atol=0)
     # and they are the tutorial's dE/dw5..dE/dw8 (kernel = W.T, so transpose back)
     assert gradients["mse"][1].T.ravel() == pytest.approx(
-        [0.082167041, 0.08266763, -0.02260254, -0.02274024], abs=1e-8
-    )
+        [0.082167041, 0.08266763, -0.02260254, -0.02274024], abs=1e-8, rel=0)
 
 
 def test_mse_run_equals_half_sse_run_and_sse_equals_double_rate():
@@ -95,7 +94,8 @@ def test_mse_run_equals_half_sse_run_and_sse_equals_double_rate():
         200, "parallel", MAZUR.with_learning_rate(0.25), "float64", "sse"
     )
     # sse = 2 E, so lr 0.25 on sse takes the same steps as lr 0.5 on E
-    np.testing.assert_allclose(summed.final_hidden_weights, half.final_hidden_weights, atol=1e-14)
+    np.testing.assert_allclose(summed.final_hidden_weights, half.final_hidden_weights,
+                               rtol=0, atol=1e-14)
     np.testing.assert_allclose(summed.losses, 2 * half.losses, rtol=1e-13)
 
 
@@ -104,8 +104,7 @@ def test_tensorflow_sequential_first_step_is_the_tutorials_sequential_figure():
 
     result = tape.train(1, "sequential", MAZUR, "float64")
     assert result.final_hidden_weights.ravel() == pytest.approx(
-        [0.14981764, 0.19963528, 0.24978819, 0.29957637], abs=1e-8
-    )
+        [0.14981764, 0.19963528, 0.24978819, 0.29957637], abs=1e-8, rel=0)
 
 
 @pytest.mark.parametrize("implementation", ["tensorflow", "keras"])
@@ -116,5 +115,4 @@ def test_other_learning_rate_in_float64_matches_reference(train_run, implementat
         reference = train_run("numpy", update, "float64", 50, 0.1)
         np.testing.assert_allclose(framework.losses, reference.losses, rtol=0, atol=1e-15)
         np.testing.assert_allclose(
-            framework.final_hidden_weights, reference.final_hidden_weights, atol=1e-15
-        )
+            framework.final_hidden_weights, reference.final_hidden_weights, atol=1e-15, rtol=0)

@@ -41,7 +41,7 @@ def test_summary_lists_the_layers(keras_run):
 def test_predict_gives_the_trained_prediction(keras_run):
     result, model = keras_run
     prediction = model.predict(np.array([MAZUR.inputs]), verbose=0)[0]
-    np.testing.assert_allclose(prediction, result.final_prediction, atol=1e-15)
+    np.testing.assert_allclose(prediction, result.final_prediction, atol=1e-15, rtol=0)
 
 
 def test_fit_history_and_callbacks_work():
@@ -73,12 +73,10 @@ def test_sequential_train_step_is_really_sequential():
     result = keras_model.train(1, "sequential", MAZUR, "float64")
     # the tutorial's sequential w1+..w4+, not the parallel 0.149780716...
     assert result.final_hidden_weights.ravel() == pytest.approx(
-        [0.14981764, 0.19963528, 0.24978819, 0.29957637], abs=1e-8
-    )
+        [0.14981764, 0.19963528, 0.24978819, 0.29957637], abs=1e-8, rel=0)
     parallel = keras_model.train(1, "parallel", MAZUR, "float64")
     assert parallel.final_hidden_weights.ravel() == pytest.approx(
-        [0.149780716, 0.19956143, 0.24975114, 0.29950229], abs=1e-8
-    )
+        [0.149780716, 0.19956143, 0.24975114, 0.29950229], abs=1e-8, rel=0)
 
 
 def test_saved_model_loads_and_predicts_the_same(keras_run, tmp_path):
@@ -92,7 +90,7 @@ def test_saved_model_loads_and_predicts_the_same(keras_run, tmp_path):
     assert type(loaded).__name__ == type(model).__name__
     assert loaded.update == "sequential"
     prediction = loaded.predict(np.array([MAZUR.inputs]), verbose=0)[0]
-    np.testing.assert_allclose(prediction, result.final_prediction, atol=1e-15)
+    np.testing.assert_allclose(prediction, result.final_prediction, atol=1e-15, rtol=0)
 
 
 def test_keras_training_continues_from_where_it_stopped():
@@ -101,4 +99,4 @@ def test_keras_training_continues_from_where_it_stopped():
     first, model = keras_model.train_model(10, "sequential", MAZUR, "float64")
     second, _ = keras_model.train_model(10, "sequential", MAZUR, "float64", model=model)
     whole = keras_model.train(20, "sequential", MAZUR, "float64")
-    np.testing.assert_allclose(second.losses, whole.losses[10:], atol=1e-15)
+    np.testing.assert_allclose(second.losses, whole.losses[10:], atol=1e-15, rtol=0)
