@@ -103,7 +103,7 @@ def _train_with_log(args, example, progress_bar):
             callback.finish(result)
         return scalars.path, scalars.described(args.logdir), {"logged_every": scalars.every}
 
-    return result, model, Output("logged_to", args.logdir, finish_log)
+    return result, model, Output("logged_to", args.logdir, finish_log, discard=scalars.remove)
 
 
 def train(args, example):

@@ -36,6 +36,7 @@ class Output:
     path: str = None  # once written
     done: str = ""  # the text report's last line(s), once written
     fields: dict = field(default_factory=dict)  # more JSON fields, once written
+    discard: object = None  # () -> None: removes what training already wrote
 
     def write_or_explain(self):
         """Write; return None, or the one line that says which file failed and why."""
@@ -133,6 +134,9 @@ def run(script, argv=None):
             return EXIT_WRITE_FAILED
         problem = divergence_message(trained.result)
         if problem:
+            for output in trained.outputs:
+                if output.discard:  # a log of a diverged run is not kept
+                    output.discard()
             print(problem, file=sys.stderr)
             return EXIT_DIVERGED
         # A file that cannot be written loses nothing else: the results are

@@ -117,9 +117,13 @@ class ScalarLog:
         try:
             yield self
         except BaseException:
-            self.close()
-            shutil.rmtree(self.path, ignore_errors=True)
+            self.remove()
             raise
+
+    def remove(self):
+        """Close the log and remove its run folder."""
+        self.close()
+        shutil.rmtree(self.path, ignore_errors=True)
 
     def described(self, logdir):
         """Where the log is, which iterations it holds, and how to view it."""

@@ -10,7 +10,6 @@ import pytest
 from conftest import ROOT
 
 import compare_implementations
-from console import comparison as compare
 from numpy_ref import MAZUR, train
 
 README = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
@@ -149,3 +148,22 @@ def test_readme_benchmark_block_is_the_benchmarks_output():
             assert f"<= {target:g}" in row
     for label, _, update in bench.TRAINERS:
         assert any(line.startswith(f"{label:<17} {update:<11}") for line in block)
+
+
+def test_readme_lists_every_exit_status_and_its_line():
+    from console import process
+
+    section = README.split("## When things go wrong", 1)[1].split("\n## ", 1)[0]
+    statuses = {int(line.split("|")[1]) for line in section.splitlines()
+                if re.match(r"\| \d+ \|", line)}
+    assert statuses == {0, process.EXIT_DIVERGED, process.EXIT_WRITE_FAILED,
+                        process.EXIT_MISSING_PACKAGE, 2, process.EXIT_INTERRUPTED,
+                        process.EXIT_BROKEN_PIPE, process.EXIT_TERMINATED}
+    for line in ("interrupted: stopped before the end, nothing was written",
+                 "terminated: stopped before the end, nothing was written",
+                 "error: standard output is closed: nowhere to write the results",
+                 f"error: the package NAME is not installed: {process.INSTALL_HINT}"):
+        assert line in section, line
+    for symbol, spelling in process.ASCII_SPELLINGS.items():
+        if symbol in ("Δ", "·"):
+            assert f"`{spelling}` for `{symbol}`" in section

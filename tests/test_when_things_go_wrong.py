@@ -299,3 +299,10 @@ def test_installation_check_and_readme_name_the_same_python():
     wanted = ".".join(map(str, test_installation.MINIMUM_PYTHON))
     assert wanted == "3.11"
     assert f"Python {wanted}" in readme
+
+
+def test_a_diverged_keras_run_keeps_no_log(tmp_path):
+    done = run_script("ann_keras.py", "50", "--lr", "1e300", "--logdir", str(tmp_path / "logs"))
+    assert done.returncode == 1
+    assert "diverged" in one_line(done.stderr)
+    assert list((tmp_path / "logs").iterdir()) == []
