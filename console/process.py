@@ -94,16 +94,23 @@ def _raise_for_signal(signum, frame):
 _pending = None
 
 
-def _interrupt_in_destructor(unraisable, default=sys.unraisablehook):
-    """An interrupt that lands inside a __del__ is swallowed by Python ('Exception
-    ignored in ...') and the run would go on.  Raise it again a moment later,
-    from a timer's signal, once the destructor is over."""
-    global _pending
-    if isinstance(unraisable.exc_value, KeyboardInterrupt):
-        _pending = type(unraisable.exc_value)
-        signal.setitimer(signal.ITIMER_REAL, 0.001)
-        return
-    default(unraisable)
+def _interrupts_raised_again(previous_hook):
+    """A sys.unraisablehook for an interrupt that lands inside a __del__.
+
+    Python swallows it there ('Exception ignored in ...') and the run would go
+    on.  It is raised again a moment later, from a timer's signal, once the
+    destructor is over; anything else goes to ``previous_hook``.
+    """
+
+    def hook(unraisable):
+        global _pending
+        if isinstance(unraisable.exc_value, KeyboardInterrupt):
+            _pending = type(unraisable.exc_value)
+            signal.setitimer(signal.ITIMER_REAL, 0.001)
+            return
+        previous_hook(unraisable)
+
+    return hook
 
 
 def _raise_pending(signum, frame):
@@ -185,7 +192,8 @@ def stops_cleanly(main):
         previous = {sig: signal.signal(sig, _raise_for_signal)
                     for sig in (signal.SIGINT, signal.SIGTERM)}
         previous[signal.SIGALRM] = signal.signal(signal.SIGALRM, _raise_pending)
-        sys.unraisablehook = _interrupt_in_destructor
+        previous_hook = sys.unraisablehook
+        sys.unraisablehook = _interrupts_raised_again(previous_hook)
         try:
             _prepare_stdout()
             status = main(argv)
@@ -216,7 +224,7 @@ def stops_cleanly(main):
                 sys.stdout = sys.stdout._stream
             signal.setitimer(signal.ITIMER_REAL, 0)
             _pending = None
-            sys.unraisablehook = sys.__unraisablehook__
+            sys.unraisablehook = previous_hook
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
 
