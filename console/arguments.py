@@ -61,13 +61,17 @@ def whole_number(lowest, highest=None):
 
 
 def can_write_in(folder):
-    """None when a file can be created in ``folder`` (tried, not guessed), else why not.
+    """None when a file can be written in ``folder`` (tried, not guessed), else why not.
 
-    os.access says yes to root everywhere, /proc included; creating a file
-    (and removing it at once) is the only test that does not lie.
+    os.access says yes to root everywhere, /proc included; writing a byte to
+    a new file (removed at once) is the only test that does not lie, and
+    also finds a full disk.
     """
     try:
-        with tempfile.TemporaryFile(dir=folder):
+        with tempfile.TemporaryFile(dir=folder) as probe:
+            probe.write(b"\0")
+            probe.flush()
+            os.fsync(probe.fileno())
             return None
     except OSError as error:
         return error.strerror
@@ -81,6 +85,8 @@ def writable_folder(what):
     """
 
     def check(text):
+        if not text.strip():
+            raise argparse.ArgumentTypeError(f"{what} folder must be named, not {text!r}")
         existing = os.path.abspath(text)
         while not os.path.exists(existing):
             existing = os.path.dirname(existing)

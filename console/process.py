@@ -23,6 +23,7 @@ import signal
 import sys
 
 from .files import WRITTEN, kept_files_note
+from .startup import missing_package, quiet_when_done
 
 #: Exit status for a run whose loss or weights became NaN or infinite.
 EXIT_DIVERGED = 1
@@ -41,10 +42,6 @@ EXIT_BROKEN_PIPE = 141
 
 #: Exit status after SIGTERM, as a shell reports a process ended by it.
 EXIT_TERMINATED = 143
-
-#: The packages requirements.txt installs, by the name they are imported as.
-REQUIRED_PACKAGES = ("numpy", "tensorflow", "keras", "matplotlib", "tqdm")
-INSTALL_HINT = "pip install -r requirements.txt"
 
 #: ASCII spellings for the few non-ASCII characters the reports use, for a
 #: standard output that cannot encode them (PYTHONIOENCODING=ascii, say).
@@ -166,14 +163,6 @@ def _silence_stdout():
     os.close(devnull)
 
 
-def _missing_package(error):
-    """The one-line message for a ModuleNotFoundError of a required package, else None."""
-    name = (error.name or "").split(".")[0]
-    if name not in REQUIRED_PACKAGES:
-        return None
-    return f"error: the package {name} is not installed: {INSTALL_HINT}"
-
-
 def stops_cleanly(main):
     """Wrap a script's main so that it ends with one line and the right exit status.
 
@@ -194,31 +183,10 @@ def stops_cleanly(main):
         previous[signal.SIGALRM] = signal.signal(signal.SIGALRM, _raise_pending)
         previous_hook = sys.unraisablehook
         sys.unraisablehook = _interrupts_raised_again(previous_hook)
+        status = 1  # what Python exits with if main raises
         try:
-            _prepare_stdout()
-            status = main(argv)
-            if _pending is not None:  # swallowed, and main ended before the timer
-                raise _pending()
-            sys.stdout.flush()  # a full disk shows here, not after we have said "done"
+            status = _status_of(main, argv)
             return status
-        except Terminated:
-            print(_stopped("terminated"), file=sys.stderr)
-            return EXIT_TERMINATED
-        except KeyboardInterrupt:
-            print(_stopped("interrupted"), file=sys.stderr)
-            return EXIT_INTERRUPTED
-        except BrokenPipeError:
-            _silence_stdout()
-            return EXIT_BROKEN_PIPE
-        except OutputFailed as failure:
-            print(failure, file=sys.stderr)
-            return EXIT_WRITE_FAILED
-        except ModuleNotFoundError as error:
-            message = _missing_package(error)
-            if message is None:
-                raise
-            print(message, file=sys.stderr)
-            return EXIT_MISSING_PACKAGE
         finally:
             if isinstance(sys.stdout, _GuardedStdout):
                 sys.stdout = sys.stdout._stream
@@ -227,8 +195,62 @@ def stops_cleanly(main):
             sys.unraisablehook = previous_hook
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+            quiet_when_done(status)
 
     return wrapper
+
+
+def _interrupt_behind(error):
+    """The Ctrl-C or SIGTERM behind an error, if any.
+
+    A signal whose handler raises while C code (TensorFlow's) calls back into
+    Python surfaces as 'SystemError: ... returned a result with an exception
+    set', with the interrupt as its cause.
+    """
+    while error is not None:
+        if isinstance(error, KeyboardInterrupt):
+            return error
+        error = error.__cause__ or error.__context__
+    return None
+
+
+def _stopped_status(interrupt):
+    """Print the one line for a run cut short by ``interrupt``; return its status."""
+    if isinstance(interrupt, Terminated):
+        print(_stopped("terminated"), file=sys.stderr)
+        return EXIT_TERMINATED
+    print(_stopped("interrupted"), file=sys.stderr)
+    return EXIT_INTERRUPTED
+
+
+def _status_of(main, argv):
+    """Run main; turn every way it can be cut short into one line and an exit status."""
+    try:
+        _prepare_stdout()
+        status = main(argv)
+        if _pending is not None:  # swallowed, and main ended before the timer
+            raise _pending()
+        sys.stdout.flush()  # a full disk shows here, not after we have said "done"
+        return status
+    except KeyboardInterrupt as interrupt:
+        return _stopped_status(interrupt)
+    except SystemError as error:
+        interrupt = _interrupt_behind(error)
+        if interrupt is None:
+            raise
+        return _stopped_status(interrupt)
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+    except OutputFailed as failure:
+        print(failure, file=sys.stderr)
+        return EXIT_WRITE_FAILED
+    except ModuleNotFoundError as error:
+        message = missing_package(error)
+        if message is None:
+            raise
+        print(message, file=sys.stderr)
+        return EXIT_MISSING_PACKAGE
 
 
 _quieted = False

@@ -1,11 +1,11 @@
-"""Ctrl-C or SIGTERM while a script is still importing: one line, no traceback.
+"""A script's process before and after its main: signals and missing packages.
 
 A script's main installs its own handling (console.process.stops_cleanly),
-but a signal can arrive before that, while the imports run.  Nothing has been
-written then, so the process can end at once.  console/__init__.py calls
-``quiet_while_starting`` when the running program is one of the project's
-scripts; a test runner or a program that imports the project keeps its own
-signal handling.
+but a signal can arrive before that, while the imports run, or after it,
+while the interpreter shuts down; and a package can be missing at import
+time, before main.  console/__init__.py calls ``quiet_while_starting`` when
+the running program is one of the project's scripts; a test runner or a
+program that imports the project keeps its own handling.
 """
 
 import os
@@ -20,11 +20,17 @@ EARLY_EXIT = {
     signal.SIGTERM: ("terminated", 143),
 }
 
+#: The packages requirements.txt installs, by the name they are imported as.
+REQUIRED_PACKAGES = ("numpy", "tensorflow", "keras", "matplotlib", "tqdm")
+INSTALL_HINT = "pip install -r requirements.txt"
 
-def _end_at_once(signum, frame):
-    word, status = EARLY_EXIT[signum]
-    os.write(2, f"{word}: stopped before the end, nothing was written\n".encode())
-    os._exit(status)
+
+def missing_package(error):
+    """The one-line message for a ModuleNotFoundError of a required package, else None."""
+    name = (error.name or "").split(".")[0]
+    if name not in REQUIRED_PACKAGES:
+        return None
+    return f"error: the package {name} is not installed: {INSTALL_HINT}"
 
 
 def running_a_project_script():
@@ -36,8 +42,33 @@ def running_a_project_script():
     return folder in (PROJECT_ROOT, os.path.join(PROJECT_ROOT, "numpy_ref"))
 
 
+def _end_at_once(signum, frame):
+    word, status = EARLY_EXIT[signum]
+    os.write(2, f"{word}: stopped before the end, nothing was written\n".encode())
+    os._exit(status)
+
+
+def _missing_package_at_import(kind, error, trace, default=sys.excepthook):
+    """sys.excepthook: a package missing at import time is one line, not a traceback."""
+    message = missing_package(error) if isinstance(error, ModuleNotFoundError) else None
+    if message is None:
+        default(kind, error, trace)
+    else:
+        print(message, file=sys.stderr)  # Python then exits with status 1
+
+
 def quiet_while_starting():
-    """End the process quietly on SIGINT or SIGTERM until main installs its own handlers."""
+    """Until main takes over: a signal ends the process with one line, a missing
+    package is one line."""
     if running_a_project_script():
         for signum in EARLY_EXIT:
             signal.signal(signum, _end_at_once)
+        sys.excepthook = _missing_package_at_import
+
+
+def quiet_when_done(status):
+    """After main, the results are out: a signal while the interpreter shuts down
+    ends the process at once, with the run's own exit status."""
+    if running_a_project_script():
+        for signum in EARLY_EXIT:
+            signal.signal(signum, lambda signum, frame: os._exit(status))

@@ -10,6 +10,7 @@ import contextlib
 import errno
 import math
 import os
+import re
 import shutil
 import time
 
@@ -29,6 +30,23 @@ def _scalar_metadata():
     metadata.plugin_data.plugin_name = "scalars"
     metadata.data_class = summary_pb2.DATA_CLASS_SCALAR
     return metadata.SerializeToString()
+
+
+#: The causes a TensorFlow write error names, as the errno they stand for.
+_CAUSES = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOENT)
+
+
+def _as_os_error(error, path):
+    """An OSError with one line for a tf.errors.OpError while writing ``path``.
+
+    TensorFlow's message can run to fifty lines (the graph node, its trace);
+    the reason is a system error it names, or else its first line.
+    """
+    for number in _CAUSES:
+        if os.strerror(number) in error.message:
+            return OSError(number, os.strerror(number), path)
+    first = re.sub(r"\{\{.*?\}\}\s*", "", error.message).strip().splitlines()[0]
+    return OSError(errno.EIO, first[:200], path)
 
 
 def log_every(iterations):
@@ -64,7 +82,8 @@ class ScalarLog:
         try:
             self.writer = tf.summary.create_file_writer(self.path)
         except tf.errors.OpError as error:
-            raise OSError(errno.EIO, error.message, self.path) from None
+            shutil.rmtree(self.path, ignore_errors=True)
+            raise _as_os_error(error, self.path) from None
         self.metadata = _scalar_metadata()
         self._write = tf.function(
             self._write_rows,
@@ -94,7 +113,7 @@ class ScalarLog:
             self._write(rows[keep], steps[keep])
             self.writer.flush()
         except tf.errors.OpError as error:
-            raise OSError(errno.EIO, error.message, self.path) from None
+            raise _as_os_error(error, self.path) from None
 
     def write_final(self, result):
         """Step N + 1: the loss, prediction and weights after the last update."""

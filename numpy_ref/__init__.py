@@ -11,8 +11,24 @@ the first iteration taken apart (first_iteration.py) and the update-order
 study's arithmetic (study.py).  ``python -m numpy_ref`` is its command line.
 """
 
-from .example import DTYPES, MAZUR, Example
-from .result import TrainingResult
-from .trainers import UPDATE_ORDERS, train
+import importlib
 
-__all__ = ["DTYPES", "MAZUR", "UPDATE_ORDERS", "Example", "TrainingResult", "train"]
+#: Each public name and the module it lives in.  They are imported when first
+#: used, so that ``python -m numpy_ref`` sets up its command line (Ctrl-C, a
+#: missing NumPy: one line each) before NumPy is imported.
+_PUBLIC = {
+    "DTYPES": "example",
+    "MAZUR": "example",
+    "Example": "example",
+    "TrainingResult": "result",
+    "UPDATE_ORDERS": "trainers",
+    "train": "trainers",
+}
+
+__all__ = list(_PUBLIC)
+
+
+def __getattr__(name):
+    if name not in _PUBLIC:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_PUBLIC[name]}", __name__), name)

@@ -151,7 +151,7 @@ def test_readme_benchmark_block_is_the_benchmarks_output():
 
 
 def test_readme_lists_every_exit_status_and_its_line():
-    from console import process
+    from console import process, startup
 
     section = README.split("## When things go wrong", 1)[1].split("\n## ", 1)[0]
     statuses = {int(line.split("|")[1]) for line in section.splitlines()
@@ -162,7 +162,7 @@ def test_readme_lists_every_exit_status_and_its_line():
     for line in ("interrupted: stopped before the end, nothing was written",
                  "terminated: stopped before the end, nothing was written",
                  "error: standard output is closed: nowhere to write the results",
-                 f"error: the package NAME is not installed: {process.INSTALL_HINT}"):
+                 f"error: the package NAME is not installed: {startup.INSTALL_HINT}"):
         assert line in section, line
     for symbol, spelling in process.ASCII_SPELLINGS.items():
         if symbol in ("Δ", "·"):

@@ -48,6 +48,14 @@ def test_a_missing_package_is_named_with_the_install_command(tmp_path, args, pac
     assert not (tmp_path / "figures").exists()
 
 
+@pytest.mark.parametrize("args", [["ann_tensorflow.py", "10"], ["-m", "numpy_ref", "10"],
+                                  ["compare_implementations.py", "--study"]])
+def test_numpy_missing_at_import_time_is_one_line_too(tmp_path, args):
+    done = run_script(*args, env=without_package(tmp_path, "numpy"), timeout=60)
+    assert done.returncode == 1
+    assert one_line(done.stderr) == f"error: the package numpy is not installed: {INSTALL}"
+
+
 def test_installation_check_reports_a_missing_numpy(tmp_path):
     done = run_script("test_installation.py", env=without_package(tmp_path, "numpy"),
                       timeout=120)
@@ -148,6 +156,35 @@ def test_sigterm_while_a_file_is_written_leaves_no_partial_file(tmp_path):
     assert os.listdir(tmp_path) == []
 
 
+def test_sigterm_inside_tensorflows_c_code_still_stops_the_run(capsys):
+    @process.stops_cleanly
+    def main(argv):
+        try:
+            raise process.Terminated()  # the handler raised while C code called Python
+        except process.Terminated as interrupt:
+            raise SystemError("<built-in method IsNested> returned a result with an"
+                              " exception set") from interrupt
+
+    assert main(None) == process.EXIT_TERMINATED
+    assert capsys.readouterr().err.strip() == (
+        "terminated: stopped before the end, nothing was written")
+
+
+def test_a_tensorflow_write_error_is_one_line():
+    import tensorflow as tf
+
+    from frameworks.tensorboard import _as_os_error
+
+    full = tf.errors.ResourceExhaustedError(
+        None, None, "{{function_node __wrapped__WriteSummary}} Graph execution error:\n"
+        "Detected at node while/write_summary_10\n  File ...\n"
+        "log/events.out.tfevents: No space left on device\n Hint: ...")
+    error = _as_os_error(full, "log")
+    assert (error.strerror, error.filename) == ("No space left on device", "log")
+    odd = tf.errors.UnknownError(None, None, "{{function_node x}} Could not open\nmore\nlines")
+    assert _as_os_error(odd, "log").strerror == "Could not open"
+
+
 def test_ctrl_c_inside_a_destructor_still_stops_the_run(capsys):
     class Interrupted:
         def __del__(self):
@@ -166,11 +203,11 @@ def test_ctrl_c_inside_a_destructor_still_stops_the_run(capsys):
     assert err.strip() == "interrupted: stopped before the end, nothing was written"
 
 
-@pytest.mark.parametrize("script", ["plot_tensorflow_results.py", "ann_keras.py",
-                                    "compare_implementations.py"])
+@pytest.mark.parametrize("script", [["plot_tensorflow_results.py"], ["ann_keras.py"],
+                                    ["compare_implementations.py"], ["-m", "numpy_ref"]])
 @pytest.mark.parametrize("delay", [0.02, 0.04, 0.06, 0.1, 0.2])
 def test_ctrl_c_while_a_script_starts_prints_no_traceback(script, delay):
-    child = subprocess.Popen([sys.executable, script, "--help"],
+    child = subprocess.Popen([sys.executable, *script, "--help"],
                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     time.sleep(delay)
     child.send_signal(signal.SIGINT)
@@ -241,6 +278,9 @@ def test_an_ascii_standard_output_gets_ascii_spellings():
      "argument --seed: only allowed with argument --study"),
     (["compare_implementations.py", "--study", "--starts", "10000000"],
      "argument --starts: must be at most 100000"),
+    (["ann_tensorflow.py", "10", "--logdir", ""], "argument --logdir: log folder must be named"),
+    (["plot_tensorflow_results.py", "--out-dir", " "],
+     "argument --out-dir: output folder must be named"),
 ])
 def test_an_option_that_would_be_ignored_is_refused(tmp_path, args, words):
     logdir = tmp_path / "logs"
