@@ -81,38 +81,58 @@ def _spell_in_ascii(error):
 codecs.register_error("ascii_spellings", _spell_in_ascii)
 
 
-def _raise_for_signal(signum, frame):
-    if signum == signal.SIGTERM:
-        raise Terminated()
-    raise KeyboardInterrupt()
-
-
-#: An interrupt that Python swallowed inside a destructor, to be raised again.
+#: The interrupt the run has been asked for (KeyboardInterrupt or Terminated),
+#: until stops_cleanly has stopped the run.
 _pending = None
+
+#: Until the interrupt has stopped the run, it is raised again this often.
+RAISE_AGAIN_EVERY_S = 0.1
+
+
+def _interrupt(kind, first_in_s):
+    """Raise ``kind`` now, and again from a timer until the run has stopped.
+
+    An exception raised from a signal handler can be swallowed: Python drops
+    it inside a __del__ ('Exception ignored in ...'), and TensorFlow catches
+    errors while it traces a function.  The run would then go on as if
+    nothing had been asked.
+    """
+    global _pending
+    _pending = kind
+    signal.setitimer(signal.ITIMER_REAL, first_in_s, RAISE_AGAIN_EVERY_S)
+
+
+def _raise_for_signal(signum, frame):
+    _interrupt(Terminated if signum == signal.SIGTERM else KeyboardInterrupt,
+               RAISE_AGAIN_EVERY_S)
+    raise _pending()
+
+
+def _raise_pending(signum, frame):
+    """SIGALRM: the timer of ``_interrupt`` raises the interrupt again."""
+    if _pending is not None:
+        raise _pending()
+
+
+def _stop_raising():
+    """The interrupt has stopped the run: no more raising it."""
+    global _pending
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    _pending = None
 
 
 def _interrupts_raised_again(previous_hook):
-    """A sys.unraisablehook for an interrupt that lands inside a __del__.
-
-    Python swallows it there ('Exception ignored in ...') and the run would go
-    on.  It is raised again a moment later, from a timer's signal, once the
-    destructor is over; anything else goes to ``previous_hook``.
-    """
+    """A sys.unraisablehook: an interrupt that landed inside a __del__ is raised
+    again a moment later, once the destructor is over; anything else goes to
+    ``previous_hook``."""
 
     def hook(unraisable):
-        global _pending
         if isinstance(unraisable.exc_value, KeyboardInterrupt):
-            _pending = type(unraisable.exc_value)
-            signal.setitimer(signal.ITIMER_REAL, 0.001)
+            _interrupt(type(unraisable.exc_value), 0.001)
             return
         previous_hook(unraisable)
 
     return hook
-
-
-def _raise_pending(signum, frame):
-    if _pending is not None:
-        raise _pending()
 
 
 class _GuardedStdout:
@@ -190,8 +210,7 @@ def stops_cleanly(main):
         finally:
             if isinstance(sys.stdout, _GuardedStdout):
                 sys.stdout = sys.stdout._stream
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            _pending = None
+            _stop_raising()
             sys.unraisablehook = previous_hook
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
@@ -216,6 +235,7 @@ def _interrupt_behind(error):
 
 def _stopped_status(interrupt):
     """Print the one line for a run cut short by ``interrupt``; return its status."""
+    _stop_raising()
     if isinstance(interrupt, Terminated):
         print(_stopped("terminated"), file=sys.stderr)
         return EXIT_TERMINATED

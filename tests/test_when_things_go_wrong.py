@@ -346,3 +346,22 @@ def test_a_diverged_keras_run_keeps_no_log(tmp_path):
     assert done.returncode == 1
     assert "diverged" in one_line(done.stderr)
     assert list((tmp_path / "logs").iterdir()) == []
+
+
+def test_an_interrupt_that_something_swallows_is_raised_again(capsys):
+    @process.stops_cleanly
+    def main(argv):
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(1)
+        except KeyboardInterrupt:
+            pass  # as TensorFlow does with errors while it traces a function
+        for _ in range(100):
+            time.sleep(0.1)
+        return 0
+
+    started = time.monotonic()
+    assert main(None) == process.EXIT_INTERRUPTED
+    assert time.monotonic() - started < 3
+    assert capsys.readouterr().err.strip() == (
+        "interrupted: stopped before the end, nothing was written")
