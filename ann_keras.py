@@ -32,7 +32,6 @@ import sys
 from console.arguments import add_logdir_argument, can_write_in
 from console.explain import value_sections, values_from_arrays
 from console.files import atomic_output
-from console.progress import wants_progress
 from console.trainer_script import Output, Run, TrainerScript
 from implementations import FRAMEWORKS
 
@@ -101,7 +100,7 @@ def _train_with_log(args, example, progress_bar):
     def finish_log():
         with scalars.whole_or_nothing():
             callback.finish(result)
-        return scalars.path, scalars.described(args.logdir), {"logged_every": scalars.every}
+        return scalars.finished(args.logdir)
 
     return result, model, Output("logged_to", args.logdir, finish_log, discard=scalars.remove)
 
@@ -109,8 +108,7 @@ def _train_with_log(args, example, progress_bar):
 def train(args, example):
     from frameworks import keras_model
 
-    bar = wants_progress(args.iterations, FRAMEWORKS["keras"].seconds_per_iteration,
-                         not args.json)
+    bar = FRAMEWORKS["keras"].draws_keras_bar(args.iterations, not args.json)
     if args.logdir:
         result, model, log = _train_with_log(args, example, bar)
     else:

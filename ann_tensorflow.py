@@ -62,7 +62,7 @@ def train(args, example):
         with scalars.whole_or_nothing():
             scalars.write_result(result)
             scalars.close()
-        return scalars.path, scalars.described(args.logdir), {"logged_every": scalars.every}
+        return scalars.finished(args.logdir)
 
     return Run(result, notes=notes, outputs=[Output("logged_to", args.logdir, write_log)])
 

@@ -20,16 +20,18 @@ _said_no_tqdm = False
 
 
 def wants_progress(iterations, seconds_per_iteration, allowed=True):
-    """True when a bar is allowed, stderr is a capable terminal, and the run is long.
-
-    The caller then draws one (tqdm here, Keras's own in fit()).
-    """
-    wanted = (
+    """True when a bar is allowed, stderr is a capable terminal, and the run is long."""
+    return (
         allowed
         and sys.stderr.isatty()
         and os.environ.get("TERM") != "dumb"  # no cursor movement, no colours
         and iterations * seconds_per_iteration > PROGRESS_AFTER_SECONDS
     )
+
+
+def keras_bar(iterations, seconds_per_iteration, allowed=True):
+    """Whether fit() should draw Keras's own bar (wants_progress), noted as drawn."""
+    wanted = wants_progress(iterations, seconds_per_iteration, allowed)
     if wanted:
         progress_bar_shown()
     return wanted
@@ -60,6 +62,7 @@ def watched(seconds_per_iteration, allowed=True):
         bar = _tqdm() if wants_progress(count, seconds_per_iteration, allowed) else None
         if bar is None:
             return unwatched(count, label)
+        progress_bar_shown()
         return bar(range(count), desc=label, unit="it", file=sys.stderr,
                    mininterval=0.25, miniters=1000)
 

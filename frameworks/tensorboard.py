@@ -144,6 +144,10 @@ class ScalarLog:
         self.close()
         shutil.rmtree(self.path, ignore_errors=True)
 
+    def finished(self, logdir):
+        """What a command line reports of a log once written: (path, text, JSON fields)."""
+        return self.path, self.described(logdir), {"logged_every": self.every}
+
     def described(self, logdir):
         """Where the log is, which iterations it holds, and how to view it."""
         lines = [f"TensorBoard scalars in {self.path}"]

@@ -11,7 +11,7 @@ train function imports its module when it is called.
 
 from dataclasses import dataclass
 
-from console.progress import wants_progress, watched
+from console.progress import keras_bar, watched
 from numpy_ref import MAZUR, UPDATE_ORDERS
 
 
@@ -32,7 +32,7 @@ def _train_tensorflow(iterations, update, example, dtype, progress):
 def _train_keras(iterations, update, example, dtype, progress):
     from frameworks import keras_model
 
-    bar = wants_progress(iterations, FRAMEWORKS["keras"].seconds_per_iteration, progress)
+    bar = FRAMEWORKS["keras"].draws_keras_bar(iterations, progress)
     return keras_model.train(iterations, update, example, dtype, progress_bar=bar)
 
 
@@ -48,6 +48,10 @@ class Framework:
     def train(self, iterations, update, example, dtype, progress=False):
         """Train in ``update`` order; ``progress`` allows a bar on long runs at a terminal."""
         return self.train_function(iterations, update, example, dtype, progress)
+
+    def draws_keras_bar(self, iterations, allowed=True):
+        """Whether a fit() of ``iterations`` steps shows Keras's own progress bar."""
+        return keras_bar(iterations, self.seconds_per_iteration, allowed)
 
 
 #: The reference is NumPy: hand-written formulas, always compared in float64.
