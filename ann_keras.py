@@ -95,7 +95,7 @@ def _train_with_log(args, example, progress_bar):
     with scalars.whole_or_nothing():
         result, model = keras_model.train_model(args.iterations, args.update, example,
                                                 args.dtype, progress_bar=progress_bar,
-                                                callbacks=[callback])
+                                                callbacks=[callback], training=args.training)
 
     def finish_log():
         with scalars.whole_or_nothing():
@@ -113,7 +113,8 @@ def train(args, example):
         result, model, log = _train_with_log(args, example, bar)
     else:
         result, model = keras_model.train_model(args.iterations, args.update, example,
-                                                args.dtype, progress_bar=bar)
+                                                args.dtype, progress_bar=bar,
+                                                training=args.training)
         log = Output("logged_to", None)
 
     def save():

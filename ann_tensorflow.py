@@ -50,7 +50,8 @@ def explain(update, example, dtype):
 def train(args, example):
     from frameworks import tape
 
-    result = tape.train(args.iterations, args.update, example, args.dtype, args.loss)
+    result = tape.train(args.iterations, args.update, example, args.dtype, args.loss,
+                        args.training)
     notes = []
     if args.loss != "half-sse":
         notes.append(f"(losses above are {args.loss}, not the tutorial's half-sse)")
@@ -58,7 +59,7 @@ def train(args, example):
     def write_log():
         from frameworks.tensorboard import ScalarLog
 
-        scalars = ScalarLog(args.logdir, "tensorflow", result.update, args.iterations)
+        scalars = ScalarLog(args.logdir, "tensorflow", result.update, result.recorded)
         with scalars.whole_or_nothing():
             scalars.write_result(result)
             scalars.close()

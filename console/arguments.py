@@ -10,6 +10,14 @@ import os
 import tempfile
 
 from numpy_ref import DTYPES, MAZUR, UPDATE_ORDERS
+from numpy_ref.optimizers import (
+    DEFAULT_DECAY_RATE,
+    OPTIMIZERS,
+    SCHEDULES,
+    Optimizer,
+    Schedule,
+    Training,
+)
 
 from .parser import ArgumentParser
 
@@ -40,6 +48,32 @@ def positive_number(text):
         raise argparse.ArgumentTypeError(f"must be a number, not {text!r}") from None
     if not math.isfinite(value) or value <= 0:
         raise argparse.ArgumentTypeError(f"must be a finite number above 0, not {text}")
+    return value
+
+
+def fraction_below_one(text):
+    """--momentum, --rho, --beta1, --beta2: a number in [0, 1)."""
+    value = _finite(text)
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must be in [0, 1), not {text}")
+    return value
+
+
+def non_negative_number(text):
+    """--l1, --l2: a finite number, 0 or above."""
+    value = _finite(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or above, not {text}")
+    return value
+
+
+def _finite(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, not {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, not {text}")
     return value
 
 
@@ -142,14 +176,99 @@ def training_parser(prog, description, default_update, update_help, default_dtyp
         " the tutorial publishes, instead of training",
     )
     parser.not_with("explain", "iterations")
+    add_training_arguments(parser)
+    # --explain shows the first update of the tutorial's E, with any optimizer.
+    parser.not_with("explain", "lr_schedule", "decay_steps", "decay_rate", "until_loss",
+                    "l1", "l2")
     return parser
 
 
+#: Each optimizer hyperparameter's option: (dest, argparse type, metavar, what it is).
+HYPERPARAMETER_OPTIONS = (
+    ("momentum", fraction_below_one, "M", "mu, the momentum of momentum and nesterov"),
+    ("rho", fraction_below_one, "R", "rho, RMSprop's decay of the squared-gradient average"),
+    ("beta1", fraction_below_one, "B1", "Adam's decay of the gradient average"),
+    ("beta2", fraction_below_one, "B2", "Adam's decay of the squared-gradient average"),
+    ("epsilon", positive_number, "E", "eps of rmsprop and adam"),
+)
+
+
+def _defaults_text(name):
+    """'0.9 (momentum, nesterov)': Keras's default and which optimizers use it."""
+    users = [rule for rule in OPTIMIZERS.values() if name in dict(rule.defaults)]
+    return f"{dict(users[0].defaults)[name]:g}; used by {', '.join(r.name for r in users)}"
+
+
+def add_training_arguments(parser, optimizer_choices=tuple(OPTIMIZERS), stopping=True):
+    """--optimizer and its hyperparameters; with ``stopping``, also the schedule,
+    --until-loss and the penalties.  parse_training_settings checks them together."""
+    group = parser.add_argument_group(
+        "optimizer",
+        "Keras 3's optimizers, each also written out in numpy_ref/optimizers.py")
+    group.add_argument(
+        "--optimizer", choices=optimizer_choices, default="sgd",
+        help="how each update follows from the gradient, as Keras 3 computes it;"
+        " README: Optimizers, number by number (default: sgd, the tutorial's w <- w - lr g)")
+    for dest, kind, metavar, what in HYPERPARAMETER_OPTIONS:
+        group.add_argument(f"--{dest}", type=kind, metavar=metavar,
+                           help=f"{what} (default: {_defaults_text(dest)})")
+    if not stopping:
+        return
+    group = parser.add_argument_group("schedule, stopping and penalties")
+    group.add_argument(
+        "--lr-schedule", choices=tuple(SCHEDULES), default="constant",
+        help=f"{'; '.join(f'{r.name}: {r.formula}' for r in SCHEDULES.values())},"
+        " k = updates already made (default: constant)")
+    group.add_argument("--decay-steps", type=whole_number(1), metavar="S",
+                       help="S of the exponential and cosine schedules"
+                       " (default: the iteration count)")
+    group.add_argument("--decay-rate", type=positive_number, metavar="R",
+                       help=f"R of the exponential schedule (default: {DEFAULT_DECAY_RATE:g})")
+    group.add_argument("--until-loss", type=positive_number, metavar="X",
+                       help="stop at the first iteration whose loss is below X,"
+                       " without making its update")
+    group.add_argument("--l1", type=non_negative_number, default=0.0, metavar="L1",
+                       help="train on E + L1 sum|w| over w1..w8 (default: 0)")
+    group.add_argument("--l2", type=non_negative_number, default=0.0, metavar="L2",
+                       help="train on E + L2 sum w^2 over w1..w8 (default: 0)")
+
+
+def optimizer_for(name, args):
+    """The Optimizer ``name`` with the hyperparameters that the command line gives and it uses."""
+    uses = dict(OPTIMIZERS[name].defaults)
+    return Optimizer.named(name, **{dest: getattr(args, dest)
+                                    for dest, *_ in HYPERPARAMETER_OPTIONS if dest in uses})
+
+
+def parse_training_settings(parser, args):
+    """args.training: the Training the options ask for; a parser error for an option
+    that the chosen optimizer or schedule does not use."""
+    if args.optimizer in OPTIMIZERS:  # not "all": every hyperparameter is used by one
+        uses = dict(OPTIMIZERS[args.optimizer].defaults)
+        for dest, *_ in HYPERPARAMETER_OPTIONS:
+            if getattr(args, dest) is not None and dest not in uses:
+                parser.error(f"argument --{dest}: not used by --optimizer {args.optimizer}"
+                             f" (it takes {', '.join('--' + k for k in uses) or 'none'})")
+    if not hasattr(args, "lr_schedule"):
+        return
+    uses = SCHEDULES[args.lr_schedule].uses
+    for dest in ("decay_steps", "decay_rate"):
+        if getattr(args, dest) is not None and dest not in uses:
+            parser.error(f"argument --{dest.replace('_', '-')}: not used by"
+                         f" --lr-schedule {args.lr_schedule}")
+    args.training = Training(
+        optimizer=optimizer_for(args.optimizer, args),
+        schedule=Schedule.named(args.lr_schedule, args.decay_steps, args.decay_rate),
+        until_loss=args.until_loss, l1=args.l1, l2=args.l2)
+
+
 def parse_training_args(parser, argv=None):
-    """parse_args, then --dtype's default: float64 for --explain, else the script's."""
+    """parse_args, then --dtype's default (float64 for --explain, else the script's)
+    and args.training, the optimizer and the rest."""
     args = parser.parse_args(argv)
     if args.dtype is None:
         args.dtype = "float64" if args.explain else args.default_dtype
+    parse_training_settings(parser, args)
     return args
 
 

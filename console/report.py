@@ -38,9 +38,29 @@ def _weight_lines(hidden, output):
     return [f"  {first}", f"  {second}"]
 
 
+def training_lines(training):
+    """The set-up lines for what differs from the tutorial's plain SGD (none for it)."""
+    lines = []
+    if training.optimizer.name != "sgd":
+        lines.append(f"  optimizer       {training.optimizer.describe()}")
+    schedule = training.schedule
+    if schedule.name != "constant":
+        settings = {"decay_steps": f"S = {schedule.decay_steps}",
+                    "decay_rate": f"R = {schedule.decay_rate:g}"}
+        lines.append(f"  lr schedule     {schedule.name}: {schedule.rule.formula},"
+                     f" {', '.join(settings[key] for key in schedule.rule.uses)}")
+    if training.until_loss is not None:
+        lines.append(f"  stop            at the first iteration whose loss is below"
+                     f" {training.until_loss:g}")
+    if training.penalised:
+        lines.append(f"  trained loss    E + {training.l1:g} sum|w| + {training.l2:g} sum w^2"
+                     " (loss below: E alone)")
+    return lines
+
+
 def format_report(result, title, update_note, example=MAZUR):
     """The plain-text log a learner reads: set-up, progress, results, weights."""
-    n = result.iterations
+    n = result.recorded
     x, target, w_hidden, w_output = example.arrays("float64")
     lines = [
         title,
@@ -50,7 +70,8 @@ def format_report(result, title, update_note, example=MAZUR):
         f"  input           {_vector(x, 2)}",
         f"  target          {_vector(target, 2)}",
         f"  learning rate   {result.learning_rate:g}",
-        f"  iterations      {n}",
+        *training_lines(result.training),
+        f"  iterations      {result.iterations}",
         f"  update order    {result.update}",
         f"                  ({update_note})",
         f"  dtype           {result.dtype}",
@@ -67,15 +88,23 @@ def format_report(result, title, update_note, example=MAZUR):
             f"   prediction {_vector(result.outputs[k - 1])}"
         )
     error = ", ".join(f"{e:+.8f}" for e in result.final_prediction - result.targets)
-    results = {
+    results = {}
+    if result.training.until_loss is not None:
+        results["stopped"] = (
+            f"at iteration {result.stopped_at}, loss below {result.training.until_loss:g}"
+            if result.stopped_at else
+            f"never: the loss stayed at or above {result.training.until_loss:g}")
+    results |= {
         f"loss at iteration {n}": f"{result.last_iteration_loss:.10f}",
-        f"loss after {n} updates": f"{result.final_loss:.10f}",
+        f"loss after {result.updates} updates": f"{result.final_loss:.10f}",
         "prediction": f"{_vector(result.final_prediction)}"
         f"   target {_vector(result.targets, 2)}",
         "error": f"[{error}]   (prediction - target)",
         "error reduction": f"{result.error_reduction_percent:.4f}%"
         "   (1 - loss after / loss at iteration 1)",
     }
+    if result.training.penalised:
+        results["penalty after"] = f"{result.final_penalty:.10f}   (l1 sum|w| + l2 sum w^2)"
     label_width = max(len(label) for label in results)
     lines += [
         "",

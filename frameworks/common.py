@@ -1,4 +1,5 @@
-"""What the TensorFlow and Keras trainers share: kernels, Keras's float type, the result."""
+"""What the TensorFlow and Keras trainers share: kernels, Keras's float type, the
+optimizer and the penalty, the result."""
 
 import contextlib
 
@@ -34,20 +35,95 @@ def weights_from_kernels(kernels):
     return np.swapaxes(np.asarray(kernels), -1, -2)
 
 
-def training_result(implementation, update, example, dtype, history, final, loss):
+def exact(value, dtype):
+    """A hyperparameter as Keras must be given it to use it in ``dtype`` unrounded.
+
+    Keras brings most hyperparameters into the update through ops.cast, which
+    makes a Python float a float32 tensor first: in a float64 run, beta_1 =
+    0.9 would reach Adam as 0.89999997615814209.  A NumPy float64 is cast
+    from float64.  (In a float32 run a Python float is what Keras expects:
+    SGD refuses a momentum that is not a Python float.)
+    """
+    return np.float64(value) if dtype == "float64" else float(value)
+
+
+def keras_learning_rate(schedule, learning_rate, dtype):
+    """The learning rate for a Keras optimizer: a number, or the schedule's Keras object.
+
+    A number becomes the optimizer's learning-rate variable, in Keras's float
+    type (keras_floatx); a schedule computes in the type of its initial rate.
+    """
+    rule = schedule.rule
+    if not rule.keras_class:
+        return float(learning_rate)
+    arguments = {"decay_steps": schedule.decay_steps}
+    if "decay_rate" in rule.uses:
+        arguments["decay_rate"] = exact(schedule.decay_rate, dtype)
+    make = getattr(keras.optimizers.schedules, rule.keras_class)
+    return make(exact(learning_rate, dtype), **arguments)
+
+
+def keras_optimizer(training, learning_rate, dtype):
+    """The Keras optimizer that ``training`` names (numpy_ref.optimizers), exact in ``dtype``."""
+    rule = training.optimizer.rule
+    values = training.optimizer.hyperparameters
+    arguments = {keras_name: exact(values[name], dtype) for name, keras_name in rule.keras_names}
+    arguments.update(rule.keras_fixed)
+    with keras_floatx(dtype):  # the learning-rate variable, when there is one
+        return getattr(keras.optimizers, rule.keras_class)(
+            learning_rate=keras_learning_rate(training.schedule, learning_rate, dtype),
+            **arguments)
+
+
+@keras.saving.register_keras_serializable(package="mazur", name="WeightPenalty")
+class WeightPenalty(keras.regularizers.Regularizer):
+    """Keras's L1 and L2 penalties together, l1 sum|w| + l2 sum w^2, exact in float64.
+
+    keras.regularizers.L1L2 computes the same sum, but with l1 and l2 cast
+    from float32: in a float64 run l2 = 0.001 would be 0.0010000000474974513.
+    Here they stay Python floats, which TensorFlow converts straight to the
+    weights' float type.
+    """
+
+    def __init__(self, l1=0.0, l2=0.0):
+        self.l1 = float(l1)
+        self.l2 = float(l2)
+
+    def __call__(self, x):
+        return self.l1 * keras.ops.sum(keras.ops.abs(x)) + self.l2 * keras.ops.sum(
+            keras.ops.square(x))
+
+    def gradient(self, x):
+        """d/dw (l1 |w| + l2 w^2) = l1 sign(w) + 2 l2 w, for a hand-written step."""
+        return self.l1 * keras.ops.sign(x) + (2 * self.l2) * x
+
+    def get_config(self):
+        return {"l1": self.l1, "l2": self.l2}
+
+
+def weight_penalty(training):
+    """The WeightPenalty that ``training`` asks for, or None without one."""
+    return WeightPenalty(training.l1, training.l2) if training.penalised else None
+
+
+def training_result(implementation, update, example, dtype, history, final, loss,
+                    iterations, training, stopped):
     """Assemble a TrainingResult from a framework's history and final state.
 
     ``history`` holds per-iteration arrays (losses, outputs, hidden, and the
-    kernels used at each iteration, in x @ K orientation); ``final`` holds
-    the kernels after all updates and the loss and prediction they give.
-    Kernels are transposed back to the tutorial's orientation here.
+    kernels used at each iteration, in x @ K orientation) for every iteration
+    that ran; ``final`` holds the kernels after all updates and the loss and
+    prediction they give; ``stopped``: whether the last iteration's loss was
+    below ``training.until_loss`` (and so made no update).  Kernels are
+    transposed back to the tutorial's orientation here.
     """
+    recorded = int(len(history["losses"]))
     return TrainingResult(
         implementation=implementation,
         update=update,
         dtype=dtype,
         learning_rate=float(example.learning_rate),
-        iterations=int(len(history["losses"])),
+        iterations=iterations,
         losses=np.asarray(history["losses"]),
         outputs=np.asarray(history["outputs"]),
         hidden=np.asarray(history["hidden"]),
@@ -59,6 +135,8 @@ def training_result(implementation, update, example, dtype, history, final, loss
         final_prediction=np.asarray(final["prediction"]).reshape(2),
         targets=np.asarray(example.targets, dtype=dtype),
         loss=loss,
+        training=training,
+        stopped_at=recorded if stopped else None,
     )
 
 

@@ -8,8 +8,9 @@ as they do for any Keras model.
 Sequential updates are written by hand in MazurModel.train_step, the hook
 Keras provides for custom training logic: the output layer is updated first,
 and only then is the hidden layer's delta computed, through the NEW output
-weights.  Parallel updates are stock Keras: SGD on the mean squared error,
-through Keras's own train_step.  (For two outputs, MSE equals the tutorial's
+weights.  Parallel updates are stock Keras: the compiled optimizer on the mean squared
+error (plus the layers' kernel_regularizer penalties), through Keras's own
+train_step.  (For two outputs, MSE equals the tutorial's
 E = sum 1/2 (target - out)^2, so the gradients are the same.)
 
 In both orders train_step first records the forward pass (loss, outputs,
@@ -30,12 +31,15 @@ import numpy as np
 import tensorflow as tf
 
 from numpy_ref import MAZUR
+from numpy_ref.optimizers import PLAIN_SGD
 
 from .common import (
     apply_layer_by_layer,
     keras_floatx,
+    keras_optimizer,
     kernel_from_weights,
     training_result,
+    weight_penalty,
     weights_from_kernels,
 )
 
@@ -93,11 +97,19 @@ class MazurModel(keras.Model):
         x, target = (tf.cast(tensor, dtype) for tensor in data)
         hidden, output = self.hidden_and_output(x)
         loss = half_squared_error(target, output)  # of this forward pass
-        if self.recorder is not None:
-            self.recorder.record(loss, hidden, output, self.kernels())
         if self.update == "parallel":
-            return super().train_step((x, target))  # Keras's own step: SGD on MSE
-        return self.sequential_step(x, target, hidden, output, loss)
+            stock_step = super().train_step  # Keras's own step: the optimizer on MSE
+
+            def update():
+                stock_step((x, target))
+        else:
+            def update():
+                self.sequential_step(x, target, hidden, output, loss)
+        if self.recorder is None:
+            update()
+        else:
+            self.recorder.record_then_update(loss, hidden, output, self.kernels(), update)
+        return self.get_metrics_result()
 
     def kernels(self):
         """K_h and K_o (x @ K orientation) as Keras holds them."""
@@ -126,10 +138,18 @@ class MazurModel(keras.Model):
     def sequential_step(self, x, target, hidden, output, loss):
         """Hand-written backpropagation, output layer first."""
         hidden_kernel, output_kernel = self.kernels()
+        # The penalty's gradient at each layer's weights before the update,
+        # d/dw (l1 |w| + l2 w^2) = l1 sign(w) + 2 l2 w, when the layers have one.
+        penalties = [self.get_layer(name).kernel_regularizer
+                     for name in ("hidden_weights", "output_weights")]
+        penalty_gradients = [None if penalty is None else penalty.gradient(kernel)
+                             for penalty, kernel in zip(penalties, (hidden_kernel, output_kernel))]
         # dE/dnet_o = (out_o - target) * out_o * (1 - out_o)
         output_deltas = (output - target) * output * (1.0 - output)
         # dE/dK_o[j, k] = out_h_j * delta_o_k
         output_gradient = tf.transpose(hidden) @ output_deltas
+        if penalty_gradients[1] is not None:
+            output_gradient += penalty_gradients[1]
         apply_layer_by_layer(self.optimizer, output_gradient, output_kernel, first=True)
         # dE/dnet_h = (delta_o @ K_o(new).T) * out_h * (1 - out_h):
         # the deltas go back through the output weights JUST updated.
@@ -138,12 +158,13 @@ class MazurModel(keras.Model):
         )
         # dE/dK_h[i, j] = x_i * delta_h_j
         hidden_gradient = tf.transpose(x) @ hidden_deltas
+        if penalty_gradients[0] is not None:
+            hidden_gradient += penalty_gradients[0]
         apply_layer_by_layer(self.optimizer, hidden_gradient, hidden_kernel, first=False)
         # fit()'s loss metric gets this forward pass's E, which is what the
         # compiled MSE would give (for two outputs, MSE = E).
         for metric in self.metrics:
             metric.update_state(loss)
-        return {metric.name: metric.result() for metric in self.metrics}
 
 class TensorBoardScalars(keras.callbacks.Callback):
     """Sends every recorded iteration to a ScalarLog as fit() goes along.
@@ -188,6 +209,14 @@ class TensorBoardScalars(keras.callbacks.Callback):
         self.log.close()
 
 
+class StopWhenRecorderStops(keras.callbacks.Callback):
+    """Ends fit() after the execution in which the recorder's run stopped (until_loss)."""
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.model.recorder.stopped.numpy():
+            self.model.stop_training = True
+
+
 class HistoryRecorder:
     """A per-iteration buffer that train_step writes into, one row per step.
 
@@ -207,9 +236,37 @@ class HistoryRecorder:
     )
     WIDTH = 13
 
-    def __init__(self, iterations, dtype):
+    def __init__(self, iterations, dtype, until_loss=None):
         self.rows = tf.Variable(tf.zeros((iterations, self.WIDTH), dtype), trainable=False)
         self.step = tf.Variable(0, trainable=False)
+        self.until_loss = until_loss
+        self.stopped = tf.Variable(False, trainable=False)
+
+    def record_then_update(self, loss, hidden, output, kernels, update):
+        """Record this forward pass, then call ``update`` (which makes the step's update).
+
+        With ``until_loss``: a loss below it stops the run instead, without
+        the update; once stopped, the steps that fit() still makes in its
+        current execution record and update nothing, so the run stops at
+        exactly that iteration however many steps one execution runs.
+        """
+        if self.until_loss is None:
+            self.record(loss, hidden, output, kernels)
+            update()
+            return
+
+        def update_or_stop():
+            self.record(loss, hidden, output, kernels)
+
+            def updated():
+                update()
+                return tf.constant(False)
+
+            self.stopped.assign(tf.cond(loss < self.until_loss, lambda: tf.constant(True),
+                                        updated))
+            return tf.constant(0)
+
+        tf.cond(self.stopped, lambda: tf.constant(0), update_or_stop)
 
     def record(self, loss, hidden, output, kernels):
         """Write this forward pass (before its update) at row ``step``."""
@@ -225,16 +282,20 @@ class HistoryRecorder:
         return int(self.step.numpy())
 
     def history(self, start=0, stop=None):
-        """Rows start..stop-1 as named arrays (kernels in x @ K orientation)."""
-        rows = self.rows[start:stop].numpy()
+        """Recorded rows start..stop-1 (all by default) as named arrays (kernels in x @ K)."""
+        rows = self.rows[start:self.recorded() if stop is None else stop].numpy()
         return {
             name: rows[:, columns].reshape((len(rows), *shape))
             for name, columns, shape in self.FIELDS
         }
 
 
-def build_model(example=MAZUR, update="sequential", dtype="float32"):
-    """The compiled 2-2-2 Keras model, starting from the tutorial's weights."""
+def build_model(example=MAZUR, update="sequential", dtype="float32", training=PLAIN_SGD):
+    """The compiled 2-2-2 Keras model, starting from the tutorial's weights.
+
+    ``training`` names the optimizer, its schedule and the penalties, which
+    become each Dense layer's kernel_regularizer (decay_steps filled in).
+    """
 
     def layer(example_weights, bias, name):
         """net = x @ K (K = W.T), + the constant bias, then the sigmoid."""
@@ -243,6 +304,7 @@ def build_model(example=MAZUR, update="sequential", dtype="float32"):
             2,
             use_bias=False,
             kernel_initializer=keras.initializers.Constant(kernel),
+            kernel_regularizer=weight_penalty(training),
             dtype=dtype,
             name=f"{name}_weights",
         )
@@ -254,29 +316,34 @@ def build_model(example=MAZUR, update="sequential", dtype="float32"):
     hidden = layer(example.hidden_weights, example.hidden_bias, "hidden")(inputs)
     output = layer(example.output_weights, example.output_bias, "output")(hidden)
     model = MazurModel(inputs, output, update=update, name="mazur_2_2_2")
-    with keras_floatx(dtype):  # the optimizer's learning-rate variable
-        optimizer = keras.optimizers.SGD(learning_rate=example.learning_rate)
-    # For two outputs, MSE = 1/2 sum (target - out)^2, the tutorial's E.
-    model.compile(
-        optimizer=optimizer,
-        loss=keras.losses.MeanSquaredError(dtype=dtype),
-        steps_per_execution=STEPS_PER_EXECUTION,
-        # Plain graph mode: an XLA-compiled step costs a launch of its own on
-        # every step (about 100 us a step here, against about 50 us without).
-        jit_compile=False,
-    )
+    optimizer = keras_optimizer(training, example.learning_rate, dtype)
+    # For two outputs, MSE = 1/2 sum (target - out)^2, the tutorial's E.  Compiled
+    # under the model's float type: Keras sums the compiled loss and the
+    # penalties in the float type that is the default at compile time.
+    with keras_floatx(dtype):
+        model.compile(
+            optimizer=optimizer,
+            loss=keras.losses.MeanSquaredError(dtype=dtype),
+            steps_per_execution=STEPS_PER_EXECUTION,
+            # Plain graph mode: an XLA-compiled step costs a launch of its own on
+            # every step (about 100 us a step here, against about 50 us without).
+            jit_compile=False,
+        )
     # Build for both kernels now: sequential steps apply them one at a time.
     optimizer.build(model.trainable_variables)
     return model
 
 
-def fit(model, iterations, example=MAZUR, dtype="float32", progress_bar=False, callbacks=()):
-    """model.fit() for ``iterations`` steps on the one sample; return the history.
+def fit(model, iterations, example=MAZUR, dtype="float32", progress_bar=False, callbacks=(),
+        until_loss=None):
+    """model.fit() for up to ``iterations`` steps on the one sample.
 
+    Returns the history of the iterations that ran, and whether the run
+    stopped at an iteration whose loss was below ``until_loss``.
     ``progress_bar``: show Keras's own progress bar, sent to stderr so that
     stdout keeps only the results.
     """
-    recorder = HistoryRecorder(iterations, dtype)
+    recorder = HistoryRecorder(iterations, dtype, until_loss)
     use_recorder(model, recorder)
     sample = tf.data.Dataset.from_tensors(
         (
@@ -284,11 +351,14 @@ def fit(model, iterations, example=MAZUR, dtype="float32", progress_bar=False, c
             tf.constant([example.targets], dtype),
         )
     )
+    callbacks = list(callbacks)
+    if until_loss is not None:
+        callbacks.insert(0, StopWhenRecorderStops())
     with contextlib.redirect_stdout(sys.stderr) if progress_bar else contextlib.nullcontext():
         model.fit(sample.repeat(iterations), epochs=1, shuffle=False,
-                  verbose=1 if progress_bar else 0, callbacks=list(callbacks))
+                  verbose=1 if progress_bar else 0, callbacks=callbacks)
     use_recorder(model, None)
-    return recorder.history()
+    return recorder.history(), bool(recorder.stopped.numpy())
 
 
 def use_recorder(model, recorder):
@@ -313,19 +383,23 @@ def final_state(model, example, dtype):
 
 
 def train_model(iterations=1000, update="sequential", example=MAZUR, dtype="float32",
-                model=None, progress_bar=False, callbacks=()):
+                model=None, progress_bar=False, callbacks=(), training=PLAIN_SGD):
     """Build (or take) the model, fit it; return (TrainingResult, model)."""
-    model = model or build_model(example, update, dtype)
-    history = fit(model, iterations, example, dtype, progress_bar, callbacks)
+    training = training.for_iterations(iterations)
+    model = model or build_model(example, update, dtype, training)
+    history, stopped = fit(model, iterations, example, dtype, progress_bar, callbacks,
+                           training.until_loss)
     final = final_state(model, example, dtype)
-    result = training_result("keras", update, example, dtype, history, final, "half-sse")
+    result = training_result("keras", update, example, dtype, history, final, "half-sse",
+                             iterations, training, stopped)
     return result, model
 
 
 def train(iterations=1000, update="sequential", example=MAZUR, dtype="float32",
-          progress_bar=False):
+          progress_bar=False, training=PLAIN_SGD):
     """Build the model and fit it; return the TrainingResult (train_model gives the model too)."""
-    return train_model(iterations, update, example, dtype, progress_bar=progress_bar)[0]
+    return train_model(iterations, update, example, dtype, progress_bar=progress_bar,
+                       training=training)[0]
 
 
 def first_iteration(update, example=MAZUR, dtype="float64"):
@@ -347,7 +421,7 @@ def first_iteration(update, example=MAZUR, dtype="float64"):
     def one_step_gradients(update_order):
         stepped = build_model(example, update_order, dtype)
         before = [k.numpy().T for k in stepped.kernels()]
-        fit(stepped, 1, example, dtype)
+        fit(stepped, 1, example, dtype)  # plain SGD: the weight change is lr times dE/dw
         after = [k.numpy().T for k in stepped.kernels()]
         return [(b - a) / example.learning_rate for b, a in zip(before, after)], after
 

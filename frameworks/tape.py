@@ -2,7 +2,7 @@
 
 Parallel updates are what autodiff gives on its own: one tape, one forward
 pass, the gradients of both layers from the same weights, applied together by
-a Keras SGD optimizer.  Sequential updates are autodiff too, asked to do
+a Keras optimizer (SGD unless the run's Training names another).  Sequential updates are autodiff too, asked to do
 something else: the output layer is updated first, then the tape's
 vector-Jacobian products carry the same output deltas back through the NEW
 output weights to the hidden layer.  No gradient formula is written by hand.
@@ -12,13 +12,19 @@ from XLA_FROM_ITERATIONS on), which records every iteration's loss, outputs,
 hidden activations and weights.
 """
 
-import keras
 import tensorflow as tf
 
 from numpy_ref import MAZUR
+from numpy_ref.optimizers import PLAIN_SGD
 
 from . import LOSSES
-from .common import apply_layer_by_layer, keras_floatx, kernel_from_weights, training_result
+from .common import (
+    apply_layer_by_layer,
+    keras_optimizer,
+    kernel_from_weights,
+    training_result,
+    weight_penalty,
+)
 
 #: Runs this long or longer are XLA-compiled; shorter ones run in graph mode.
 XLA_FROM_ITERATIONS = 5000
@@ -41,7 +47,7 @@ class TapeNetwork:
     Kernels are in x @ K orientation: K = W.T of the tutorial's matrices.
     """
 
-    def __init__(self, example, dtype, loss="half-sse"):
+    def __init__(self, example, dtype, loss="half-sse", training=PLAIN_SGD):
         self.dtype = dtype
         self.x = tf.constant([example.inputs], dtype)  # (1, 2): [i1, i2]
         self.target = tf.constant([example.targets], dtype)  # (1, 2)
@@ -54,9 +60,16 @@ class TapeNetwork:
         self.hidden_bias = tf.constant(example.hidden_bias, dtype)  # b1, not a Variable
         self.output_bias = tf.constant(example.output_bias, dtype)  # b2, not a Variable
         self.loss = loss_function(loss)
-        with keras_floatx(dtype):
-            self.optimizer = keras.optimizers.SGD(learning_rate=example.learning_rate)
+        self.training = training
+        self.penalty = weight_penalty(training)  # None: the loss trained is E alone
+        self.optimizer = keras_optimizer(training, example.learning_rate, dtype)
         self.optimizer.build([self.hidden_kernel, self.output_kernel])
+
+    def penalised(self, loss, *kernels):
+        """The loss trained on: E, plus l1 sum|w| + l2 sum w^2 over ``kernels``."""
+        if self.penalty is None:
+            return loss
+        return loss + sum(self.penalty(kernel) for kernel in kernels)
 
     def forward(self):
         """net_h = x @ K_h + b1, out_h = sigmoid(net_h); net_o = out_h @ K_o + b2, out_o = sigmoid(net_o).
@@ -69,12 +82,16 @@ class TapeNetwork:
         return net_hidden, hidden, net_output, tf.sigmoid(net_output)
 
     def gradients(self):
-        """The tape's dE/dK_h and dE/dK_o at the current weights, and the forward pass."""
+        """The tape's gradients of the trained loss at the current weights, and the forward pass.
+
+        The trained loss is E plus any penalty; the forward pass's loss is E.
+        """
+        kernels = [self.hidden_kernel, self.output_kernel]
         with tf.GradientTape() as tape:
             _, hidden, _, output = self.forward()
             loss = self.loss(self.target, output)
-        kernels = [self.hidden_kernel, self.output_kernel]
-        return tape.gradient(loss, kernels), (loss, hidden, output)
+            trained = self.penalised(loss, *kernels)
+        return tape.gradient(trained, kernels), (loss, hidden, output)
 
     def parallel_step(self):
         """One update: both gradients from this forward pass, applied together."""
@@ -93,10 +110,12 @@ class TapeNetwork:
         with tf.GradientTape(persistent=True) as tape:
             _, hidden, net_output, output = self.forward()
             loss = self.loss(self.target, output)
-        # dE/dK_o and the output deltas dE/dnet_o, from this forward pass.
-        output_gradient, output_deltas = tape.gradient(
-            loss, [self.output_kernel, net_output]
-        )
+            output_trained = self.penalised(loss, self.output_kernel)
+            hidden_penalty = self.penalised(0.0, self.hidden_kernel)
+        # dE/dK_o (with K_o's penalty) and the output deltas dE/dnet_o, from this
+        # forward pass.
+        output_gradient = tape.gradient(output_trained, self.output_kernel)
+        output_deltas = tape.gradient(loss, net_output)
         apply_layer_by_layer(self.optimizer, output_gradient, self.output_kernel, first=True)
 
         # dE/dout_h = dE/dnet_o . dnet_o/dout_h with net_o = out_h @ K_o(new) + b2:
@@ -111,6 +130,8 @@ class TapeNetwork:
         hidden_gradient = tape.gradient(
             hidden, self.hidden_kernel, output_gradients=hidden_error
         )
+        if self.penalty is not None:  # + d(penalty)/dK_h at the forward pass's K_h
+            hidden_gradient += tape.gradient(hidden_penalty, self.hidden_kernel)
         del tape
         apply_layer_by_layer(self.optimizer, hidden_gradient, self.hidden_kernel, first=False)
         return loss, hidden, output, hidden_gradient
@@ -138,20 +159,43 @@ class TapeNetwork:
         return (*forward_pass, self.target.numpy()[0]), deltas.numpy()[0], gradients, updated
 
     def training_loop(self, iterations, update):
-        """A tf.function that runs ``iterations`` updates and returns the history.
+        """A tf.function that runs up to ``iterations`` updates and returns the history.
 
         One tf.while_loop records every iteration's loss, outputs, hidden
-        activations and the kernels it used.  From XLA_FROM_ITERATIONS on it is
-        XLA-compiled (about 0.07 us an iteration here, after a 0.1 s compile);
-        shorter runs stay in plain graph mode (about 20 us an iteration, no
-        compile, and none of the 50 MB that XLA's compiler takes).
+        activations and the kernels it used.  With ``training.until_loss`` the
+        loop itself stops at the first iteration whose loss is below it,
+        without making that iteration's update.  From XLA_FROM_ITERATIONS on
+        it is XLA-compiled (about 0.07 us an iteration here, after a 0.1 s
+        compile); shorter runs stay in plain graph mode (about 20 us an
+        iteration, no compile, and none of the 50 MB that XLA's compiler takes).
+
+        The function returns (history, iterations recorded, whether it stopped);
+        history's arrays have ``iterations`` rows, of which the recorded ones count.
         """
         step = self.sequential_step if update == "sequential" else self.parallel_step
+        until_loss = self.training.until_loss
+        fields = ("losses", "outputs", "hidden", "hidden_kernels", "output_kernels")
 
-        def record(k, history):
+        def checked_step():
+            """Stop (no update) if this forward pass's loss is below until_loss, else step."""
+            _, hidden, _, output = self.forward()
+            loss = self.loss(self.target, output)
+            stop = loss < until_loss
+
+            def update():
+                step()
+                return tf.constant(False)
+
+            tf.cond(stop, lambda: tf.constant(True), update)
+            return (loss, hidden, output), stop
+
+        def record(k, stopped, history):
             # The weights this iteration's forward pass uses, read before the update.
             kernels = (self.hidden_kernel.read_value(), self.output_kernel.read_value())
-            loss, hidden, output = step()
+            if until_loss is None:
+                (loss, hidden, output), stopped = step(), tf.constant(False)
+            else:
+                (loss, hidden, output), stopped = checked_step()
             values = {
                 "losses": loss,
                 "outputs": output[0],
@@ -159,24 +203,28 @@ class TapeNetwork:
                 "hidden_kernels": kernels[0],
                 "output_kernels": kernels[1],
             }
-            return k + 1, {name: history[name].write(k, values[name]) for name in history}
+            history = {name: history[name].write(k, values[name]) for name in history}
+            return k + 1, stopped, history
 
         def loop():
-            history = {
-                name: tf.TensorArray(self.dtype, size=iterations)
-                for name in ("losses", "outputs", "hidden", "hidden_kernels", "output_kernels")
-            }
-            _, history = tf.while_loop(
-                lambda k, _: k < iterations, record, (tf.constant(0), history)
+            history = {name: tf.TensorArray(self.dtype, size=iterations) for name in fields}
+            recorded, stopped, history = tf.while_loop(
+                lambda k, stopped, _: (k < iterations) & ~stopped, record,
+                (tf.constant(0), tf.constant(False), history),
             )
-            return {name: array.stack() for name, array in history.items()}
+            return {name: array.stack() for name, array in history.items()}, recorded, stopped
 
         return tf.function(loop, jit_compile=iterations >= XLA_FROM_ITERATIONS)
 
     def fit(self, iterations, update):
-        """Run ``iterations`` updates in one compiled loop; return the history."""
-        history = self.training_loop(iterations, update)()
-        return {name: tensor.numpy() for name, tensor in history.items()}
+        """Run up to ``iterations`` updates in one compiled loop.
+
+        Returns the history of the iterations that ran, and whether the run
+        stopped at an iteration whose loss was below until_loss.
+        """
+        history, recorded, stopped = self.training_loop(iterations, update)()
+        recorded = int(recorded)
+        return {name: tensor.numpy()[:recorded] for name, tensor in history.items()}, bool(stopped)
 
     def final_state(self):
         """Kernels after training, and the loss and prediction they give."""
@@ -189,12 +237,11 @@ class TapeNetwork:
         }
 
 
-def train(iterations=1000, update="parallel", example=MAZUR, dtype="float32", loss="half-sse"):
+def train(iterations=1000, update="parallel", example=MAZUR, dtype="float32", loss="half-sse",
+          training=PLAIN_SGD):
     """Train with tf.GradientTape; return a numpy_ref TrainingResult."""
-    network = TapeNetwork(example, dtype, loss)
-    history = network.fit(iterations, update)
-    return training_result(
-        "tensorflow", update, example, dtype, history, network.final_state(), loss
-    )
-
-
+    training = training.for_iterations(iterations)
+    network = TapeNetwork(example, dtype, loss, training)
+    history, stopped = network.fit(iterations, update)
+    return training_result("tensorflow", update, example, dtype, history,
+                           network.final_state(), loss, iterations, training, stopped)

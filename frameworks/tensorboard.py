@@ -117,7 +117,7 @@ class ScalarLog:
 
     def write_final(self, result):
         """Step N + 1: the loss, prediction and weights after the last update."""
-        self.write(result.iterations + 1, [result.final_loss], result.final_prediction,
+        self.write(result.recorded + 1, [result.final_loss], result.final_prediction,
                    result.final_hidden_weights, result.final_output_weights)
 
     def write_result(self, result):

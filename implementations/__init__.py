@@ -13,27 +13,29 @@ from dataclasses import dataclass
 
 from console.progress import keras_bar, watched
 from numpy_ref import MAZUR, UPDATE_ORDERS
+from numpy_ref.optimizers import PLAIN_SGD
 
 
-def _train_numpy(iterations, update, example, dtype, progress):
+def _train_numpy(iterations, update, example, dtype, progress, training):
     import numpy_ref
 
     steps = watched(FRAMEWORKS["numpy"].seconds_per_iteration, progress)
-    return numpy_ref.train(iterations, update, example, dtype, steps=steps)
+    return numpy_ref.train(iterations, update, example, dtype, steps=steps, training=training)
 
 
-def _train_tensorflow(iterations, update, example, dtype, progress):
+def _train_tensorflow(iterations, update, example, dtype, progress, training):
     # Its compiled loop does 10^7 iterations in about two seconds: no bar.
     from frameworks import tape
 
-    return tape.train(iterations, update, example, dtype)
+    return tape.train(iterations, update, example, dtype, training=training)
 
 
-def _train_keras(iterations, update, example, dtype, progress):
+def _train_keras(iterations, update, example, dtype, progress, training):
     from frameworks import keras_model
 
     bar = FRAMEWORKS["keras"].draws_keras_bar(iterations, progress)
-    return keras_model.train(iterations, update, example, dtype, progress_bar=bar)
+    return keras_model.train(iterations, update, example, dtype, progress_bar=bar,
+                             training=training)
 
 
 @dataclass(frozen=True)
@@ -43,11 +45,13 @@ class Framework:
     #: About what one iteration costs on a two-core machine (benchmarks/bench.py);
     #: used only to decide whether a run is long enough for a progress bar.
     seconds_per_iteration: float
-    train_function: object  # (iterations, update, example, dtype, progress) -> TrainingResult
+    #: (iterations, update, example, dtype, progress, training) -> TrainingResult
+    train_function: object
 
-    def train(self, iterations, update, example, dtype, progress=False):
-        """Train in ``update`` order; ``progress`` allows a bar on long runs at a terminal."""
-        return self.train_function(iterations, update, example, dtype, progress)
+    def train(self, iterations, update, example, dtype, progress=False, training=PLAIN_SGD):
+        """Train in ``update`` order; ``progress`` allows a bar on long runs at a terminal;
+        ``training``: the optimizer and the rest (numpy_ref.optimizers.Training)."""
+        return self.train_function(iterations, update, example, dtype, progress, training)
 
     def draws_keras_bar(self, iterations, allowed=True):
         """Whether a fit() of ``iterations`` steps shows Keras's own progress bar."""
@@ -79,10 +83,11 @@ class Implementation:
     def is_reference(self):
         return self.framework == REFERENCE
 
-    def train(self, iterations=1000, example=MAZUR, dtype="float32", progress=False):
+    def train(self, iterations=1000, example=MAZUR, dtype="float32", progress=False,
+              training=PLAIN_SGD):
         """Train this implementation; return a numpy_ref TrainingResult."""
         return FRAMEWORKS[self.framework].train(iterations, self.update, example, dtype,
-                                                progress)
+                                                progress, training)
 
 
 #: The results table's rows: the four of the original README's table first
@@ -112,7 +117,8 @@ def other_order(update):
     return next(order for order in UPDATE_ORDERS if order != update)
 
 
-def run_all(iterations=1000, example=MAZUR, dtype="float32", progress=False):
+def run_all(iterations=1000, example=MAZUR, dtype="float32", progress=False,
+            training=PLAIN_SGD):
     """Train every implementation; return [(Implementation, TrainingResult)] in table order.
 
     The frameworks run in ``dtype``; the NumPy reference always in float64.
@@ -120,6 +126,7 @@ def run_all(iterations=1000, example=MAZUR, dtype="float32", progress=False):
     return [
         (implementation,
          implementation.train(iterations, example,
-                              "float64" if implementation.is_reference else dtype, progress))
+                              "float64" if implementation.is_reference else dtype, progress,
+                              training))
         for implementation in IMPLEMENTATIONS
     ]

@@ -23,7 +23,7 @@ def explain(update, example, dtype):
 
 def train(args, example):
     return Run(FRAMEWORKS["numpy"].train(args.iterations, args.update, example, args.dtype,
-                                         progress=not args.json))
+                                         progress=not args.json, training=args.training))
 
 
 SCRIPT = TrainerScript(

@@ -5,11 +5,17 @@ pass, the one the (k+1)-th update is computed from.  So ``losses[0]`` is the
 loss at iteration 1 (the untrained network) and ``losses[-1]`` the loss at the
 last iteration, *before* its update.  ``final_loss`` and ``final_prediction``
 come from one more forward pass, with the weights left by all the updates.
+
+A run that stops early (``training.until_loss``) at iteration k records k
+iterations and makes k - 1 updates: iteration k's loss is below the limit, so
+its update is not made, and its loss is also the final loss.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
+
+from .optimizers import PLAIN_SGD
 
 
 @dataclass
@@ -30,6 +36,23 @@ class TrainingResult:
     final_prediction: np.ndarray  # (2,) out_o1, out_o2 after all N updates
     targets: np.ndarray  # (2,)
     loss: str = "half-sse"  # the loss trained on: E = sum 1/2 (target - out)^2
+    training: object = field(default=PLAIN_SGD)  # numpy_ref.optimizers.Training
+    stopped_at: int = None  # the iteration whose loss was below until_loss, if any
+
+    @property
+    def recorded(self):
+        """How many iterations ran: ``iterations``, or ``stopped_at`` for a run that stopped."""
+        return len(self.losses)
+
+    @property
+    def updates(self):
+        """How many updates were made: one per iteration, but none at ``stopped_at``."""
+        return self.recorded - (self.stopped_at is not None)
+
+    @property
+    def final_penalty(self):
+        """l1 sum|w| + l2 sum w^2 at the final weights (0 without a penalty)."""
+        return self.training.penalty(self.final_hidden_weights, self.final_output_weights)
 
     @property
     def initial_loss(self):
@@ -67,6 +90,9 @@ class TrainingResult:
             "dtype": self.dtype,
             "learning_rate": self.learning_rate,
             "iterations": self.iterations,
+            "updates": self.updates,
+            "stopped_at": self.stopped_at,
+            **self.training.to_json(),
             "loss": self.loss,
             "initial_loss": self.initial_loss,
             "last_iteration_loss": self.last_iteration_loss,
@@ -78,4 +104,5 @@ class TrainingResult:
                 "hidden": self.final_hidden_weights.tolist(),
                 "output": self.final_output_weights.tolist(),
             },
+            "final_penalty": self.final_penalty,
         }
