@@ -30,7 +30,7 @@ import os
 import sys
 
 from console.arguments import add_logdir_argument, can_write_in
-from console.explain import value_sections, values_from_arrays
+from console.explain import run_settings, value_sections, values_from_arrays
 from console.files import atomic_output
 from console.trainer_script import Output, Run, TrainerScript
 from implementations import FRAMEWORKS
@@ -73,15 +73,16 @@ def save_atomically(model, path):
         model.save(temporary)
 
 
-def explain(update, example, dtype):
+def explain(update, example, dtype, optimizer):
     """The first iteration as the Keras model computes it: (title, sections)."""
     from frameworks.keras_model import first_iteration
 
-    arrays = first_iteration(update, example, dtype)
-    title = (f"First iteration, Keras fit() ({update} update,"
-             f" lr {example.learning_rate:g}, {dtype})\n"
-             "Gradients read off one fit() step: dE/dw = (w - w+) / lr")
-    return title, value_sections(values_from_arrays(*arrays), update)
+    arrays = first_iteration(update, example, dtype, optimizer)
+    title = (f"First iteration, Keras fit() ({run_settings(update, optimizer, example, dtype)})"
+             "\nGradients read off one fit() step: dE/dw = (w - w+) / lr")
+    if optimizer.name != "sgd":
+        title += f" (with SGD); w+ from one fit() step with {optimizer.name}"
+    return title, value_sections(values_from_arrays(*arrays), update, optimizer, example, dtype)
 
 
 def _train_with_log(args, example, progress_bar):

@@ -21,7 +21,7 @@ frameworks/tape.py's TapeNetwork.
 import sys
 
 from console.arguments import add_logdir_argument
-from console.explain import value_sections, values_from_arrays
+from console.explain import run_settings, value_sections, values_from_arrays
 from console.trainer_script import Output, Run, TrainerScript
 from frameworks import LOSSES
 
@@ -36,15 +36,18 @@ def add_options(parser):
     add_logdir_argument(parser)
 
 
-def explain(update, example, dtype):
+def explain(update, example, dtype, optimizer):
     """The first iteration as the tape computes it: (title, sections)."""
     from frameworks.tape import TapeNetwork
+    from numpy_ref.optimizers import Training
 
-    arrays = TapeNetwork(example, dtype).first_iteration(update)
-    title = (f"First iteration, tf.GradientTape ({update} update,"
-             f" lr {example.learning_rate:g}, {dtype})\n"
-             "Every gradient below is the tape's.")
-    return title, value_sections(values_from_arrays(*arrays), update)
+    network = TapeNetwork(example, dtype, training=Training(optimizer=optimizer))
+    arrays = network.first_iteration(update)
+    title = (f"First iteration, tf.GradientTape ({run_settings(update, optimizer, example, dtype)})"
+             "\nEvery gradient below is the tape's.")
+    if optimizer.name != "sgd":
+        title += f" w+ is the Keras {optimizer.name} optimizer's."
+    return title, value_sections(values_from_arrays(*arrays), update, optimizer, example, dtype)
 
 
 def train(args, example):

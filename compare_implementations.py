@@ -6,12 +6,19 @@ Keras fit parallel), prints the results table, then the conclusions, computed
 from the runs.  The NumPy rows are the reference and always run in float64;
 the frameworks run in --dtype (float32 by default).
 
+With --optimizer NAME every trainer uses that optimizer (Keras's formulas,
+written out in numpy_ref/optimizers.py); with --optimizer all it prints one
+row per optimizer and order instead: the loss at the last iteration, the
+updates needed to get below a loss of 0.001, and how far the frameworks are
+from the reference.
+
 With --study it runs the update-order study instead (NumPy only, no
 TensorFlow): both orders from the same random starts over a grid of learning
 rates, and how many updates each needs to get below a loss threshold.
 
     python compare_implementations.py 1000
     python compare_implementations.py 1000 --dtype float64 --csv
+    python compare_implementations.py 1000 --optimizer all
     python compare_implementations.py --study
 """
 
@@ -19,11 +26,18 @@ import json
 import sys
 import textwrap
 
-from console.arguments import add_iterations_argument, add_run_arguments
+from console.arguments import (
+    add_iterations_argument,
+    add_run_arguments,
+    add_training_arguments,
+    optimizer_for,
+    parse_training_settings,
+)
 from console.parser import ArgumentParser, add_verbose_argument
 from console.process import EXIT_DIVERGED, quiet_tensorflow_logs, stops_cleanly
 from console.study import add_study_arguments
 from numpy_ref import MAZUR
+from numpy_ref.optimizers import OPTIMIZERS, Training
 
 
 def _bullet(text, width=78):
@@ -37,9 +51,14 @@ def parse_args(argv=None):
     output = parser.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print one JSON document only")
     output.add_argument("--csv", action="store_true", help="print one CSV table only")
+    add_training_arguments(parser, optimizer_choices=(*OPTIMIZERS, "all"), stopping=False)
     add_study_arguments(parser)
     add_verbose_argument(parser)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.study and args.optimizer == "all":
+        parser.error("argument --optimizer: --study takes one optimizer, not all")
+    parse_training_settings(parser, args)
+    return args
 
 
 def print_study(args):
@@ -47,15 +66,15 @@ def print_study(args):
     from console.study import (
         format_study,
         format_study_csv,
-        run_and_summarise,
+        run_with_baseline,
         study_json,
         study_settings,
         verdict,
     )
 
     settings = study_settings(args)
-    summaries = run_and_summarise(settings, progress=not (args.json or args.csv))
-    document = study_json(summaries, settings)
+    summaries, baseline = run_with_baseline(settings, progress=not (args.json or args.csv))
+    document = study_json(summaries, settings, baseline)
     if args.json:
         print(json.dumps(document, indent=2))
     elif args.csv:
@@ -63,7 +82,45 @@ def print_study(args):
     else:
         print(format_study(summaries, settings))
         print("\nVerdict")
-        print(_bullet(verdict(summaries, settings)))
+        print(_bullet(verdict(summaries, settings, baseline)))
+
+
+def print_every_optimizer(args):
+    """--optimizer all: one row per optimizer and order; returns the exit status."""
+    from console.comparison import (
+        format_optimizer_csv,
+        format_optimizer_table,
+        optimizer_conclusions,
+        optimizer_rows,
+    )
+    from console.report import divergence_among
+    from implementations import run_all
+
+    quiet_tensorflow_logs(args.verbose)
+    example = MAZUR.with_learning_rate(args.lr)
+    runs = {name: run_all(args.iterations, example, args.dtype,
+                          progress=not (args.json or args.csv),
+                          training=Training(optimizer=optimizer_for(name, args)))
+            for name in OPTIMIZERS}
+    problem = divergence_among(result for each in runs.values() for _, result in each)
+    if problem:
+        print(problem, file=sys.stderr)
+        return EXIT_DIVERGED
+    rows = optimizer_rows(runs)
+    found = optimizer_conclusions(rows)
+    if args.json:
+        settings = {"iterations": args.iterations, "learning_rate": args.lr,
+                    "framework_dtype": args.dtype, "reference_dtype": "float64"}
+        print(json.dumps({"settings": settings, "rows": rows, "conclusions": found},
+                         indent=2))
+    elif args.csv:
+        print(format_optimizer_csv(rows), end="")
+    else:
+        print(format_optimizer_table(rows, args.iterations, args.lr))
+        print("\nConclusions")
+        for sentence in found:
+            print(_bullet(sentence))
+    return 0
 
 
 def print_comparison(args):
@@ -74,7 +131,8 @@ def print_comparison(args):
 
     quiet_tensorflow_logs(args.verbose)
     example = MAZUR.with_learning_rate(args.lr)
-    runs = run_all(args.iterations, example, args.dtype, progress=not (args.json or args.csv))
+    runs = run_all(args.iterations, example, args.dtype, progress=not (args.json or args.csv),
+                   training=args.training)
     problem = divergence_among(result for _, result in runs)
     if problem:
         print(problem, file=sys.stderr)
@@ -83,7 +141,8 @@ def print_comparison(args):
     found = conclusions(rows, args.dtype, args.iterations)
     if args.json:
         settings = {"iterations": args.iterations, "learning_rate": args.lr,
-                    "framework_dtype": args.dtype, "reference_dtype": "float64"}
+                    "framework_dtype": args.dtype, "reference_dtype": "float64",
+                    "optimizer": args.training.optimizer.to_json()}
         print(json.dumps({"settings": settings, "rows": rows, "conclusions": found},
                          indent=2))
     elif args.csv:
@@ -102,6 +161,8 @@ def main(argv=None):
     if args.study:
         print_study(args)
         return 0
+    if args.optimizer == "all":
+        return print_every_optimizer(args)
     return print_comparison(args)
 
 

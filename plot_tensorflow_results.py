@@ -15,11 +15,14 @@ update_order_study.png (with --study, instead of the two above)
     the update-order study of compare_implementations.py --study: which
     order reaches the loss threshold first, the ratio of updates with its
     spread, the updates each order needs, and the updates sequential saves.
+    With --optimizer NAME the study runs under that optimizer, on its own
+    grid of learning rates, and is written to update_order_study_NAME.png.
 
 Always headless (no display needed).  Each file is written whole or not at all.
 
     python plot_tensorflow_results.py
     python plot_tensorflow_results.py --iterations 5000 --out-dir figures
+    python plot_tensorflow_results.py --study --optimizer adam
 """
 
 import os
@@ -27,7 +30,13 @@ import sys
 
 import console  # noqa: F401  first: Ctrl-C during the imports below ends quietly
 import numpy as np
-from console.arguments import add_run_arguments, iteration_count, writable_folder
+from console.arguments import (
+    add_run_arguments,
+    add_training_arguments,
+    iteration_count,
+    parse_training_settings,
+    writable_folder,
+)
 from console.files import atomic_output
 from console.parser import ArgumentParser, add_verbose_argument
 from console.process import (
@@ -42,7 +51,7 @@ from numpy_ref import MAZUR
 
 COMPARISON_FILE = "tensorflow_keras_comparison.png"
 DYNAMICS_FILE = "training_dynamics.png"
-STUDY_FILE = "update_order_study.png"
+STUDY_FILE = "update_order_study.png"  # SGD's; another optimizer's adds _NAME
 FIGURE_SIZE = (10, 8)  # inches; at DPI below, 1000 x 800 pixels
 DPI = 100
 
@@ -163,11 +172,19 @@ def dynamics_figure(runs):
     return figure
 
 
+def study_file(optimizer):
+    """update_order_study.png for SGD, update_order_study_NAME.png for another optimizer."""
+    stem, extension = os.path.splitext(STUDY_FILE)
+    return STUDY_FILE if optimizer.name == "sgd" else f"{stem}_{optimizer.name}{extension}"
+
+
 def study_figure(summaries, settings):
     """The update-order study: who wins, by how much, at each learning rate."""
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=FIGURE_SIZE, dpi=DPI, layout="constrained")
+    if settings.optimizer.name != "sgd":
+        figure.suptitle(f"Update-order study under {settings.optimizer.describe()}")
     (share_ax, ratio_ax), (updates_ax, saved_ax) = figure.subplots(2, 2)
     rates = np.array([s.learning_rate for s in summaries])
     runs = np.array([s.runs for s in summaries], dtype=float)
@@ -214,7 +231,7 @@ def build_figures(runs):
 def study_figures(settings):
     """{file name: Figure} for --study: runs the study (NumPy only) and draws it."""
     summaries = run_and_summarise(settings, progress=True)
-    return {STUDY_FILE: study_figure(summaries, settings)}
+    return {study_file(settings.optimizer): study_figure(summaries, settings)}
 
 
 def write_figure(figure, path):
@@ -234,9 +251,12 @@ def parse_args(argv=None):
         "--out-dir", type=writable_folder("output"), default=".", metavar="DIR",
         help="folder for the PNG files, created if missing (default: the current folder)",
     )
+    add_training_arguments(parser, stopping=False)
     add_study_arguments(parser)
     add_verbose_argument(parser)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    parse_training_settings(parser, args)
+    return args
 
 
 @stops_cleanly
@@ -250,7 +270,7 @@ def main(argv=None):
         from implementations import run_all
 
         runs = run_all(args.iterations, MAZUR.with_learning_rate(args.lr), args.dtype,
-                       progress=True)
+                       progress=True, training=args.training)
         problem = divergence_among(result for _, result in runs)
         if problem:
             print(problem, file=sys.stderr)

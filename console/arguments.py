@@ -249,7 +249,9 @@ def parse_training_settings(parser, args):
             if getattr(args, dest) is not None and dest not in uses:
                 parser.error(f"argument --{dest}: not used by --optimizer {args.optimizer}"
                              f" (it takes {', '.join('--' + k for k in uses) or 'none'})")
-    if not hasattr(args, "lr_schedule"):
+    if not hasattr(args, "lr_schedule"):  # the optimizer alone (None for "all")
+        args.training = (None if args.optimizer not in OPTIMIZERS
+                         else Training(optimizer=optimizer_for(args.optimizer, args)))
         return
     uses = SCHEDULES[args.lr_schedule].uses
     for dest in ("decay_steps", "decay_rate"):

@@ -136,8 +136,23 @@ def conclusions(rows, dtype, iterations):
     return lines
 
 
+def _loss(value):
+    """Twelve characters: ten decimals, or e-notation for a loss too small for them."""
+    return f"{value:12.10f}" if value >= 1e-6 else f"{value:12.4e}"
+
+
 def _short(value):
     return f"{value:.1e}" if value else "0"
+
+
+def _title(rows, iterations):
+    """The table's first line: the run's size, rate and (when not SGD) optimizer."""
+    optimizer = rows[0]["optimizer"]
+    settings = ", ".join(f"{k} {v:g}" for k, v in optimizer.items() if k != "name")
+    named = "" if optimizer["name"] == "sgd" else (
+        f", {optimizer['name']}" + (f" ({settings})" if settings else ""))
+    return (f"Mazur's 2-2-2 network, {iterations} iterations, learning rate "
+            f"{rows[0]['learning_rate']:g}{named}")
 
 
 def format_table(rows, dtype, iterations):
@@ -152,8 +167,7 @@ def format_table(rows, dtype, iterations):
         f"{'o1, o2':16}  {'reduction':>9}"
     )
     lines = [
-        f"Mazur's 2-2-2 network, {n} iterations, learning rate "
-        f"{rows[0]['learning_rate']:g}",
+        _title(rows, n),
         f"NumPy rows: the float64 reference; framework rows: {dtype}.",
         "",
         head,
@@ -185,7 +199,7 @@ def format_table(rows, dtype, iterations):
 
 
 CSV_FIELDS = (
-    "label", "method", "implementation", "update", "dtype", "learning_rate",
+    "label", "method", "implementation", "update", "dtype", "optimizer", "learning_rate",
     "iterations", "initial_loss", "last_iteration_loss", "final_loss",
     "prediction_o1", "prediction_o2", "error_reduction_percent",
     "max_abs_diff_same_order", "max_abs_diff_other_order", "verdict",
@@ -198,6 +212,115 @@ def format_csv(rows):
     writer.writeheader()
     for row in rows:
         flat = {**row, "prediction_o1": row["prediction"][0],
-                "prediction_o2": row["prediction"][1]}
+                "prediction_o2": row["prediction"][1], "optimizer": row["optimizer"]["name"]}
         writer.writerow({field: flat[field] for field in CSV_FIELDS})
+    return buffer.getvalue()
+
+
+# ---------------------------------------------------------------------------
+# --optimizer all: one row per optimizer and order
+# ---------------------------------------------------------------------------
+
+#: The loss that "updates to reach" counts to.
+REACHED_LOSS = 1e-3
+
+
+def updates_to_reach(result, loss=REACHED_LOSS):
+    """Updates made before the first iteration whose loss is below ``loss`` (None: never)."""
+    below = np.flatnonzero(np.asarray(result.losses) < loss)
+    return int(below[0]) if below.size else None
+
+
+def optimizer_rows(runs_by_optimizer):
+    """One row per optimizer and order, from {optimizer name: run_all's runs}.
+
+    Each row: the reference's loss at the last iteration and after it, the
+    updates it needs to get below REACHED_LOSS, and the largest distance of a
+    framework run from the reference of its own order.
+    """
+    rows = []
+    for name, runs in runs_by_optimizer.items():
+        reference = {i.update: r for i, r in runs if i.is_reference}
+        for update, result in reference.items():
+            frameworks = [(i, r) for i, r in runs if not i.is_reference and i.update == update]
+            rows.append({
+                "optimizer": result.training.optimizer.to_json(),
+                "update": update,
+                "last_iteration_loss": result.last_iteration_loss,
+                "final_loss": result.final_loss,
+                "updates_to_reach": updates_to_reach(result),
+                "max_framework_distance": max(distance(r, result) for _, r in frameworks),
+                "framework_dtype": frameworks[0][1].dtype,
+            })
+    return rows
+
+
+def optimizer_conclusions(rows):
+    """Sentences computed from the rows: who gets below REACHED_LOSS first, and how
+    near the frameworks stay to the reference."""
+    reached = [row for row in rows if row["updates_to_reach"] is not None]
+    lines = []
+    if reached:
+        fastest = min(reached, key=lambda row: row["updates_to_reach"])
+        slowest = max(reached, key=lambda row: row["updates_to_reach"])
+        lines.append(
+            f"{len(reached)} of {len(rows)} runs get below a loss of {REACHED_LOSS:g}; the"
+            f" soonest is {fastest['optimizer']['name']} {fastest['update']}, after"
+            f" {fastest['updates_to_reach']} updates, the latest"
+            f" {slowest['optimizer']['name']} {slowest['update']}, after"
+            f" {slowest['updates_to_reach']}.")
+    else:
+        lines.append(f"No run gets below a loss of {REACHED_LOSS:g}.")
+    worst = max(rows, key=lambda row: row["max_framework_distance"])
+    lines.append(
+        f"The frameworks ({worst['framework_dtype']}) stay within"
+        f" {worst['max_framework_distance']:.1e} of the reference of their own order and"
+        f" optimizer; the largest distance is {worst['optimizer']['name']}"
+        f" {worst['update']}'s, over {DISTANCE_MEANING}.")
+    return lines
+
+
+def format_optimizer_table(rows, iterations, learning_rate):
+    """--optimizer all as text: one row per optimizer and order."""
+    def reached(row):
+        return "never" if row["updates_to_reach"] is None else str(row["updates_to_reach"])
+
+    lines = [
+        f"Mazur's 2-2-2 network under every optimizer, {iterations} iterations,"
+        f" learning rate {learning_rate:g}",
+        f"Losses and updates: the float64 NumPy reference; distance: the largest of"
+        f" TensorFlow's and Keras's ({rows[0]['framework_dtype']}) from it.",
+        "",
+        f"{'optimizer':9}  {'order':10}  {'loss at':>12}  {'updates to':>12}  "
+        f"{'framework':>9}",
+        f"{'':9}  {'':10}  {f'iter. {iterations}':>12}  {f'loss < {REACHED_LOSS:g}':>12}  "
+        f"{'distance':>9}",
+    ]
+    for row in rows:
+        lines.append(
+            f"{row['optimizer']['name']:9}  {row['update']:10}  "
+            f"{_loss(row['last_iteration_loss'])}  {reached(row):>12}  "
+            f"{_short(row['max_framework_distance']):>9}")
+    lines += ["", "Hyperparameters (Keras's defaults unless given)"]
+    seen = {}
+    for row in rows:
+        seen.setdefault(row["optimizer"]["name"], row["optimizer"])
+    for name, optimizer in seen.items():
+        settings = ", ".join(f"{k} {v:g}" for k, v in optimizer.items() if k != "name")
+        lines.append(f"  {name:9}  {settings or '-'}")
+    return "\n".join(lines)
+
+
+OPTIMIZER_CSV_FIELDS = (
+    "optimizer", "update", "last_iteration_loss", "final_loss", "updates_to_reach",
+    "max_framework_distance", "framework_dtype",
+)
+
+
+def format_optimizer_csv(rows):
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=OPTIMIZER_CSV_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({**row, "optimizer": row["optimizer"]["name"]})
     return buffer.getvalue()

@@ -16,6 +16,7 @@ import numpy as np
 
 from numpy_ref import MAZUR
 from numpy_ref.first_iteration import first_iteration
+from numpy_ref.optimizers import Optimizer, OptimizerState
 
 #: Figures the tutorial publishes for its first iteration, as printed (Matt
 #: Mazur, "A Step by Step Backpropagation Example", 2015; copied with their
@@ -61,15 +62,28 @@ class Line:
     published_as: str = ""  # the key in PUBLISHED, when it differs from name
 
 
+def run_settings(update, optimizer, example, dtype):
+    """'parallel update, lr 0.5, float64', naming the optimizer when it is not SGD."""
+    named = "" if optimizer.name == "sgd" else f", {optimizer.name}"
+    return f"{update} update{named}, lr {example.learning_rate:g}, {dtype}"
+
+
 def agrees(value, published):
     """Whether ``value`` rounds to the published figure at its printed decimals."""
     decimals = len(published.split(".")[1]) if "." in published else 0
     return round(float(value), decimals) == round(float(published), decimals)
 
 
-def published_figures(update):
-    """The figures the tutorial prints for ``update``'s first iteration, by name."""
-    return {**PUBLISHED, **PUBLISHED_HIDDEN_UPDATE.get(update, {})}
+def published_figures(update, optimizer="sgd"):
+    """The figures the tutorial prints for ``update``'s first iteration, by name.
+
+    The tutorial's updated weights are plain SGD's: with another optimizer
+    only the forward pass and the gradients are its figures.
+    """
+    figures = {**PUBLISHED, **PUBLISHED_HIDDEN_UPDATE.get(update, {})}
+    if optimizer != "sgd":
+        figures = {name: figure for name, figure in figures.items() if not name.endswith("+")}
+    return figures
 
 
 def check_entry(entry, figures):
@@ -90,17 +104,20 @@ def _count(checks):
     return len(checked), sum(checked)
 
 
-def _summary_lines(checked, agreed, update):
+def _summary_lines(checked, agreed, update, optimizer):
     lines = [f"{agreed} of {checked} published figures agree at the tutorial's precision."]
-    if update not in PUBLISHED_HIDDEN_UPDATE:
+    if optimizer != "sgd":
+        lines = [lines[0][:-1] + ";",
+                 f"w1+..w8+ are {optimizer}'s, the tutorial prints plain SGD's."]
+    elif update not in PUBLISHED_HIDDEN_UPDATE:
         lines = [lines[0][:-1] + ";",
                  f"w1+..w4+ are the {update} order's, the tutorial prints the parallel ones."]
     return lines
 
 
-def format_explanation(title, sections, update):
+def format_explanation(title, sections, update, optimizer="sgd"):
     """The explanation as text: one line per value, the tutorial's figure beside it."""
-    figures = published_figures(update)
+    figures = published_figures(update, optimizer)
     lines = [title, "", "name               ours          tutorial     agree",
              "-" * 54]
     checks = []
@@ -113,13 +130,13 @@ def format_explanation(title, sections, update):
                 verdict, shown = "", "-"
             else:
                 verdict, shown = ("yes" if ok else "NO"), published
-            lines.append(f"  {entry.name:<16} {entry.value:>13.9f}  {shown:>12}  {verdict}".rstrip())
+            lines.append(f"  {entry.name:<16} {_number(entry.value)}  {shown:>12}  {verdict}".rstrip())
             lines += _formula_lines(entry.formula)
-    lines += ["", *_summary_lines(*_count(checks), update)]
+    lines += ["", *_summary_lines(*_count(checks), update, optimizer)]
     return "\n".join(lines)
 
 
-def explanation_document(title, sections, update):
+def explanation_document(title, sections, update, optimizer="sgd"):
     """The explanation as a plain dict, ready for json.dumps: the text's values and counts.
 
     {"title", "update", "sections": [{"heading", "values": [{"name", "value",
@@ -128,7 +145,7 @@ def explanation_document(title, sections, update):
     the text shows none (a value the tutorial does not print has
     "published": None and "agrees": None, and is not counted).
     """
-    figures = published_figures(update)
+    figures = published_figures(update, optimizer)
     checks, document_sections = [], []
     for heading, entries in sections:
         values = []
@@ -147,10 +164,18 @@ def explanation_document(title, sections, update):
     return {
         "title": title,
         "update": update,
+        "optimizer": optimizer,
         "sections": document_sections,
         "published_checked": checked,
         "published_agree": int(agreed),
     }
+
+
+def _number(value):
+    """Nine decimals; a small nonzero value (an RMSprop or Adam average) in e-notation."""
+    if value != 0 and abs(value) < 1e-4:
+        return f"{value:>13.6e}"
+    return f"{value:>13.9f}"
 
 
 def _formula_lines(formula, indent="      ", width=80):
@@ -170,12 +195,13 @@ def forward_lines(values):
     return [Line(name, values[name]) for name in names]
 
 
-def gradient_sections(values, update):
+def gradient_sections(values, update, optimizer_section=None):
     """Deltas, gradients and updated weights, named as the tutorial names them.
 
     ``values`` holds delta_o1, delta_o2, dE/dw5..dE/dw8, dE/dw1..dE/dw4 (from
     the forward pass's output weights), and for the sequential order also
-    dE/dw1..dE/dw4 (new w5..w8); and w1+..w8+.
+    dE/dw1..dE/dw4 (new w5..w8); and w1+..w8+.  ``optimizer_section``, if
+    given, comes between the gradients and the updated weights.
     """
     sections = [
         ("Output deltas dE/dnet_o", [Line(n, values[n]) for n in ("delta_o1", "delta_o2")]),
@@ -189,6 +215,8 @@ def gradient_sections(values, update):
             [Line(f"dE/dw{k} (new)", values[f"dE/dw{k} (new)"], published_as="-")
              for k in (1, 2, 3, 4)],
         ))
+    if optimizer_section:
+        sections.append(optimizer_section)
     sections.append((
         f"Updated weights ({update})",
         [Line(f"w{k}+", values[f"w{k}+"]) for k in range(1, 9)],
@@ -196,9 +224,52 @@ def gradient_sections(values, update):
     return sections
 
 
-def value_sections(values, update):
-    """The sections of a framework's named values (no chain-rule products)."""
-    return [("Forward pass", forward_lines(values)), *gradient_sections(values, update)]
+def value_sections(values, update, optimizer=Optimizer(), example=MAZUR, dtype="float64"):
+    """The sections of a framework's named values (no chain-rule products).
+
+    With an optimizer other than SGD, its arithmetic for each weight comes
+    before the updated weights: Keras's formulas (numpy_ref.optimizers) fed
+    with this framework's own gradients, for the reader to hold its w+ against.
+    """
+    section = None
+    if optimizer.name != "sgd":
+        state = _optimizer_state_from_values(optimizer, values, update, example, dtype)
+        section = (f"{_optimizer_heading(optimizer)}, from the gradients above"
+                   " (Keras's formulas, in NumPy)", optimizer_entries(state))
+    return [("Forward pass", forward_lines(values)),
+            *gradient_sections(values, update, section)]
+
+
+def _optimizer_heading(optimizer):
+    return f"Optimizer arithmetic, update t = 1: {optimizer.describe()}"
+
+
+def _optimizer_state_from_values(optimizer, values, update, example, dtype):
+    """An OptimizerState that has made update 1 from the gradients in ``values``."""
+    state = OptimizerState(optimizer, dtype)
+    _, _, w_hidden, w_output = example.arrays(dtype)
+    hidden = " (new)" if update == "sequential" else ""  # the gradient the update used
+    gradients = {
+        "output": [[values["dE/dw5"], values["dE/dw6"]], [values["dE/dw7"], values["dE/dw8"]]],
+        "hidden": [[values[f"dE/dw{k}{hidden}"] for k in (1, 2)],
+                   [values[f"dE/dw{k}{hidden}"] for k in (3, 4)]],
+    }
+    lr = np.dtype(dtype).type(example.learning_rate)
+    state.step("output", w_output, np.array(gradients["output"], dtype), lr, 1)
+    state.step("hidden", w_hidden, np.array(gradients["hidden"], dtype), lr, 1)
+    return state
+
+
+def optimizer_entries(state):
+    """Each weight's optimizer arithmetic in the update ``state`` made, output layer first."""
+    entries = []
+    for layer, first_weight in (("output", 5), ("hidden", 1)):
+        for j in range(2):
+            for i in range(2):
+                k = first_weight + 2 * j + i
+                entries += [Line(f"{what} (w{k})", value, formula, published_as="-")
+                            for what, value, formula in state.explained(layer, (j, i))]
+    return entries
 
 
 def values_from_arrays(forward_pass, deltas, gradients, updated):
@@ -319,11 +390,15 @@ def _hidden_gradient_entries(it, w_output, suffix, published_as=""):
 
 
 def _updated_weight_entries(it):
-    """w+ = w - lr · dE/dw, read back from the update step's new weights."""
+    """w+ = w - lr · dE/dw (or w + the optimizer's step), read back from the new weights."""
     old = [*it.w_hidden.ravel(), *it.w_output.ravel()]
     new = [*it.new_w_hidden.ravel(), *it.new_w_output.ravel()]
     hidden_suffix = " (new)" if it.update == "sequential" else ""
     lr = it.learning_rate
+    if it.optimizer.rule.name != "sgd":
+        return [Line(f"w{k}+", new[k - 1], f"= w{k} + step (w{k})"
+                     f" = {old[k - 1]:g} + {new[k - 1] - old[k - 1]:.9f}")
+                for k in range(1, 9)]
     return [
         Line(f"w{k}+", new[k - 1],
              f"= w{k} - lr · dE/dw{k}{hidden_suffix if k <= 4 else ''}"
@@ -332,9 +407,9 @@ def _updated_weight_entries(it):
     ]
 
 
-def numpy_sections(update="parallel", example=MAZUR, dtype="float64"):
+def numpy_sections(update="parallel", example=MAZUR, dtype="float64", optimizer=Optimizer()):
     """The NumPy reference's first iteration in ``dtype``: each value with its chain-rule product."""
-    it = first_iteration(update, example, dtype)
+    it = first_iteration(update, example, dtype, optimizer)
     sections = [
         ("Forward pass", _forward_entries(it)),
         ("Output deltas dE/dnet_o", _delta_entries(it)),
@@ -347,5 +422,7 @@ def numpy_sections(update="parallel", example=MAZUR, dtype="float64"):
             "Hidden-layer gradients, through the NEW w5..w8 (sequential)",
             _hidden_gradient_entries(it, it.new_w_output, " (new)", published_as="-"),
         ))
+    if optimizer.name != "sgd":
+        sections.append((_optimizer_heading(optimizer), optimizer_entries(it.optimizer)))
     sections.append((f"Updated weights ({update})", _updated_weight_entries(it)))
     return sections

@@ -18,6 +18,7 @@ where no Python setting reaches.
 
 import codecs
 import functools
+import logging
 import os
 import signal
 import sys
@@ -284,11 +285,14 @@ def quiet_tensorflow_logs(verbose=False):
     reaches.  Unless ``verbose``, descriptor 2 is pointed at /dev/null for
     the rest of the process while Python's ``sys.stderr`` keeps writing to
     the real terminal, so our own messages and any traceback still show.
+    TensorFlow's Python warnings (a tf.function traced again for each
+    optimizer of --optimizer all, for one) are kept to errors too.
     Only the scripts' ``main`` calls this; no trainer touches it.
     """
     global _quieted
     if verbose or _quieted:
         return
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     sys.stderr.flush()
     terminal = os.dup(2)

@@ -9,7 +9,10 @@ import io
 
 import numpy as np
 
-from numpy_ref.study import StudySettings, run_study, summarise, totals
+from dataclasses import replace
+
+from numpy_ref.optimizers import Optimizer
+from numpy_ref.study import StudySettings, order_effect, rate_grid, run_study, summarise, totals
 
 from .arguments import iteration_count, positive_number, whole_number
 from .progress import watched
@@ -30,7 +33,8 @@ def add_study_arguments(parser):
         "update-order study",
         f"both orders from the same random starts, at {len(defaults.learning_rates)}"
         f" learning rates from {defaults.learning_rates[0]:g} to"
-        f" {defaults.learning_rates[-1]:g}; NumPy only, no TensorFlow",
+        f" {defaults.learning_rates[-1]:g} (SGD's grid; each --optimizer has its own);"
+        " NumPy only, no TensorFlow",
     )
     group.add_argument("--study", action="store_true",
                        help="run the update-order study instead")
@@ -50,9 +54,19 @@ def add_study_arguments(parser):
 
 
 def study_settings(args):
-    """The StudySettings that the --study arguments ask for."""
-    return StudySettings(starts=args.starts, seed=args.seed, threshold=args.threshold,
+    """The StudySettings that the --study arguments ask for, on the optimizer's own grid."""
+    optimizer = args.training.optimizer if args.training else Optimizer()
+    return StudySettings(learning_rates=rate_grid(optimizer), optimizer=optimizer,
+                         starts=args.starts, seed=args.seed, threshold=args.threshold,
                          max_iterations=args.max_iterations)
+
+
+def baseline_settings(settings):
+    """The same study under plain SGD on SGD's grid: what another optimizer is held
+    against (None when the study is SGD's already)."""
+    if settings.optimizer.name == "sgd":
+        return None
+    return replace(settings, optimizer=Optimizer(), learning_rates=rate_grid(Optimizer()))
 
 
 def run_and_summarise(settings, progress=False):
@@ -61,8 +75,37 @@ def run_and_summarise(settings, progress=False):
     return summarise(settings.learning_rates, run_study(settings, steps=steps))
 
 
-def verdict(summaries, settings):
-    """One paragraph, every figure and every judgement in it computed from the summaries."""
+def run_with_baseline(settings, progress=False):
+    """(summaries, SGD's summaries or None): the study, and SGD's for comparison."""
+    baseline = baseline_settings(settings)
+    return (run_and_summarise(settings, progress),
+            baseline and run_and_summarise(baseline, progress))
+
+
+def comparison_with_sgd(summaries, settings, baseline):
+    """The sentence on whether the order matters more under this optimizer than under SGD."""
+    effect, sgd_effect = order_effect(summaries), order_effect(baseline)
+    name = settings.optimizer.name
+    if not (np.isfinite(effect) and np.isfinite(sgd_effect)):
+        return (f"Too few runs reached the threshold under both {name} and plain SGD"
+                " to compare how much the order matters.")
+    if effect > sgd_effect:
+        judgement = f"the order matters more under {name} than under SGD"
+    elif effect < sgd_effect:
+        judgement = f"the order matters less under {name} than under SGD"
+    else:
+        judgement = f"the order matters as much under {name} as under SGD"
+    return (f"Where both orders reached the threshold, their updates differ by"
+            f" {100 * effect:.2f}% of parallel's on average under {name}, against"
+            f" {100 * sgd_effect:.2f}% under plain SGD (the same starts, on SGD's"
+            f" own grid of learning rates): {judgement}.")
+
+
+def verdict(summaries, settings, baseline=None):
+    """One paragraph, every figure and every judgement in it computed from the summaries.
+
+    ``baseline``: the same study under plain SGD, for an optimizer's study.
+    """
     counted = totals(summaries)
     total, wins, ties, losses = (counted[k] for k in ("runs", "wins", "ties", "losses"))
     saved = [s.mean_saved for s in summaries if np.isfinite(s.mean_saved)]
@@ -103,6 +146,8 @@ def verdict(summaries, settings):
         f"{capped['parallel']} parallel; diverged: {diverged['sequential']} sequential, "
         f"{diverged['parallel']} parallel."
     )
+    if baseline is not None:
+        text += " " + comparison_with_sgd(summaries, settings, baseline)
     return text
 
 
@@ -120,6 +165,7 @@ def format_study(summaries, settings):
         f"updates until the loss is below {settings.threshold:g}, at most "
         f"{settings.max_iterations}.",
         "wins/loses: sequential needed fewer/more updates than parallel, same start.",
+        f"Optimizer: {settings.optimizer.describe()}.",
         "",
         f"{'lr':>7} {'wins':>5} {'ties':>5} {'loses':>5} {'neither':>7} "
         f"{'updates':>8} {'ratio':>6} {'ratio IQR':>13} {'saved':>6} {'diverged':>8}",
@@ -150,10 +196,16 @@ def _finite_or_none(value):
     return value
 
 
-def study_json(summaries, settings):
-    """The study as plain values: settings, one object per learning rate, the verdict."""
+def study_json(summaries, settings, baseline=None):
+    """The study as plain values: settings, one object per learning rate, the verdict.
+
+    ``order_effect``: the mean |sequential - parallel| / parallel updates where
+    both reached the threshold; ``sgd_order_effect``: the same under plain
+    SGD, for an optimizer's study (null for SGD's own).
+    """
     return _finite_or_none({
         "settings": {
+            "optimizer": settings.optimizer.to_json(),
             "learning_rates": [float(r) for r in settings.learning_rates],
             "starts": settings.starts, "seed": settings.seed,
             "threshold": settings.threshold, "max_iterations": settings.max_iterations,
@@ -169,7 +221,9 @@ def study_json(summaries, settings):
             }
             for s in summaries
         ],
-        "verdict": verdict(summaries, settings),
+        "order_effect": order_effect(summaries),
+        "sgd_order_effect": None if baseline is None else order_effect(baseline),
+        "verdict": verdict(summaries, settings, baseline),
     })
 
 

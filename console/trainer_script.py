@@ -18,6 +18,7 @@ import sys
 from dataclasses import dataclass, field
 
 from numpy_ref import MAZUR
+from numpy_ref.optimizers import Optimizer
 
 from .arguments import parse_training_args, training_parser
 from .explain import explanation_document, format_explanation
@@ -73,7 +74,7 @@ class TrainerScript:
     default_dtype: str
     title: str  # the report's first line
     update_notes: dict  # {update: one line on how this script makes that order}
-    explain: object  # (update, example, dtype) -> (title, sections) of console.explain
+    explain: object  # (update, example, dtype, optimizer) -> (title, sections) of console.explain
     train: object  # (args, example) -> Run
     add_options: object = None  # (parser) -> None: the script's own options
     uses_tensorflow: bool = True  # takes --verbose; TensorFlow's log is kept quiet
@@ -91,15 +92,15 @@ class TrainerScript:
         """The script's main: returns its exit status."""
         return run(self, argv)
 
-    def explain_text(self, update, example=MAZUR, dtype="float64"):
+    def explain_text(self, update, example=MAZUR, dtype="float64", optimizer=Optimizer()):
         """What --explain prints: the first iteration beside the tutorial's figures."""
-        title, sections = self.explain(update, example, dtype)
-        return format_explanation(title, sections, update)
+        title, sections = self.explain(update, example, dtype, optimizer)
+        return format_explanation(title, sections, update, optimizer.name)
 
-    def explain_document(self, update, example=MAZUR, dtype="float64"):
+    def explain_document(self, update, example=MAZUR, dtype="float64", optimizer=Optimizer()):
         """What --explain --json prints, as a dict: the same values and counts."""
-        title, sections = self.explain(update, example, dtype)
-        return explanation_document(title, sections, update)
+        title, sections = self.explain(update, example, dtype, optimizer)
+        return explanation_document(title, sections, update, optimizer.name)
 
 
 def _text_report(script, run, args, example):
@@ -120,12 +121,13 @@ def run(script, argv=None):
         if script.uses_tensorflow:
             quiet_tensorflow_logs(args.verbose)
         example = MAZUR.with_learning_rate(args.lr)
+        optimizer = args.training.optimizer
         if args.explain and args.json:
-            document = script.explain_document(args.update, example, args.dtype)
+            document = script.explain_document(args.update, example, args.dtype, optimizer)
             print(json.dumps(document, indent=2))
             return 0
         if args.explain:
-            print(script.explain_text(args.update, example, args.dtype))
+            print(script.explain_text(args.update, example, args.dtype, optimizer))
             return 0
         try:
             trained = script.train(args, example)

@@ -31,7 +31,7 @@ import numpy as np
 import tensorflow as tf
 
 from numpy_ref import MAZUR
-from numpy_ref.optimizers import PLAIN_SGD
+from numpy_ref.optimizers import PLAIN_SGD, Training
 
 from .common import (
     apply_layer_by_layer,
@@ -402,14 +402,16 @@ def train(iterations=1000, update="sequential", example=MAZUR, dtype="float32",
                        training=training)[0]
 
 
-def first_iteration(update, example=MAZUR, dtype="float64"):
-    """The first iteration's arrays as the Keras model computes them.
+def first_iteration(update, example=MAZUR, dtype="float64", optimizer=None):
+    """The first iteration's arrays as the Keras model computes it.
 
     The forward pass runs through the model's own layers; the gradients are
-    read off the weight change of one fit() step, dE/dw = (w - w+) / lr.  For
-    the sequential order a second, parallel model supplies the hidden-layer
-    gradients through the forward pass's w5..w8, for comparison.  Returns
-    what console.explain.values_from_arrays names.
+    read off the weight change of one plain-SGD fit() step, dE/dw = (w - w+) / lr.
+    For the sequential order a second, parallel model supplies the
+    hidden-layer gradients through the forward pass's w5..w8, for comparison.
+    The updated weights are those of one fit() step with ``optimizer``
+    (numpy_ref.optimizers.Optimizer; plain SGD if None).  Returns what
+    console.explain.values_from_arrays names.
     """
     model = build_model(example, update, dtype)
     x = tf.constant([example.inputs], dtype)
@@ -418,19 +420,25 @@ def first_iteration(update, example=MAZUR, dtype="float64"):
     net_output = model.get_layer("output_bias")(model.get_layer("output_weights")(hidden))
     forward_pass = [t.numpy()[0] for t in (net_hidden, hidden, net_output, output)]
 
-    def one_step_gradients(update_order):
-        stepped = build_model(example, update_order, dtype)
+    def one_step(update_order, training=PLAIN_SGD):
+        """(W before, W after) of one fit() step, in the tutorial's orientation."""
+        stepped = build_model(example, update_order, dtype, training)
         before = [k.numpy().T for k in stepped.kernels()]
-        fit(stepped, 1, example, dtype)  # plain SGD: the weight change is lr times dE/dw
-        after = [k.numpy().T for k in stepped.kernels()]
-        return [(b - a) / example.learning_rate for b, a in zip(before, after)], after
+        fit(stepped, 1, example, dtype)
+        return before, [k.numpy().T for k in stepped.kernels()]
 
-    (hidden_gradient, output_gradient), updated = one_step_gradients(update)
+    def sgd_gradients(update_order):
+        before, after = one_step(update_order)  # w+ = w - lr dE/dw
+        return [(b - a) / example.learning_rate for b, a in zip(before, after)]
+
+    hidden_gradient, output_gradient = sgd_gradients(update)
     gradients = {"hidden": hidden_gradient, "output": output_gradient}
     if update == "sequential":
         gradients["hidden_new"] = hidden_gradient
-        gradients["hidden"] = one_step_gradients("parallel")[0][0]
-    # dE/dw5 = delta_o1 · out_h1, so delta_o = dE/dw(h1->o) / out_h1
+        gradients["hidden"] = sgd_gradients("parallel")[0]
+    training = PLAIN_SGD if optimizer is None else Training(optimizer=optimizer)
+    updated = one_step(update, training)[1]
+    # dE/dw5 = delta_o1 · out_h1, so delta_o = dE/dw(h->o) / out_h1
     deltas = output_gradient[:, 0] / forward_pass[1][0]
     return (*forward_pass, np.asarray(example.targets)), deltas, gradients, updated
 

@@ -9,16 +9,15 @@ ann_tensorflow.py and ann_keras.py are checked against.
 
 import sys
 
-from console.explain import numpy_sections
+from console.explain import numpy_sections, run_settings
 from console.trainer_script import Run, TrainerScript
 from implementations import FRAMEWORKS
 
 
-def explain(update, example, dtype):
+def explain(update, example, dtype, optimizer):
     """The first iteration as the formulas compute it, in ``dtype``: (title, sections)."""
-    title = (f"First iteration, NumPy formulas ({update} update,"
-             f" lr {example.learning_rate:g}, {dtype})")
-    return title, numpy_sections(update, example, dtype)
+    title = f"First iteration, NumPy formulas ({run_settings(update, optimizer, example, dtype)})"
+    return title, numpy_sections(update, example, dtype, optimizer)
 
 
 def train(args, example):

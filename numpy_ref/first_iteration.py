@@ -10,6 +10,7 @@ import numpy as np
 
 from .example import MAZUR
 from .network import forward, matvec, output_deltas, transpose
+from .optimizers import Optimizer, OptimizerState
 from .trainers import check_settings, update_step
 
 
@@ -33,6 +34,7 @@ class FirstIteration:
     delta_output: np.ndarray  # dE/dnet_o
     new_w_hidden: np.ndarray  # w1+..w4+ in this order
     new_w_output: np.ndarray  # w5+..w8+ (the same in both orders)
+    optimizer: OptimizerState  # after the first update: what its step computed
 
     @property
     def errors(self):
@@ -59,11 +61,12 @@ class FirstIteration:
         return matvec(transpose(w_output), self.delta_output)
 
 
-def first_iteration(update="parallel", example=MAZUR, dtype="float64"):
+def first_iteration(update="parallel", example=MAZUR, dtype="float64", optimizer=Optimizer()):
     """Iteration 1 of ``example`` in ``dtype``, with every intermediate value.
 
     The inputs, weights, biases and learning rate are all of ``dtype``, as in
-    the trainers, so every value below is computed in it.
+    the trainers, so every value below is computed in it.  ``optimizer``
+    makes the update (numpy_ref.optimizers; plain SGD by default).
     """
     check_settings(1, update, dtype)
     x, target, w_hidden, w_output = example.arrays(dtype)
@@ -71,8 +74,9 @@ def first_iteration(update="parallel", example=MAZUR, dtype="float64"):
     b_output = np.asarray(example.output_bias, dtype=dtype)[()]
     lr = np.asarray(example.learning_rate, dtype=dtype)[()]
     hidden, output = forward(x, w_hidden, w_output, b_hidden, b_output)
+    state = OptimizerState(optimizer, dtype)
     _, _, new_w_hidden, new_w_output = update_step(
-        x, target, w_hidden, w_output, b_hidden, b_output, lr, update
+        x, target, w_hidden, w_output, b_hidden, b_output, lr, update, state
     )
     return FirstIteration(
         update=update, dtype=dtype, x=x, target=target, w_hidden=w_hidden,
@@ -80,5 +84,5 @@ def first_iteration(update="parallel", example=MAZUR, dtype="float64"):
         net_hidden=matvec(w_hidden, x) + b_hidden, hidden=hidden,
         net_output=matvec(w_output, hidden) + b_output, output=output,
         delta_output=output_deltas(target, output),
-        new_w_hidden=new_w_hidden, new_w_output=new_w_output,
+        new_w_hidden=new_w_hidden, new_w_output=new_w_output, optimizer=state,
     )

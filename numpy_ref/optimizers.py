@@ -84,26 +84,55 @@ class OptimizerRule:
     keras_class: str  # in keras.optimizers
     keras_names: tuple = ()  # ((our hyperparameter, Keras's argument), ...)
     keras_fixed: tuple = ()  # ((Keras's argument, value), ...)
+    #: The update-order study's learning rates: log-spaced from the first to the second.
+    study_rates: tuple = (0.05, 10.0)
+    #: --explain's lines for one weight: ((what, formula with str.format fields), ...);
+    #: the fields are the step's trace (m, v, alpha, step), the state before it
+    #: (m_before, v_before), g, lr, t and the hyperparameters.
+    explained: tuple = ()
 
 
 OPTIMIZERS = {
     rule.name: rule
     for rule in (
-        OptimizerRule("sgd", "w <- w - lr g", (), (), _sgd, "SGD"),
-        OptimizerRule("momentum", "m <- mu m - lr g; w <- w + m",
-                      (("momentum", 0.9),), ("m",), _momentum, "SGD",
-                      (("momentum", "momentum"),)),
-        OptimizerRule("nesterov", "m <- mu m - lr g; w <- w + mu m - lr g",
-                      (("momentum", 0.9),), ("m",), _nesterov, "SGD",
-                      (("momentum", "momentum"),), (("nesterov", True),)),
-        OptimizerRule("rmsprop", "v <- rho v + (1 - rho) g^2; w <- w - lr g / sqrt(v + eps)",
-                      (("rho", 0.9), ("epsilon", 1e-7)), ("v",), _rmsprop, "RMSprop",
-                      (("rho", "rho"), ("epsilon", "epsilon"))),
-        OptimizerRule("adam", "m <- m + (g - m)(1 - b1); v <- v + (g^2 - v)(1 - b2);"
-                      " w <- w - lr sqrt(1 - b2^t) / (1 - b1^t) m / (sqrt(v) + eps)",
-                      (("beta1", 0.9), ("beta2", 0.999), ("epsilon", 1e-7)), ("m", "v"),
-                      _adam, "Adam",
-                      (("beta1", "beta_1"), ("beta2", "beta_2"), ("epsilon", "epsilon"))),
+        OptimizerRule(
+            "sgd", "w <- w - lr g", (), (), _sgd, "SGD",
+            explained=(("step", "= -lr·g = -{lr:g}·{g:.9f}"),)),
+        OptimizerRule(
+            "momentum", "m <- mu m - lr g; w <- w + m",
+            (("momentum", 0.9),), ("m",), _momentum, "SGD", (("momentum", "momentum"),),
+            study_rates=(0.01, 2.0),
+            explained=(("m", "= mu·m - lr·g = {momentum:g}·{m_before:.9g} - {lr:g}·{g:.9f}"),
+                       ("step", "= m"))),
+        OptimizerRule(
+            "nesterov", "m <- mu m - lr g; w <- w + mu m - lr g",
+            (("momentum", 0.9),), ("m",), _nesterov, "SGD", (("momentum", "momentum"),),
+            (("nesterov", True),), study_rates=(0.01, 2.0),
+            explained=(("m", "= mu·m - lr·g = {momentum:g}·{m_before:.9g} - {lr:g}·{g:.9f}"),
+                       ("step", "= mu·m - lr·g (the new m)"
+                        " = {momentum:g}·{m:.9f} - {lr:g}·{g:.9f}"))),
+        OptimizerRule(
+            "rmsprop", "v <- rho v + (1 - rho) g^2; w <- w - lr g / sqrt(v + eps)",
+            (("rho", 0.9), ("epsilon", 1e-7)), ("v",), _rmsprop, "RMSprop",
+            (("rho", "rho"), ("epsilon", "epsilon")), study_rates=(0.001, 1.0),
+            explained=(("v", "= rho·v + (1 - rho)·g^2"
+                        " = {rho:g}·{v_before:.9g} + (1 - {rho:g})·({g:.9f})^2"),
+                       ("step", "= -lr·g / sqrt(v + eps)"
+                        " = -{lr:g}·{g:.9f} / sqrt({v:.9g} + {epsilon:g})"))),
+        OptimizerRule(
+            "adam", "m <- m + (g - m)(1 - b1); v <- v + (g^2 - v)(1 - b2);"
+            " w <- w - lr sqrt(1 - b2^t) / (1 - b1^t) m / (sqrt(v) + eps)",
+            (("beta1", 0.9), ("beta2", 0.999), ("epsilon", 1e-7)), ("m", "v"), _adam, "Adam",
+            (("beta1", "beta_1"), ("beta2", "beta_2"), ("epsilon", "epsilon")),
+            study_rates=(0.001, 1.0),
+            explained=(("m", "= m + (g - m)(1 - b1)"
+                        " = {m_before:.9g} + ({g:.9f} - {m_before:.9g})·(1 - {beta1:g})"),
+                       ("v", "= v + (g^2 - v)(1 - b2)"
+                        " = {v_before:.9g} + (({g:.9f})^2 - {v_before:.9g})·(1 - {beta2:g})"),
+                       ("alpha", "= lr·sqrt(1 - b2^t) / (1 - b1^t)"
+                        " = {lr:g}·sqrt(1 - {beta2:g}^{t:g}) / (1 - {beta1:g}^{t:g})"),
+                       ("step", "= -alpha·m / (sqrt(v) + eps)"
+                        " = -{alpha:.9f}·{m:.9g} / (sqrt({v:.9g}) + {epsilon:g})"))),
     )
 }
 
@@ -196,8 +225,21 @@ class OptimizerState:
         t = self.dtype.type(t)
         new_w, self.state[layer], trace = self.rule.step(w, g, state, lr, t,
                                                          self.hyperparameters)
-        self.traces[layer] = {"g": g, **trace}
+        self.traces[layer] = {"g": g, "lr": lr, "t": t,
+                              **{f"{slot}_before": value for slot, value in state.items()},
+                              **trace}
         return new_w
+
+    def explained(self, layer, index):
+        """[(what, value, formula with its numbers)] of the last step, for one weight.
+
+        ``index`` picks the weight within the layer's array (e.g. (0, 1) for w2).
+        """
+        fields = {key: value if np.ndim(value) == 0 else value[index]
+                  for key, value in self.traces[layer].items()}
+        fields.update(self.hyperparameters)
+        return [(what, fields[what], formula.format(**fields))
+                for what, formula in self.rule.explained]
 
     def keep(self, mask):
         """Keep only the networks that ``mask`` selects, in every state array."""

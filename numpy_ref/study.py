@@ -1,8 +1,9 @@
 """The update-order study: does sequential really converge faster than parallel?
 
 For every learning rate of a log-spaced grid and every one of many random
-starting weight sets, both orders train from the same start; each run counts
-the updates it needs to bring the loss below a threshold.  All networks
+starting weight sets, both orders train from the same start, with the same
+optimizer (plain SGD by default); each run counts the updates it needs to
+bring the loss below a threshold.  All networks
 (every learning rate, every start) train together as one batch, through the
 reference trainer's own update_step (numpy_ref.network works on batches).
 This module holds the arithmetic; console/study.py turns it into text.
@@ -14,6 +15,7 @@ import numpy as np
 
 from .example import MAZUR
 from .network import half_squared_error
+from .optimizers import Optimizer, OptimizerState
 from .trainers import UPDATE_ORDERS, unwatched, update_step
 
 #: Outcomes of one run that never reaches the threshold.
@@ -21,9 +23,16 @@ CAPPED = -1  # still above the threshold after max_iterations updates
 DIVERGED = -2  # the loss or a weight became NaN or infinite
 
 
+def rate_grid(optimizer, count=20):
+    """``count`` learning rates, log-spaced over the optimizer's study_rates."""
+    low, high = optimizer.rule.study_rates
+    return tuple(np.logspace(np.log10(low), np.log10(high), count))
+
+
 @dataclass(frozen=True)
 class StudySettings:
-    learning_rates: tuple = tuple(np.logspace(np.log10(0.05), 1.0, 20))  # 0.05 .. 10
+    learning_rates: tuple = rate_grid(Optimizer())  # 0.05 .. 10 for SGD
+    optimizer: Optimizer = Optimizer()
     starts: int = 200  # random starting weight sets per learning rate
     seed: int = 0
     threshold: float = 1e-3
@@ -43,20 +52,22 @@ def random_starts(count, seed, weight_range):
     return weights[:, 0], weights[:, 1]
 
 
-def batch_step(x, target, w_hidden, w_output, b_hidden, b_output, lr, update):
-    """One update of every network in the batch; return (loss, new W_h, new W_o).
+def batch_step(x, target, w_hidden, w_output, b_hidden, b_output, lr, update, optimizer, t):
+    """Update ``t`` of every network in the batch; return (loss, new W_h, new W_o).
 
     The reference trainer's own update_step, with one learning rate per
-    network: ``lr`` has shape (B,).  The loss is that of the weights given.
+    network (``lr`` has shape (B,)) and an OptimizerState whose arrays hold
+    one state per network.  The loss is that of the weights given.
     """
     _, output, new_w_hidden, new_w_output = update_step(
-        x, target, w_hidden, w_output, b_hidden, b_output, lr[:, None, None], update
+        x, target, w_hidden, w_output, b_hidden, b_output, lr[:, None, None], update,
+        optimizer, t
     )
     return half_squared_error(target, output), new_w_hidden, new_w_output
 
 
 def updates_to_threshold(w_hidden, w_output, lr, update, threshold, max_iterations,
-                         example=MAZUR, steps=unwatched):
+                         example=MAZUR, steps=unwatched, optimizer=Optimizer()):
     """Per network: updates needed before the loss is below ``threshold``.
 
     That is k - 1 for the first iteration k whose loss is below it (0 if the
@@ -68,11 +79,13 @@ def updates_to_threshold(w_hidden, w_output, lr, update, threshold, max_iteratio
     result = np.full(len(lr), CAPPED)
     active = np.arange(len(lr))
     w_h, w_o, rates = w_hidden.copy(), w_output.copy(), np.asarray(lr, dtype=float)
+    state = OptimizerState(optimizer, "float64")
     for updates in steps(max_iterations + 1, f"study, {update}"):
         # loss: that of the weights after `updates` updates; one forward pass serves
         # both this check and the next update
         with np.errstate(over="ignore", invalid="ignore"):
-            loss, next_w_h, next_w_o = batch_step(x, target, w_h, w_o, b1, b2, rates, update)
+            loss, next_w_h, next_w_o = batch_step(x, target, w_h, w_o, b1, b2, rates, update,
+                                                  state, updates + 1)
         finite_weights = np.isfinite(w_h).all(axis=(1, 2)) & np.isfinite(w_o).all(axis=(1, 2))
         bad = ~np.isfinite(loss) | ~finite_weights
         reached = (loss < threshold) & ~bad
@@ -83,6 +96,7 @@ def updates_to_threshold(w_hidden, w_output, lr, update, threshold, max_iteratio
             break
         active, rates = active[keep], rates[keep]
         w_h, w_o = next_w_h[keep], next_w_o[keep]
+        state.keep(keep)
     return result
 
 
@@ -96,8 +110,8 @@ def run_study(settings=StudySettings(), example=MAZUR, steps=unwatched):
     w_o = np.tile(w_output, (len(rates), 1, 1))
     return {
         update: updates_to_threshold(w_h, w_o, lr, update, settings.threshold,
-                                     settings.max_iterations, example, steps
-                                     ).reshape(len(rates), settings.starts)
+                                     settings.max_iterations, example, steps,
+                                     settings.optimizer).reshape(len(rates), settings.starts)
         for update in ("sequential", "parallel")
     }
 
@@ -115,6 +129,8 @@ class RateSummary:
     capped: dict  # {update: count}
     median_updates: dict  # {update: median updates of the runs that got there}
     mean_saved: float  # mean of parallel - sequential updates, both reached
+    both_reached: int  # runs in which both orders got below the threshold
+    mean_relative_difference: float  # mean |sequential - parallel| / parallel, both reached
 
     @property
     def runs(self):
@@ -146,8 +162,22 @@ def summarise(rates, outcomes):
                             if np.any(outcomes[u][i] >= 0) else float("nan")
                             for u in outcomes},
             mean_saved=float(np.mean(par[both] - seq[both])) if both.any() else float("nan"),
+            both_reached=int(np.sum(both)),
+            mean_relative_difference=float(np.mean(np.abs(seq[both] - par[both])
+                                                   / np.maximum(par[both], 1)))
+            if both.any() else float("nan"),
         ))
     return summaries
+
+
+def order_effect(summaries):
+    """How much the order matters over the whole study: the mean of |seq - par| / par
+    over every run in which both orders reached the threshold (NaN if none did)."""
+    both = sum(s.both_reached for s in summaries)
+    if not both:
+        return float("nan")
+    return sum(s.mean_relative_difference * s.both_reached
+               for s in summaries if s.both_reached) / both
 
 
 def totals(summaries):

@@ -77,7 +77,8 @@ def test_default_table_shows_the_reference_figures(default_output):
 def test_json_and_csv_hold_the_tables_numbers(default_output):
     document = json.loads(default_output["json"])
     assert document["settings"] == {"iterations": 1000, "learning_rate": 0.5,
-                                    "framework_dtype": "float32", "reference_dtype": "float64"}
+                                    "framework_dtype": "float32", "reference_dtype": "float64",
+                                    "optimizer": {"name": "sgd"}}
     rows = document["rows"]
     assert [(row["label"], row["update"]) for row in rows] == ALL_ROWS
     csv_rows = list(csv.DictReader(io.StringIO(default_output["csv"])))

@@ -106,9 +106,9 @@ def test_explanation_document_is_the_text_as_json(update, checked):
     sections = numpy_sections(update)
     text = format_explanation("t", sections, update)
     document = json.loads(json.dumps(explanation_document("t", sections, update)))
-    assert set(document) == {"title", "update", "sections", "published_checked",
+    assert set(document) == {"title", "update", "optimizer", "sections", "published_checked",
                              "published_agree"}
-    assert (document["title"], document["update"]) == ("t", update)
+    assert (document["title"], document["update"], document["optimizer"]) == ("t", update, "sgd")
     assert (document["published_checked"], document["published_agree"]) == (checked, checked)
     assert agreed_count(text) == (checked, checked)
     assert [s["heading"] for s in document["sections"]] == [h for h, _ in sections]

@@ -12,12 +12,14 @@ import compare_implementations as compare
 import plot_tensorflow_results as plot
 from console.study import format_study, verdict
 from numpy_ref import MAZUR, Example, train
+from numpy_ref.optimizers import OPTIMIZERS, Optimizer, OptimizerState, Training
 from numpy_ref.study import (
     CAPPED,
     DIVERGED,
     StudySettings,
     batch_step,
     random_starts,
+    rate_grid,
     run_study,
     summarise,
     updates_to_threshold,
@@ -27,23 +29,26 @@ SMALL = StudySettings(learning_rates=(0.5, 2.0, 8.0), starts=12, seed=3,
                       max_iterations=5000)
 
 
+@pytest.mark.parametrize("optimizer", list(OPTIMIZERS))
 @pytest.mark.parametrize("update", ["parallel", "sequential"])
-def test_batched_trainer_matches_the_single_network_trainers(update):
+def test_batched_trainer_matches_the_single_network_trainers(update, optimizer):
     w_hidden, w_output = random_starts(5, seed=7, weight_range=1.0)
-    rates = np.array([0.05, 0.5, 1.0, 3.0, 10.0])
+    rates = np.array(rate_grid(Optimizer.named(optimizer), 5))
     x, target, _, _ = MAZUR.arrays()
     losses = []
     w_h, w_o = w_hidden, w_output
-    for _ in range(300):
+    state = OptimizerState(Optimizer.named(optimizer), "float64")
+    for t in range(1, 301):
         loss, w_h, w_o = batch_step(x, target, w_h, w_o, MAZUR.hidden_bias,
-                                    MAZUR.output_bias, rates, update)
+                                    MAZUR.output_bias, rates, update, state, t)
         losses.append(loss)
     losses = np.array(losses)
     for n in range(5):
         start = Example(hidden_weights=tuple(map(tuple, w_hidden[n])),
                         output_weights=tuple(map(tuple, w_output[n])),
                         learning_rate=float(rates[n]))
-        single = train(300, update, start)
+        single = train(300, update, start,
+                       training=Training(optimizer=Optimizer.named(optimizer)))
         np.testing.assert_allclose(losses[:, n], single.losses, rtol=0, atol=1e-13)
         np.testing.assert_allclose(w_h[n], single.final_hidden_weights, rtol=0, atol=1e-12)
 
