@@ -81,7 +81,8 @@ def explain(update, example, dtype, optimizer):
     title = (f"First iteration, Keras fit() ({run_settings(update, optimizer, example, dtype)})"
              "\nGradients read off one fit() step: dE/dw = (w - w+) / lr")
     if optimizer.name != "sgd":
-        title += f" (with SGD); w+ from one fit() step with {optimizer.name}"
+        title += (f" (with SGD); w+, and dE/dw1..4 (new) of the sequential order,"
+                  f" from one fit() step with {optimizer.name}")
     return title, value_sections(values_from_arrays(*arrays), update, optimizer, example, dtype)
 
 

@@ -24,10 +24,14 @@ def distance(result, reference):
 
     The final state is the loss and both weight matrices left by the last
     update, so runs that share their forward passes (the two orders at
-    iteration 1) still differ where they do: after the update.
+    iteration 1) still differ where they do: after the update.  Runs that
+    stopped at different iterations (--until-loss) are compared over the
+    iterations both ran, and their final states differ by what the extra
+    updates did.
     """
+    both_ran = min(result.recorded, reference.recorded)
     pairs = (
-        (result.losses, reference.losses),
+        (result.losses[:both_ran], reference.losses[:both_ran]),
         (result.final_loss, reference.final_loss),
         (result.final_hidden_weights, reference.final_hidden_weights),
         (result.final_output_weights, reference.final_output_weights),

@@ -77,6 +77,9 @@ class MazurModel(keras.Model):
         super().__init__(*args, **kwargs)
         self.update = update
         self.recorder = None  # set by train(): where each step is written
+        #: A (2, 2) tf.Variable that sequential_step fills with dE/dK_h (through
+        #: the new K_o) when set; for --explain with an optimizer other than SGD.
+        self.hidden_gradient_log = None
 
     def get_config(self):
         return {**super().get_config(), "update": self.update}
@@ -160,6 +163,8 @@ class MazurModel(keras.Model):
         hidden_gradient = tf.transpose(x) @ hidden_deltas
         if penalty_gradients[0] is not None:
             hidden_gradient += penalty_gradients[0]
+        if self.hidden_gradient_log is not None:
+            self.hidden_gradient_log.assign(hidden_gradient)
         apply_layer_by_layer(self.optimizer, hidden_gradient, hidden_kernel, first=False)
         # fit()'s loss metric gets this forward pass's E, which is what the
         # compiled MSE would give (for two outputs, MSE = E).
@@ -410,8 +415,9 @@ def first_iteration(update, example=MAZUR, dtype="float64", optimizer=None):
     For the sequential order a second, parallel model supplies the
     hidden-layer gradients through the forward pass's w5..w8, for comparison.
     The updated weights are those of one fit() step with ``optimizer``
-    (numpy_ref.optimizers.Optimizer; plain SGD if None).  Returns what
-    console.explain.values_from_arrays names.
+    (numpy_ref.optimizers.Optimizer; plain SGD if None); with another
+    optimizer the sequential hidden gradients are train_step's own.  Returns
+    what console.explain.values_from_arrays names.
     """
     model = build_model(example, update, dtype)
     x = tf.constant([example.inputs], dtype)
@@ -436,8 +442,17 @@ def first_iteration(update, example=MAZUR, dtype="float64", optimizer=None):
     if update == "sequential":
         gradients["hidden_new"] = hidden_gradient
         gradients["hidden"] = sgd_gradients("parallel")[0]
-    training = PLAIN_SGD if optimizer is None else Training(optimizer=optimizer)
-    updated = one_step(update, training)[1]
+    if optimizer is None or optimizer.name == "sgd":
+        updated = one_step(update)[1]
+    else:
+        # Another optimizer moves w5..w8 differently, so the sequential order's
+        # hidden gradient (through the new w5..w8) is read from train_step itself.
+        stepped = build_model(example, update, dtype, Training(optimizer=optimizer))
+        stepped.hidden_gradient_log = tf.Variable(tf.zeros((2, 2), dtype), trainable=False)
+        fit(stepped, 1, example, dtype)
+        updated = [k.numpy().T for k in stepped.kernels()]
+        if update == "sequential":
+            gradients["hidden_new"] = stepped.hidden_gradient_log.numpy().T
     # dE/dw5 = delta_o1 · out_h1, so delta_o = dE/dw(h->o) / out_h1
     deltas = output_gradient[:, 0] / forward_pass[1][0]
     return (*forward_pass, np.asarray(example.targets)), deltas, gradients, updated
