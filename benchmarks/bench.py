@@ -44,13 +44,16 @@ BASELINE = ("-c", "import tensorflow")
 COMMANDS = (
     (BASELINE, None, 0),
     (("ann_tensorflow.py", "1000"), 1.15, 0),
+    (("ann_tensorflow.py", "1000", "--optimizer", "adam"), 1.15, 0),
     (("ann_tensorflow.py", "100000"), 1.5, 0),
     (("ann_keras.py", "1000"), 1.3, 0),
     (("ann_keras.py", "100000"), 2.0, 0),
     (("compare_implementations.py", "1000"), 1.5, 0),
+    (("compare_implementations.py", "1000", "--optimizer", "all"), None, 0),
     (("plot_tensorflow_results.py", "--out-dir", "{tmp}"), 2.0, 0),
     (("test_installation.py",), 1.3, 0),
     (("compare_implementations.py", "--study"), None, 0),
+    (("compare_implementations.py", "--study", "--optimizer", "adam"), None, 0),
     (("ann_tensorflow.py", "--help"), None, 0),
     (("ann_keras.py", "abc"), None, 2),
     (("compare_implementations.py", "--lr", "0"), None, 2),
@@ -64,14 +67,17 @@ STUDY_S = 60
 #: How the in-process table names each framework's trainer.
 TRAINER_NAMES = {"numpy": "NumPy reference", "tensorflow": "TensorFlow tape",
                  "keras": "Keras fit"}
-#: (label, framework, update) for the in-process table: every implementation,
-#: grouped by framework.
-TRAINERS = tuple(
-    (TRAINER_NAMES[i.framework], i.framework, i.update)
-    for i in sorted(IMPLEMENTATIONS, key=lambda i: list(FRAMEWORKS).index(i.framework))
+#: (label, framework, update, optimizer) for the in-process table: every
+#: implementation with plain SGD, grouped by framework, then the frameworks
+#: with Adam (numpy_ref/optimizers.py), the costliest optimizer.
+TRAINERS = (
+    *((TRAINER_NAMES[i.framework], i.framework, i.update, "sgd")
+      for i in sorted(IMPLEMENTATIONS, key=lambda i: list(FRAMEWORKS).index(i.framework))),
+    *((TRAINER_NAMES[i.framework], i.framework, i.update, "adam")
+      for i in IMPLEMENTATIONS if not i.is_reference),
 )
 #: Not a trainer: Keras's fit() machinery alone, the floor under ann_keras.py.
-KERAS_FLOOR = ("Keras fit floor", "floor", "no update")
+KERAS_FLOOR = ("Keras fit floor", "floor", "no update", "none")
 WARM_UP_ITERATIONS = 10
 
 
@@ -162,26 +168,32 @@ def process_table(figures, runs, commands):
     return "\n".join(lines)
 
 
-def measure_in_process(runs, sizes):
-    """Child-process side: time each trainer; return {key: {"setup": [...], "per_iteration": [...]}}."""
+def measure_in_process(runs, sizes, only=None):
+    """Child-process side: time each trainer (whose label, update or optimizer contains
+    ``only``, if given); return {key: {"setup": [...], "per_iteration": [...]}}."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from frameworks.tape import TapeNetwork
     from implementations import find
     from numpy_ref import MAZUR
+    from numpy_ref.optimizers import Optimizer, Training
 
-    def trainer(framework):
+    def settings(optimizer):
+        return Training(optimizer=Optimizer.named(optimizer))
+
+    def trainer(framework, optimizer):
         """(n, update) -> result: the reference in float64, the frameworks in float32."""
         return lambda n, update: find(framework, update).train(
-            n, MAZUR, "float64" if framework == "numpy" else "float32")
+            n, MAZUR, "float64" if framework == "numpy" else "float32",
+            training=settings(optimizer))
 
     def seconds(function, *args):
         start = time.perf_counter()
         function(*args)
         return time.perf_counter() - start
 
-    def tensorflow_loop(size, update):
+    def tensorflow_loop(size, update, optimizer):
         """(set-up s, s/iteration): the compiled loop's first call minus a second one."""
-        network = TapeNetwork(MAZUR, "float32")
+        network = TapeNetwork(MAZUR, "float32", training=settings(optimizer))
         start = time.perf_counter()
         loop = network.training_loop(size, update)
         loop()  # trace, compile and run
@@ -192,19 +204,21 @@ def measure_in_process(runs, sizes):
         return first - second, second / size
 
     results = {}
-    trainer("tensorflow")(WARM_UP_ITERATIONS, "parallel")  # TensorFlow's one-off start
-    trainer("keras")(WARM_UP_ITERATIONS, "sequential")
+    trainer("tensorflow", "sgd")(WARM_UP_ITERATIONS, "parallel")  # TensorFlow's one-off start
+    trainer("keras", "sgd")(WARM_UP_ITERATIONS, "sequential")
+    chosen = [row for row in (*TRAINERS, KERAS_FLOOR)
+              if only is None or any(only in field for field in row)]
     for _ in range(runs):
-        for label, framework, update in (*TRAINERS, KERAS_FLOOR):
-            train = keras_floor if framework == "floor" else trainer(framework)
+        for label, framework, update, optimizer in chosen:
+            train = keras_floor if framework == "floor" else trainer(framework, optimizer)
             for size in sizes:
                 if framework == "tensorflow":
-                    setup, per_iteration = tensorflow_loop(size, update)
+                    setup, per_iteration = tensorflow_loop(size, update, optimizer)
                 else:
                     setup = seconds(train, WARM_UP_ITERATIONS, update)
                     whole = seconds(train, size, update)
                     per_iteration = (whole - setup) / (size - WARM_UP_ITERATIONS)
-                entry = results.setdefault(f"{label}|{update}|{size}",
+                entry = results.setdefault(f"{label}|{update}|{optimizer}|{size}",
                                            {"setup": [], "per_iteration": []})
                 entry["setup"].append(setup)
                 entry["per_iteration"].append(per_iteration)
@@ -236,13 +250,13 @@ def keras_floor(iterations, update):
 def in_process_table(results, runs):
     lines = [
         f"In process, after compilation: median of {runs} runs",
-        f"{'trainer':<17} {'update':<11} {'iterations':>10} {'us/iteration':>13} "
-        f"{'set-up s':>9}",
+        f"{'trainer':<17} {'update':<11} {'optimizer':<9} {'iterations':>10} "
+        f"{'us/iteration':>13} {'set-up s':>9}",
     ]
     for key, entry in results.items():
-        label, update, size = key.split("|")
+        label, update, optimizer, size = key.split("|")
         lines.append(
-            f"{label:<17} {update:<11} {int(size):>10} "
+            f"{label:<17} {update:<11} {optimizer:<9} {int(size):>10} "
             f"{statistics.median(entry['per_iteration']) * 1e6:13.2f} "
             f"{statistics.median(entry['setup']):9.3f}"
         )
@@ -281,6 +295,9 @@ def parse_args(argv=None):
                         help="leave out the whole-process table")
     parser.add_argument("--skip-in-process", action="store_true",
                         help="leave out the in-process table")
+    parser.add_argument("--trainers", metavar="TEXT",
+                        help="in the in-process table, time only the trainers whose name,"
+                        " update or optimizer contains TEXT")
     parser.add_argument("--in-process-child", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -288,7 +305,7 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     if args.in_process_child:
-        print(json.dumps(measure_in_process(args.runs, args.sizes)))
+        print(json.dumps(measure_in_process(args.runs, args.sizes, args.trainers)))
         return 0
     info = machine()
     print(f"Machine: {info['cores']} cores, {info['cpu']}; "
@@ -302,7 +319,8 @@ def main(argv=None):
     if not args.skip_in_process:
         child = subprocess.run(
             [sys.executable, os.path.abspath(__file__), "--in-process-child",
-             "--runs", str(args.runs), "--sizes", ",".join(map(str, args.sizes))],
+             "--runs", str(args.runs), "--sizes", ",".join(map(str, args.sizes)),
+             *(["--trainers", args.trainers] if args.trainers else [])],
             cwd=ROOT, capture_output=True, text=True, check=True,
         )
         print()

@@ -292,8 +292,9 @@ def format_optimizer_table(rows, iterations, learning_rate):
     lines = [
         f"Mazur's 2-2-2 network under every optimizer, {iterations} iterations,"
         f" learning rate {learning_rate:g}",
-        f"Losses and updates: the float64 NumPy reference; distance: the largest of"
-        f" TensorFlow's and Keras's ({rows[0]['framework_dtype']}) from it.",
+        "Losses and updates: the float64 NumPy reference. Framework distance: the",
+        f"larger of TensorFlow's and Keras's ({rows[0]['framework_dtype']}) max |Δ| from it,",
+        f"over {DISTANCE_MEANING}.",
         "",
         f"{'optimizer':9}  {'order':10}  {'loss at':>12}  {'updates to':>12}  "
         f"{'framework':>9}",
