@@ -12,8 +12,9 @@ and only then is the hidden layer's delta computed, through the NEW output
 weights.  The tests tell this apart from parallel updates to the last digit.
 
 Parallel updates (--update parallel) are stock Keras: the model compiled with
-keras.optimizers.SGD and the mean-squared-error loss, and Keras's own
-train_step computes and applies both gradients.  (For two outputs, MSE equals
+keras.optimizers.SGD (or the optimizer --optimizer names) and the
+mean-squared-error loss, and Keras's own train_step computes and applies both
+gradients.  (For two outputs, MSE equals
 the tutorial's E = sum 1/2 (target - out)^2, so the gradients are the same.)
 
 In both orders train_step first records the forward pass (loss, outputs,

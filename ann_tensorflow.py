@@ -2,7 +2,7 @@
 
 Parallel updates (the default) are what autodiff gives on its own: one tape,
 one forward pass, the gradients of both layers from the same weights, applied
-together by a Keras SGD optimizer.
+together by a Keras optimizer: SGD, or the one --optimizer names.
 
 Sequential updates are autodiff too, asked to do something else: the output
 layer is updated first, then the tape's vector-Jacobian products carry the
@@ -16,6 +16,7 @@ frameworks/tape.py's TapeNetwork.
 
     python ann_tensorflow.py 1000
     python ann_tensorflow.py 1000 --update sequential --dtype float64 --json
+    python ann_tensorflow.py 1000 --optimizer adam --until-loss 1e-4
 """
 
 import sys

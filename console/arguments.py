@@ -40,12 +40,17 @@ def iteration_count(text):
     return count
 
 
-def positive_number(text):
-    """--lr, --threshold: a finite number above zero."""
+def _number(text):
+    """float(text), or the argparse error that says it is not a number."""
     try:
-        value = float(text)
+        return float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a number, not {text!r}") from None
+
+
+def positive_number(text):
+    """--lr, --threshold: a finite number above zero."""
+    value = _number(text)
     if not math.isfinite(value) or value <= 0:
         raise argparse.ArgumentTypeError(f"must be a finite number above 0, not {text}")
     return value
@@ -68,10 +73,8 @@ def non_negative_number(text):
 
 
 def _finite(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number, not {text!r}") from None
+    """A number that is neither NaN nor infinite."""
+    value = _number(text)
     if not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"must be a finite number, not {text}")
     return value

@@ -8,9 +8,9 @@ as they do for any Keras model.
 Sequential updates are written by hand in MazurModel.train_step, the hook
 Keras provides for custom training logic: the output layer is updated first,
 and only then is the hidden layer's delta computed, through the NEW output
-weights.  Parallel updates are stock Keras: the compiled optimizer on the mean squared
-error (plus the layers' kernel_regularizer penalties), through Keras's own
-train_step.  (For two outputs, MSE equals the tutorial's
+weights.  Parallel updates are stock Keras: the compiled optimizer on the
+mean squared error (plus the layers' kernel_regularizer penalties), through
+Keras's own train_step.  (For two outputs, MSE equals the tutorial's
 E = sum 1/2 (target - out)^2, so the gradients are the same.)
 
 In both orders train_step first records the forward pass (loss, outputs,

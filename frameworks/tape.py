@@ -2,10 +2,12 @@
 
 Parallel updates are what autodiff gives on its own: one tape, one forward
 pass, the gradients of both layers from the same weights, applied together by
-a Keras optimizer (SGD unless the run's Training names another).  Sequential updates are autodiff too, asked to do
-something else: the output layer is updated first, then the tape's
-vector-Jacobian products carry the same output deltas back through the NEW
-output weights to the hidden layer.  No gradient formula is written by hand.
+a Keras optimizer (SGD unless the run's Training names another).  Sequential
+updates are autodiff too, asked to do something else: the output layer is
+updated first, then the tape's vector-Jacobian products carry the same output
+deltas back through the NEW output weights to the hidden layer.  No gradient
+formula is written by hand; a penalty (--l1, --l2) is part of the loss the
+tape differentiates.
 
 The whole training loop is one compiled tf.while_loop (tf.function, with XLA
 from XLA_FROM_ITERATIONS on), which records every iteration's loss, outputs,
@@ -111,7 +113,7 @@ class TapeNetwork:
             _, hidden, net_output, output = self.forward()
             loss = self.loss(self.target, output)
             output_trained = self.penalised(loss, self.output_kernel)
-            hidden_penalty = self.penalised(0.0, self.hidden_kernel)
+            hidden_penalty = self.penalty and self.penalty(self.hidden_kernel)
         # dE/dK_o (with K_o's penalty) and the output deltas dE/dnet_o, from this
         # forward pass.
         output_gradient = tape.gradient(output_trained, self.output_kernel)

@@ -1,10 +1,12 @@
 """python -m numpy_ref: train the NumPy reference and print its log.
 
 The hand-derived formulas of numpy_ref.network in a plain loop, in either
-update order, in float64 unless asked otherwise.  This is the reference that
+update order, in float64 unless asked otherwise, with plain SGD or any
+optimizer of numpy_ref/optimizers.py.  This is the reference that
 ann_tensorflow.py and ann_keras.py are checked against.
 
     python -m numpy_ref 1000 --update sequential
+    python -m numpy_ref --explain --optimizer adam
 """
 
 import sys
