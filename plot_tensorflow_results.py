@@ -16,7 +16,8 @@ update_order_study.png (with --study, instead of the two above)
     order reaches the loss threshold first, the ratio of updates with its
     spread, the updates each order needs, and the updates sequential saves.
     With --optimizer NAME the study runs under that optimizer, on its own
-    grid of learning rates, and is written to update_order_study_NAME.png.
+    grid of learning rates, and is written to update_order_study_NAME.png
+    (plain SGD's, the default, stays update_order_study.png).
 
 Always headless (no display needed).  Each file is written whole or not at all.
 
@@ -210,8 +211,10 @@ def study_figure(summaries, settings):
             "ratio of updates (sequential / parallel)")
 
     for update, style in zip(("parallel", "sequential"), SERIES_STYLES):
-        updates_ax.loglog(rates, [s.median_updates[update] for s in summaries], marker="o",
-                          markersize=3, label=update, **style)
+        updates_ax.semilogx(rates, [s.median_updates[update] for s in summaries], marker="o",
+                            markersize=3, label=update, **style)
+    if any(s.median_updates[u] > 0 for s in summaries for u in s.median_updates):
+        updates_ax.set_yscale("log")  # a log scale needs a run that took an update
     _finish(updates_ax, f"Median updates to reach loss < {settings.threshold:g}",
             "learning rate", "updates")
 

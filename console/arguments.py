@@ -9,6 +9,8 @@ import math
 import os
 import tempfile
 
+import numpy as np
+
 from numpy_ref import DTYPES, MAZUR, UPDATE_ORDERS
 from numpy_ref.optimizers import (
     DEFAULT_DECAY_RATE,
@@ -23,6 +25,8 @@ from .parser import ArgumentParser
 
 #: More iterations than this would keep gigabytes of per-iteration history.
 MAX_ITERATIONS = 10_000_000
+#: Schedules compute k / S in floating point: S stays exact in float64 up to 2^53.
+MAX_DECAY_STEPS = 10**15
 
 
 def iteration_count(text):
@@ -73,11 +77,11 @@ def non_negative_number(text):
 
 
 def _finite(text):
-    """A number that is neither NaN nor infinite."""
+    """A number that is neither NaN nor infinite (-0 read as 0)."""
     value = _number(text)
     if not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"must be a finite number, not {text}")
-    return value
+    return value + 0.0  # -0.0 + 0.0 = 0.0
 
 
 def whole_number(lowest, highest=None):
@@ -222,7 +226,7 @@ def add_training_arguments(parser, optimizer_choices=tuple(OPTIMIZERS), stopping
         "--lr-schedule", choices=tuple(SCHEDULES), default="constant",
         help=f"{'; '.join(f'{r.name}: {r.formula}' for r in SCHEDULES.values())},"
         " k = updates already made (default: constant)")
-    group.add_argument("--decay-steps", type=whole_number(1), metavar="S",
+    group.add_argument("--decay-steps", type=whole_number(1, MAX_DECAY_STEPS), metavar="S",
                        help="S of the exponential and cosine schedules"
                        " (default: the iteration count)")
     group.add_argument("--decay-rate", type=positive_number, metavar="R",
@@ -243,9 +247,34 @@ def optimizer_for(name, args):
                                     for dest, *_ in HYPERPARAMETER_OPTIONS if dest in uses})
 
 
+#: The options whose values a float32 run computes with, and what each must stay.
+FLOAT32_CHECKED = {"momentum": "below 1", "rho": "below 1", "beta1": "below 1",
+                   "beta2": "below 1", "epsilon": "above 0", "decay_rate": "above 0",
+                   "until_loss": "above 0", "l1": "finite", "l2": "finite"}
+
+
+def check_float32(parser, args):
+    """A parser error for a value that float32 turns into something the option
+    refuses: 0.99999999 rounds to 1, 1e300 overflows, 1e-50 becomes 0."""
+    for dest, condition in FLOAT32_CHECKED.items():
+        value = getattr(args, dest, None)
+        if value is None:
+            continue
+        rounded = float(np.float32(value)) if abs(value) < 3.5e38 else math.inf
+        broken = {"below 1": rounded >= 1, "above 0": not 0 < rounded < math.inf,
+                  "finite": rounded == math.inf}[condition]
+        if broken:
+            parser.error(f"argument --{dest.replace('_', '-')}: {value!r} becomes"
+                         f" {rounded:g} in float32, which is not {condition}; use a"
+                         " value float32 can hold, or --dtype float64")
+
+
 def parse_training_settings(parser, args):
     """args.training: the Training the options ask for; a parser error for an option
-    that the chosen optimizer or schedule does not use."""
+    that the chosen optimizer or schedule does not use, or whose value float32
+    cannot hold in a float32 run."""
+    if args.dtype == "float32" and not getattr(args, "study", False):
+        check_float32(parser, args)
     if args.optimizer in OPTIMIZERS:  # not "all": every hyperparameter is used by one
         uses = dict(OPTIMIZERS[args.optimizer].defaults)
         for dest, *_ in HYPERPARAMETER_OPTIONS:

@@ -202,8 +202,14 @@ def format_table(rows, dtype, iterations):
     return "\n".join(lines)
 
 
+def hyperparameters_text(optimizer):
+    """A CSV cell for an optimizer's hyperparameters: 'beta1=0.9 beta2=0.999 epsilon=1e-07'."""
+    return " ".join(f"{name}={value:g}" for name, value in optimizer.items() if name != "name")
+
+
 CSV_FIELDS = (
-    "label", "method", "implementation", "update", "dtype", "optimizer", "learning_rate",
+    "label", "method", "implementation", "update", "dtype", "optimizer", "hyperparameters",
+    "learning_rate",
     "iterations", "initial_loss", "last_iteration_loss", "final_loss",
     "prediction_o1", "prediction_o2", "error_reduction_percent",
     "max_abs_diff_same_order", "max_abs_diff_other_order", "verdict",
@@ -216,7 +222,8 @@ def format_csv(rows):
     writer.writeheader()
     for row in rows:
         flat = {**row, "prediction_o1": row["prediction"][0],
-                "prediction_o2": row["prediction"][1], "optimizer": row["optimizer"]["name"]}
+                "prediction_o2": row["prediction"][1], "optimizer": row["optimizer"]["name"],
+                "hyperparameters": hyperparameters_text(row["optimizer"])}
         writer.writerow({field: flat[field] for field in CSV_FIELDS})
     return buffer.getvalue()
 
@@ -317,7 +324,7 @@ def format_optimizer_table(rows, iterations, learning_rate):
 
 
 OPTIMIZER_CSV_FIELDS = (
-    "optimizer", "update", "last_iteration_loss", "final_loss", "updates_to_reach",
+    "optimizer", "hyperparameters", "update", "last_iteration_loss", "final_loss", "updates_to_reach",
     "max_framework_distance", "framework_dtype",
 )
 
@@ -327,5 +334,6 @@ def format_optimizer_csv(rows):
     writer = csv.DictWriter(buffer, fieldnames=OPTIMIZER_CSV_FIELDS, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({**row, "optimizer": row["optimizer"]["name"]})
+        writer.writerow({**row, "optimizer": row["optimizer"]["name"],
+                         "hyperparameters": hyperparameters_text(row["optimizer"])})
     return buffer.getvalue()

@@ -5,6 +5,7 @@ missing, so that it can report NumPy like any other package.
 """
 
 import argparse
+import re
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -20,6 +21,10 @@ class ArgumentParser(argparse.ArgumentParser):
         super().__init__(prog=prog, description=description, allow_abbrev=False,
                          formatter_class=argparse.RawDescriptionHelpFormatter)
         self.combinations = []  # (mode dest, dests, allowed with the mode?)
+        # argparse takes "-1e-3" and "-inf" for options, not values: let every
+        # spelling of a negative number reach the option's type, which refuses it.
+        self._negative_number_matcher = re.compile(
+            r"^-(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$|^-(inf|infinity|nan)$", re.IGNORECASE)
 
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message}\n")

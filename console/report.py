@@ -1,5 +1,7 @@
 """The plain-text log a learner reads, and the one-line divergence message."""
 
+import numpy as np
+
 from numpy_ref import MAZUR
 
 
@@ -7,6 +9,9 @@ def divergence_message(result):
     """One line saying the run diverged, or None when every figure is finite."""
     if not result.diverged:
         return None
+    if np.isfinite(result.final_loss) and not np.isfinite(result.final_penalty):
+        return ("error: training diverged: the penalty l1 sum|w| + l2 sum w^2 became"
+                " infinite; try a smaller --l1 or --l2")
     where = result.first_bad_iteration()
     when = f"at iteration {where}" if where else "after the last update"
     return (
@@ -119,9 +124,12 @@ def format_report(result, title, update_note, example=MAZUR):
 
 def divergence_among(results):
     """The divergence line of the first diverged run among several, tagged with its
-    implementation and order; None when every run stayed finite."""
+    implementation, order and (when not SGD) optimizer; None when every run stayed
+    finite."""
     for result in results:
         problem = divergence_message(result)
         if problem:
-            return f"{problem} [{result.implementation}, {result.update}]"
+            optimizer = result.training.optimizer.name
+            named = "" if optimizer == "sgd" else f", {optimizer}"
+            return f"{problem} [{result.implementation}, {result.update}{named}]"
     return None

@@ -68,7 +68,13 @@ def quiet_while_starting():
 
 def quiet_when_done(status):
     """After main, the results are out: a signal while the interpreter shuts down
-    ends the process at once, with the run's own exit status."""
+    is ignored, so the run ends with its own exit status.
+
+    (A Python handler would not do: Python's finalization puts the default
+    action back for every signal with a Python handler, and TensorFlow's
+    teardown takes about half a second, in which Ctrl-C would kill the
+    process without a word.)
+    """
     if running_a_project_script():
         for signum in EARLY_EXIT:
-            signal.signal(signum, lambda signum, frame: os._exit(status))
+            signal.signal(signum, signal.SIG_IGN)

@@ -121,12 +121,15 @@ def verdict(summaries, settings, baseline=None):
         f"({100 * ties / total:.1f}%) and more in {losses} ({100 * losses / total:.1f}%). "
     )
     if saved:
-        most, at_rate = max(relative)
         text += (
             f"On average sequential saved {np.mean(saved):.2f} updates per run "
-            f"(between {min(saved):.2f} and {max(saved):.2f} across learning rates), "
-            f"at most {most:.2f}% of the updates parallel needed (at lr {at_rate:g}). "
+            f"(between {min(saved):.2f} and {max(saved):.2f} across learning rates)"
         )
+        if relative:  # not when every run started below the threshold (0 updates)
+            most, at_rate = max(relative)
+            text += (f", at most {most:.2f}% of the updates parallel needed"
+                     f" (at lr {at_rate:g})")
+        text += ". "
     if losses == 0 and wins:
         judgement = "sequential was never slower"
     elif wins > losses:
@@ -177,7 +180,7 @@ def format_study(summaries, settings):
         spread = f"{low:.4f}-{high:.4f}" if np.isfinite(low) else "-"
         diverged = f"{s.diverged['sequential']}/{s.diverged['parallel']}"
         lines.append(
-            f"{s.learning_rate:7.3f} {s.wins:5d} {s.ties:5d} {s.losses:5d} {s.neither:7d} "
+            f"{s.learning_rate:7.4g} {s.wins:5d} {s.ties:5d} {s.losses:5d} {s.neither:7d} "
             f"{_figure(s.median_updates['parallel'], '.0f'):>8} "
             f"{_figure(s.median_ratio, '.4f'):>6} {spread:>13} "
             f"{_figure(s.mean_saved, '.2f'):>6} {diverged:>8}"

@@ -69,6 +69,7 @@ class ScalarLog:
     def __init__(self, logdir, implementation, update, iterations):
         stamp = time.strftime("%Y%m%d-%H%M%S")
         base = os.path.join(logdir, f"{implementation}-{update}-{stamp}")
+        self.created = _missing_folders(logdir)  # made here, removed with the log
         self.path, suffix = base, 1
         while True:
             try:
@@ -101,14 +102,16 @@ class ScalarLog:
         """Which of these iteration numbers the log keeps: every k-th, and the last two."""
         return ((steps - 1) % self.every == 0) | (steps >= self.iterations)
 
-    def write(self, first_iteration, losses, outputs, hidden_weights, output_weights):
-        """Log iterations first_iteration, first_iteration + 1, ... (1-based), every k-th."""
+    def write(self, first_iteration, losses, outputs, hidden_weights, output_weights,
+              every_row=False):
+        """Log iterations first_iteration, first_iteration + 1, ... (1-based), every k-th
+        (each of them with ``every_row``)."""
         rows = np.column_stack([
             losses, np.reshape(outputs, (-1, 2)),
             np.reshape(hidden_weights, (-1, 4)), np.reshape(output_weights, (-1, 4)),
         ]).astype(np.float32)  # TensorBoard's scalars are float32
         steps = np.arange(first_iteration, first_iteration + len(rows), dtype=np.int64)
-        keep = self._logged(steps)
+        keep = np.ones(len(steps), bool) if every_row else self._logged(steps)
         try:
             self._write(rows[keep], steps[keep])
             self.writer.flush()
@@ -116,9 +119,18 @@ class ScalarLog:
             raise _as_os_error(error, self.path) from None
 
     def write_final(self, result):
-        """Step N + 1: the loss, prediction and weights after the last update."""
-        self.write(result.recorded + 1, [result.final_loss], result.final_prediction,
-                   result.final_hidden_weights, result.final_output_weights)
+        """Step N + 1: the loss, prediction and weights after the last update.
+
+        Always logged; for a run that --until-loss stopped at iteration k < N,
+        iteration k is logged too if the stride skipped it, so the log ends on
+        the stop.
+        """
+        last = result.recorded
+        if result.stopped_at is not None and not self._logged(np.array([last]))[0]:
+            self.write(last, result.losses[-1:], result.outputs[-1:],
+                       result.hidden_weights[-1:], result.output_weights[-1:], every_row=True)
+        self.write(last + 1, [result.final_loss], result.final_prediction,
+                   result.final_hidden_weights, result.final_output_weights, every_row=True)
 
     def write_result(self, result):
         """Log every (k-th) iteration of a finished run, then the state after it."""
@@ -140,9 +152,14 @@ class ScalarLog:
             raise
 
     def remove(self):
-        """Close the log and remove its run folder."""
+        """Close the log and remove its run folder, and DIR if this log created it."""
         self.close()
         shutil.rmtree(self.path, ignore_errors=True)
+        for folder in self.created:  # innermost first; one another run uses stays
+            try:
+                os.rmdir(folder)
+            except OSError:
+                break
 
     def finished(self, logdir):
         """What a command line reports of a log once written: (path, text, JSON fields)."""
@@ -156,6 +173,16 @@ class ScalarLog:
                          " under about 50 MB)")
         lines.append(f"view them with: tensorboard --logdir {logdir}")
         return "\n".join(lines)
+
+
+def _missing_folders(folder):
+    """The folders that making ``folder`` would create, innermost first."""
+    missing = []
+    folder = os.path.abspath(folder)
+    while not os.path.exists(folder):
+        missing.append(folder)
+        folder = os.path.dirname(folder)
+    return missing
 
 
 def _ordinal(k):

@@ -373,9 +373,11 @@ class Training:
         return bool(self.l1 or self.l2)
 
     def penalty(self, *weights):
-        """l1 sum|w| + l2 sum w^2 over every weight given (Keras's L1 and L2)."""
-        return float(sum(self.l1 * np.sum(np.abs(w)) + self.l2 * np.sum(np.square(w))
-                         for w in weights))
+        """l1 sum|w| + l2 sum w^2 over every weight given (Keras's L1 and L2); inf
+        where it overflows, which the result counts as divergence."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            return float(sum(self.l1 * np.sum(np.abs(w)) + self.l2 * np.sum(np.square(w))
+                             for w in weights))
 
     def penalty_gradient(self, w):
         """d/dw (l1 |w| + l2 w^2) = l1 sign(w) + 2 l2 w (sign(0) = 0, as autodiff takes it)."""

@@ -71,11 +71,10 @@ class TrainingResult:
 
     @property
     def diverged(self):
-        """True when any loss or final weight is NaN or infinite."""
+        """True when any loss, final weight or the final penalty is NaN or infinite."""
         checked = (self.losses, self.final_hidden_weights, self.final_output_weights)
-        return not all(np.all(np.isfinite(a)) for a in checked) or not np.isfinite(
-            self.final_loss
-        )
+        return not all(np.all(np.isfinite(a)) for a in checked) or not (
+            np.isfinite(self.final_loss) and np.isfinite(self.final_penalty))
 
     def first_bad_iteration(self):
         """The first iteration whose loss is NaN or infinite (None if none is)."""

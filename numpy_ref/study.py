@@ -146,7 +146,10 @@ def summarise(rates, outcomes):
         both = seq_ok & par_ok
         wins = int(np.sum(both & (seq < par)) + np.sum(seq_ok & ~par_ok))
         losses = int(np.sum(both & (seq > par)) + np.sum(par_ok & ~seq_ok))
-        ratios = seq[both] / np.maximum(par[both], 1)
+        # sequential / parallel updates; two runs that both start below the
+        # threshold (0 updates each) took as many: ratio 1
+        ratios = np.where((seq[both] == 0) & (par[both] == 0), 1.0,
+                          seq[both] / np.maximum(par[both], 1))
         summaries.append(RateSummary(
             learning_rate=float(rate),
             wins=wins,

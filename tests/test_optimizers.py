@@ -285,10 +285,11 @@ def test_compare_every_optimizer_one_row_each(capsys):
         "nesterov"]["momentum"] == 0.5
     csv_text = _printed(capsys, compare_implementations.main,
                         ["200", "--optimizer", "all", "--csv"])
-    assert csv_text.splitlines()[0] == ("optimizer,update,last_iteration_loss,final_loss,"
-                                        "updates_to_reach,max_framework_distance,"
+    assert csv_text.splitlines()[0] == ("optimizer,hyperparameters,update,last_iteration_loss,"
+                                        "final_loss,updates_to_reach,max_framework_distance,"
                                         "framework_dtype")
     assert len(csv_text.splitlines()) == 11
+    assert csv_text.splitlines()[-1].startswith("adam,beta1=0.9 beta2=0.999 epsilon=1e-07,")
 
 
 def test_study_under_an_optimizer_is_held_against_sgd():

@@ -126,3 +126,35 @@ def test_unwritable_logdir_is_one_line_and_exit_2(tmp_path):
     done = run_script("ann_keras.py", "10", "--logdir", str(blocker / "logs"), timeout=60)
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "cannot create log folder" in done.stderr
+
+
+def test_a_stopped_keras_log_ends_on_the_stop_and_the_state_after_it(tmp_path, monkeypatch):
+    """--until-loss stops before N: the stride chosen for N must not drop the stop."""
+    from frameworks import keras_model, tensorboard
+    from numpy_ref.optimizers import Optimizer, Training
+
+    monkeypatch.setattr(tensorboard, "MAX_LOGGED_ITERATIONS", 50)
+    log = tensorboard.ScalarLog(str(tmp_path), "keras", "sequential", 1000)
+    assert log.every == 20
+    callback = keras_model.TensorBoardScalars(log)
+    adam = Training(optimizer=Optimizer.named("adam"), until_loss=1e-3)
+    result, _ = keras_model.train_model(1000, "sequential", MAZUR.with_learning_rate(0.1),
+                                        "float32", callbacks=[callback], training=adam)
+    callback.finish(result)
+    k = result.stopped_at
+    assert k % 20 != 1  # the stride alone would skip iteration k
+    scalars = read_scalars(log.path)
+    assert sorted(scalars["loss"]) == [*range(1, k, 20), k, k + 1]
+    assert scalars["loss"][k] == np.float32(result.losses[-1])
+    assert scalars["loss"][k + 1] == np.float32(result.final_loss)
+
+
+def test_a_removed_log_takes_the_folder_it_created_with_it(tmp_path):
+    from frameworks.tensorboard import ScalarLog
+
+    log = ScalarLog(str(tmp_path / "new" / "logs"), "keras", "parallel", 10)
+    kept = ScalarLog(str(tmp_path / "kept"), "keras", "parallel", 10)
+    ScalarLog(str(tmp_path / "kept"), "keras", "parallel", 10).remove()
+    log.remove()
+    assert not (tmp_path / "new").exists()
+    assert os.path.isdir(kept.path)  # a folder another log still uses stays
