@@ -180,7 +180,7 @@ def format_study(summaries, settings):
         spread = f"{low:.4f}-{high:.4f}" if np.isfinite(low) else "-"
         diverged = f"{s.diverged['sequential']}/{s.diverged['parallel']}"
         lines.append(
-            f"{s.learning_rate:7.4g} {s.wins:5d} {s.ties:5d} {s.losses:5d} {s.neither:7d} "
+            f"{s.learning_rate:7.3g} {s.wins:5d} {s.ties:5d} {s.losses:5d} {s.neither:7d} "
             f"{_figure(s.median_updates['parallel'], '.0f'):>8} "
             f"{_figure(s.median_ratio, '.4f'):>6} {spread:>13} "
             f"{_figure(s.mean_saved, '.2f'):>6} {diverged:>8}"
