@@ -310,3 +310,82 @@ def test_study_refuses_every_optimizer_at_once(capsys):
         compare_implementations.main(["--study", "--optimizer", "all"])
     assert stopped.value.code == 2
     assert "--study takes one optimizer" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["--optimizer", "adam", "--beta1", "0.99999999"],
+     "--beta1: 0.99999999 becomes 1 in float32, which is not below 1"),
+    (["--optimizer", "rmsprop", "--epsilon", "1e300"],
+     "--epsilon: 1e+300 becomes inf in float32, which is not above 0"),
+    (["--until-loss", "1e-50"], "--until-loss: 1e-50 becomes 0 in float32"),
+    (["--l2", "1e300"], "--l2: 1e+300 becomes inf in float32, which is not finite"),
+])
+def test_values_float32_cannot_hold_are_refused_in_a_float32_run(arguments, message, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        ann_tensorflow.main(["10", *arguments])  # float32 by default
+    assert stopped.value.code == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and message in error, error
+    if "--optimizer" in arguments:  # compare_implementations.py takes the optimizer's options
+        with pytest.raises(SystemExit):
+            compare_implementations.main(["10", *arguments])
+        assert message in capsys.readouterr().err
+
+
+def test_float64_holds_what_float32_cannot(capsys):
+    assert NUMPY_SCRIPT.main(["5", "--optimizer", "adam", "--beta1", "0.99999999",
+                              "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["optimizer"]["beta1"] == 0.99999999
+
+
+def test_an_overflowing_penalty_is_divergence_in_one_line(capsys):
+    assert NUMPY_SCRIPT.main(["1", "--l2", "1e300", "--json"]) == 1
+    printed = capsys.readouterr()
+    assert printed.out == ""
+    assert printed.err == ("error: training diverged: the penalty l1 sum|w| + l2 sum w^2"
+                           " became infinite; try a smaller --l1 or --l2\n")
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["--lr-schedule", "cosine", "--decay-steps", "18446744073709551616"],
+     "--decay-steps: must be at most 1000000000000000"),
+    (["--l2", "-1e-300"], "--l2: must be 0 or above, not -1e-300"),
+    (["--optimizer", "momentum", "--momentum", "-inf"], "--momentum: must be a finite number"),
+])
+def test_extreme_spellings_get_the_options_own_message(arguments, message, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        NUMPY_SCRIPT.main(arguments)
+    assert stopped.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_minus_zero_reads_as_zero(capsys):
+    assert NUMPY_SCRIPT.main(["2", "--l1", "-0", "--json"]) == 0
+    assert "-0" not in json.dumps(json.loads(capsys.readouterr().out)["l1"])
+
+
+def test_a_diverged_run_names_its_optimizer():
+    from dataclasses import replace
+
+    from console.report import divergence_among
+
+    adam = train(2, "parallel", training=Training(optimizer=Optimizer.named("adam")))
+    line = divergence_among([replace(adam, final_loss=float("nan"))])
+    assert line.endswith("[numpy, parallel, adam]")
+    plain = replace(train(2, "parallel"), final_loss=float("nan"))
+    assert divergence_among([plain]).endswith("[numpy, parallel]")
+
+
+def test_a_signal_while_python_shuts_down_is_ignored(monkeypatch):
+    """Python's finalization drops Python-level handlers; SIG_IGN stays."""
+    import signal
+
+    from console import startup
+
+    monkeypatch.setattr(startup, "running_a_project_script", lambda: True)
+    saved = {signum: signal.getsignal(signum) for signum in startup.EARLY_EXIT}
+    try:
+        startup.quiet_when_done(0)
+        assert all(signal.getsignal(signum) == signal.SIG_IGN for signum in saved)
+    finally:
+        for signum, handler in saved.items():
+            signal.signal(signum, handler)

@@ -119,3 +119,12 @@ def test_plot_study_writes_its_four_panel_figure(tmp_path, capsys):
         assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
         labels = [t.get_text() for t in ax.get_legend().get_texts()]
         assert len(labels) == len(set(labels))
+
+
+def test_a_threshold_every_start_is_below_still_gets_a_verdict():
+    settings = StudySettings(learning_rates=(0.5, 2.0), starts=5, threshold=10.0)
+    summaries = summarise(settings.learning_rates, run_study(settings))
+    assert all(s.median_ratio == 1.0 and s.median_updates["parallel"] == 0 for s in summaries)
+    text = verdict(summaries, settings)
+    assert "as many in 10 (100.0%)" in " ".join(text.split())
+    assert "at most" not in text
