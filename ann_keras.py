@@ -79,7 +79,8 @@ def explain(update, example, dtype, optimizer):
     from frameworks.keras_model import first_iteration
 
     arrays = first_iteration(update, example, dtype, optimizer)
-    title = (f"First iteration, Keras fit() ({run_settings(update, optimizer, example, dtype)})"
+    settings = run_settings(update, optimizer, example, dtype)
+    title = (f"First iteration, Keras fit() ({settings})"
              "\nGradients read off one fit() step: dE/dw = (w - w+) / lr")
     if optimizer.name != "sgd":
         title += (f" (with SGD); w+, and dE/dw1..4 (new) of the sequential order,"

@@ -44,8 +44,8 @@ def explain(update, example, dtype, optimizer):
 
     network = TapeNetwork(example, dtype, training=Training(optimizer=optimizer))
     arrays = network.first_iteration(update)
-    title = (f"First iteration, tf.GradientTape ({run_settings(update, optimizer, example, dtype)})"
-             "\nEvery gradient below is the tape's.")
+    settings = run_settings(update, optimizer, example, dtype)
+    title = f"First iteration, tf.GradientTape ({settings})\nEvery gradient below is the tape's."
     if optimizer.name != "sgd":
         title += f" w+ is the Keras {optimizer.name} optimizer's."
     return title, value_sections(values_from_arrays(*arrays), update, optimizer, example, dtype)

@@ -40,7 +40,10 @@ from implementations import FRAMEWORKS, IMPLEMENTATIONS  # noqa: E402
 
 BASELINE = ("-c", "import tensorflow")
 
-#: (arguments after `python`, target ratio to the bare import or None, expected exit)
+#: (arguments after `python`, its goal, expected exit).  A goal is a ratio to
+#: the bare import, QUICK (answer within QUICK_ANSWER_S), STUDY (finish within
+#: STUDY_S) or None (measured, no goal).
+QUICK, STUDY = "quick", "study"
 COMMANDS = (
     (BASELINE, None, 0),
     (("ann_tensorflow.py", "1000"), 1.15, 0),
@@ -52,12 +55,12 @@ COMMANDS = (
     (("compare_implementations.py", "1000", "--optimizer", "all"), None, 0),
     (("plot_tensorflow_results.py", "--out-dir", "{tmp}"), 2.0, 0),
     (("test_installation.py",), 1.3, 0),
-    (("compare_implementations.py", "--study"), None, 0),
-    (("compare_implementations.py", "--study", "--optimizer", "adam"), None, 0),
-    (("ann_tensorflow.py", "--help"), None, 0),
-    (("ann_keras.py", "abc"), None, 2),
-    (("compare_implementations.py", "--lr", "0"), None, 2),
-    (("plot_tensorflow_results.py", "--help"), None, 0),
+    (("compare_implementations.py", "--study"), STUDY, 0),
+    (("compare_implementations.py", "--study", "--optimizer", "adam"), STUDY, 0),
+    (("ann_tensorflow.py", "--help"), QUICK, 0),
+    (("ann_keras.py", "abc"), QUICK, 2),
+    (("compare_implementations.py", "--lr", "0"), QUICK, 2),
+    (("plot_tensorflow_results.py", "--help"), QUICK, 0),
 )
 #: The bad-argument and --help commands should answer within this, in seconds.
 QUICK_ANSWER_S = 0.5
@@ -137,33 +140,40 @@ def time_processes(runs, out_dir, commands):
     return figures
 
 
+def command_name(arguments):
+    """How the table names a command: 'python ann_keras.py 1000'."""
+    return "python " + " ".join(arguments).replace("{tmp}", "TMP")
+
+
+def goal_text(arguments, goal):
+    if arguments == BASELINE:
+        return "base"
+    if goal == STUDY:
+        return f"<{STUDY_S:g}s"
+    if goal == QUICK:
+        return f"<{QUICK_ANSWER_S:g}s"
+    return "-" if goal is None else f"<= {goal:g}"
+
+
 def process_table(figures, runs, commands):
     base_wall = statistics.median(figures[BASELINE]["wall"])
     base_peak = statistics.median(figures[BASELINE]["peak"])
+    width = max(len(command_name(arguments)) for arguments, _, _ in commands)
     lines = [
         f"Whole processes: median of {runs} runs, round-robin; ratios to the bare import",
-        f"{'command':<42} {'wall s':>7} {'ratio':>6} {'target':>7} "
+        f"{'command':<{width}} {'wall s':>7} {'ratio':>6} {'target':>7} "
         f"{'peak MiB':>9} {'ratio':>6}  exit",
     ]
-    for arguments, target, expected in commands:
+    for arguments, goal, expected in commands:
         entry = figures[arguments]
         wall = statistics.median(entry["wall"])
         peak = statistics.median(entry["peak"])
-        if target is not None:
-            goal = f"<= {target:g}"
-        elif arguments == BASELINE:
-            goal = "base"
-        elif "--study" in arguments:
-            goal = f"<{STUDY_S:g}s"
-        else:
-            goal = f"<{QUICK_ANSWER_S:g}s"
         exits = ",".join(str(code) for code in sorted(entry["exit"]))
         if entry["exit"] != {expected}:
             exits += f" (expected {expected})"
-        name = "python " + " ".join(arguments).replace("{tmp}", "TMP")
         lines.append(
-            f"{name[:42]:<42} {wall:7.2f} {wall / base_wall:6.2f} {goal:>7} "
-            f"{peak:9.0f} {peak / base_peak:6.2f}  {exits}"
+            f"{command_name(arguments):<{width}} {wall:7.2f} {wall / base_wall:6.2f} "
+            f"{goal_text(arguments, goal):>7} {peak:9.0f} {peak / base_peak:6.2f}  {exits}"
         )
     return "\n".join(lines)
 

@@ -201,7 +201,7 @@ HYPERPARAMETER_OPTIONS = (
 
 
 def _defaults_text(name):
-    """'0.9 (momentum, nesterov)': Keras's default and which optimizers use it."""
+    """'0.9; used by momentum, nesterov': Keras's default and which optimizers use it."""
     users = [rule for rule in OPTIMIZERS.values() if name in dict(rule.defaults)]
     return f"{dict(users[0].defaults)[name]:g}; used by {', '.join(r.name for r in users)}"
 
@@ -260,7 +260,8 @@ def check_float32(parser, args):
         value = getattr(args, dest, None)
         if value is None:
             continue
-        rounded = float(np.float32(value)) if abs(value) < 3.5e38 else math.inf
+        with np.errstate(over="ignore"):  # a value beyond float32's range becomes inf
+            rounded = float(np.float32(value))
         broken = {"below 1": rounded >= 1, "above 0": not 0 < rounded < math.inf,
                   "finite": rounded == math.inf}[condition]
         if broken:

@@ -324,8 +324,8 @@ def format_optimizer_table(rows, iterations, learning_rate):
 
 
 OPTIMIZER_CSV_FIELDS = (
-    "optimizer", "hyperparameters", "update", "last_iteration_loss", "final_loss", "updates_to_reach",
-    "max_framework_distance", "framework_dtype",
+    "optimizer", "hyperparameters", "update", "last_iteration_loss", "final_loss",
+    "updates_to_reach", "max_framework_distance", "framework_dtype",
 )
 
 

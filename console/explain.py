@@ -130,7 +130,8 @@ def format_explanation(title, sections, update, optimizer="sgd"):
                 verdict, shown = "", "-"
             else:
                 verdict, shown = ("yes" if ok else "NO"), published
-            lines.append(f"  {entry.name:<16} {_number(entry.value)}  {shown:>12}  {verdict}".rstrip())
+            line = f"  {entry.name:<16} {_number(entry.value)}  {shown:>12}  {verdict}"
+            lines.append(line.rstrip())
             lines += _formula_lines(entry.formula)
     lines += ["", *_summary_lines(*_count(checks), update, optimizer)]
     return "\n".join(lines)

@@ -67,7 +67,8 @@ def keras_optimizer(training, learning_rate, dtype):
     """The Keras optimizer that ``training`` names (numpy_ref.optimizers), exact in ``dtype``."""
     rule = training.optimizer.rule
     values = training.optimizer.hyperparameters
-    arguments = {keras_name: exact(values[name], dtype) for name, keras_name in rule.keras_names}
+    arguments = {keras_name: exact(values[name], dtype)
+                 for name, keras_name in rule.keras_names}
     arguments.update(rule.keras_fixed)
     with keras_floatx(dtype):  # the learning-rate variable, when there is one
         return getattr(keras.optimizers, rule.keras_class)(

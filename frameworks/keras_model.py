@@ -145,8 +145,9 @@ class MazurModel(keras.Model):
         # d/dw (l1 |w| + l2 w^2) = l1 sign(w) + 2 l2 w, when the layers have one.
         penalties = [self.get_layer(name).kernel_regularizer
                      for name in ("hidden_weights", "output_weights")]
-        penalty_gradients = [None if penalty is None else penalty.gradient(kernel)
-                             for penalty, kernel in zip(penalties, (hidden_kernel, output_kernel))]
+        penalty_gradients = [
+            None if penalty is None else penalty.gradient(kernel)
+            for penalty, kernel in zip(penalties, (hidden_kernel, output_kernel))]
         # dE/dnet_o = (out_o - target) * out_o * (1 - out_o)
         output_deltas = (output - target) * output * (1.0 - output)
         # dE/dK_o[j, k] = out_h_j * delta_o_k

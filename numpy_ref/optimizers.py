@@ -39,8 +39,8 @@ import numpy as np
 
 
 def _sgd(w, g, state, lr, t, hp):
-    step = -(g * lr)  # Keras: w.assign_sub(g * lr)
-    return w - g * lr, state, {"step": step}
+    step = g * lr  # Keras: w.assign_sub(g * lr)
+    return w - step, state, {"step": -step}
 
 
 def _momentum(w, g, state, lr, t, hp):

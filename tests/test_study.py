@@ -128,3 +128,16 @@ def test_a_threshold_every_start_is_below_still_gets_a_verdict():
     text = verdict(summaries, settings)
     assert "as many in 10 (100.0%)" in " ".join(text.split())
     assert "at most" not in text
+
+
+def test_plot_study_under_an_optimizer_names_its_file_and_title(tmp_path, capsys):
+    args = ["--study", "--optimizer", "adam", "--starts", "4", "--max-iterations", "3000",
+            "--out-dir", str(tmp_path)]
+    assert plot.main(args) == 0
+    assert os.listdir(tmp_path) == ["update_order_study_adam.png"]
+    assert capsys.readouterr().out == f"wrote {tmp_path / 'update_order_study_adam.png'}\n"
+    adam = Optimizer.named("adam")
+    settings = StudySettings(learning_rates=rate_grid(adam, 3), optimizer=adam, starts=4)
+    figure = plot.study_figure(summarise(settings.learning_rates, run_study(settings)), settings)
+    assert figure.get_suptitle() == "Update-order study under adam (beta1 0.9, beta2 0.999," \
+        " epsilon 1e-07)"
