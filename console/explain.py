@@ -247,7 +247,7 @@ def _optimizer_heading(optimizer):
 
 def _optimizer_state_from_values(optimizer, values, update, example, dtype):
     """An OptimizerState that has made update 1 from the gradients in ``values``."""
-    state = OptimizerState(optimizer, dtype)
+    state = OptimizerState(optimizer, dtype, traced=True)
     _, _, w_hidden, w_output = example.arrays(dtype)
     hidden = " (new)" if update == "sequential" else ""  # the gradient the update used
     gradients = {

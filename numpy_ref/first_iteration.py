@@ -74,7 +74,7 @@ def first_iteration(update="parallel", example=MAZUR, dtype="float64", optimizer
     b_output = np.asarray(example.output_bias, dtype=dtype)[()]
     lr = np.asarray(example.learning_rate, dtype=dtype)[()]
     hidden, output = forward(x, w_hidden, w_output, b_hidden, b_output)
-    state = OptimizerState(optimizer, dtype)
+    state = OptimizerState(optimizer, dtype, traced=True)
     _, _, new_w_hidden, new_w_output = update_step(
         x, target, w_hidden, w_output, b_hidden, b_output, lr, update, state
     )

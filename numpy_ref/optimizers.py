@@ -211,23 +211,27 @@ class OptimizerState:
     ``keep`` mask drops finished networks from every one of them.
     """
 
-    def __init__(self, optimizer, dtype):
+    def __init__(self, optimizer, dtype, traced=False):
         self.rule = optimizer.rule
         self.dtype = np.dtype(dtype)
         self.hyperparameters = {key: self.dtype.type(value)
                                 for key, value in optimizer.settings}
         self.state = {}  # layer -> {slot: array}
+        self.traced = traced  # keep what each step computed, for ``explained``
         self.traces = {}  # layer -> what the last step computed
 
     def step(self, layer, w, g, lr, t):
         """The new weights of ``layer`` after update number ``t`` (1 for the first)."""
-        state = self.state.get(layer) or {slot: np.zeros_like(w) for slot in self.rule.slots}
+        if layer not in self.state:
+            self.state[layer] = {slot: np.zeros_like(w) for slot in self.rule.slots}
+        state = self.state[layer]
         t = self.dtype.type(t)
         new_w, self.state[layer], trace = self.rule.step(w, g, state, lr, t,
                                                          self.hyperparameters)
-        self.traces[layer] = {"g": g, "lr": lr, "t": t,
-                              **{f"{slot}_before": value for slot, value in state.items()},
-                              **trace}
+        if self.traced:
+            self.traces[layer] = {"g": g, "lr": lr, "t": t,
+                                  **{f"{slot}_before": value for slot, value in state.items()},
+                                  **trace}
         return new_w
 
     def explained(self, layer, index):
@@ -329,6 +333,11 @@ class Schedule:
         kind = np.dtype(dtype).type
         return self.rule.rate(kind(lr0), kind(k), kind(self.decay_steps or 1),
                               kind(self.decay_rate))
+
+    @property
+    def constant(self):
+        """Whether the rate never changes (no need to compute it at every update)."""
+        return not self.rule.uses
 
     def to_json(self):
         return {"name": self.name,

@@ -118,7 +118,8 @@ def train(iterations=1000, update="parallel", example=MAZUR, dtype="float64", st
             if training.until_loss is not None and losses[k] < training.until_loss:
                 recorded, stopped_at = k + 1, k + 1  # iteration k+1 makes no update
                 break
-            lr = training.schedule.rate(example.learning_rate, k, dtype)  # after k updates
+            if k == 0 or not training.schedule.constant:
+                lr = training.schedule.rate(example.learning_rate, k, dtype)  # after k updates
             w_hidden, w_output = updated_weights(x, target, hidden, output, w_hidden,
                                                  w_output, lr, update, optimizer, k + 1,
                                                  training)
