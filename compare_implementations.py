@@ -107,20 +107,26 @@ def print_every_optimizer(args):
         print(problem, file=sys.stderr)
         return EXIT_DIVERGED
     rows = optimizer_rows(runs)
-    found = optimizer_conclusions(rows)
+    print_rows(args, rows, optimizer_conclusions(rows), {}, format_optimizer_csv,
+               lambda: format_optimizer_table(rows, args.iterations, args.lr))
+    return 0
+
+
+def print_rows(args, rows, found, more_settings, csv_text, table_text):
+    """Print a comparison as --json, --csv or the text table with its conclusions."""
     if args.json:
         settings = {"iterations": args.iterations, "learning_rate": args.lr,
-                    "framework_dtype": args.dtype, "reference_dtype": "float64"}
+                    "framework_dtype": args.dtype, "reference_dtype": "float64",
+                    **more_settings}
         print(json.dumps({"settings": settings, "rows": rows, "conclusions": found},
                          indent=2))
     elif args.csv:
-        print(format_optimizer_csv(rows), end="")
+        print(csv_text(rows), end="")
     else:
-        print(format_optimizer_table(rows, args.iterations, args.lr))
+        print(table_text())
         print("\nConclusions")
         for sentence in found:
             print(_bullet(sentence))
-    return 0
 
 
 def print_comparison(args):
@@ -138,20 +144,9 @@ def print_comparison(args):
         print(problem, file=sys.stderr)
         return EXIT_DIVERGED
     rows = compare(runs)
-    found = conclusions(rows, args.dtype, args.iterations)
-    if args.json:
-        settings = {"iterations": args.iterations, "learning_rate": args.lr,
-                    "framework_dtype": args.dtype, "reference_dtype": "float64",
-                    "optimizer": args.training.optimizer.to_json()}
-        print(json.dumps({"settings": settings, "rows": rows, "conclusions": found},
-                         indent=2))
-    elif args.csv:
-        print(format_csv(rows), end="")
-    else:
-        print(format_table(rows, args.dtype, args.iterations))
-        print("\nConclusions")
-        for sentence in found:
-            print(_bullet(sentence))
+    print_rows(args, rows, conclusions(rows, args.dtype, args.iterations),
+               {"optimizer": args.training.optimizer.to_json()}, format_csv,
+               lambda: format_table(rows, args.dtype, args.iterations))
     return 0
 
 

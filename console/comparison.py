@@ -216,16 +216,22 @@ CSV_FIELDS = (
 )
 
 
-def format_csv(rows):
+def _csv_text(fields, rows):
+    """The rows as CSV with these columns; the optimizer as its name and its
+    hyperparameters, each in a column of its own."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n",
+                            extrasaction="ignore")
     writer.writeheader()
     for row in rows:
-        flat = {**row, "prediction_o1": row["prediction"][0],
-                "prediction_o2": row["prediction"][1], "optimizer": row["optimizer"]["name"],
-                "hyperparameters": hyperparameters_text(row["optimizer"])}
-        writer.writerow({field: flat[field] for field in CSV_FIELDS})
+        writer.writerow({**row, "optimizer": row["optimizer"]["name"],
+                         "hyperparameters": hyperparameters_text(row["optimizer"])})
     return buffer.getvalue()
+
+
+def format_csv(rows):
+    return _csv_text(CSV_FIELDS, [{**row, "prediction_o1": row["prediction"][0],
+                                   "prediction_o2": row["prediction"][1]} for row in rows])
 
 
 # ---------------------------------------------------------------------------
@@ -330,10 +336,4 @@ OPTIMIZER_CSV_FIELDS = (
 
 
 def format_optimizer_csv(rows):
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=OPTIMIZER_CSV_FIELDS, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({**row, "optimizer": row["optimizer"]["name"],
-                         "hyperparameters": hyperparameters_text(row["optimizer"])})
-    return buffer.getvalue()
+    return _csv_text(OPTIMIZER_CSV_FIELDS, rows)
