@@ -26,6 +26,8 @@ call, in plain graph mode (not XLA).
     python ann_keras.py 1000 --update parallel --save trained.keras
 """
 
+import console  # noqa: F401  first: Ctrl-C during the imports below ends quietly
+
 import argparse
 import os
 import sys

@@ -19,6 +19,8 @@ frameworks/tape.py's TapeNetwork.
     python ann_tensorflow.py 1000 --optimizer adam --until-loss 1e-4
 """
 
+import console  # noqa: F401  first: Ctrl-C during the imports below ends quietly
+
 import sys
 
 from console.arguments import add_logdir_argument

@@ -22,6 +22,8 @@ rates, and how many updates each needs to get below a loss threshold.
     python compare_implementations.py --study
 """
 
+import console  # noqa: F401  first: Ctrl-C during the imports below ends quietly
+
 import json
 import sys
 import textwrap

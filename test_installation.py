@@ -14,6 +14,8 @@ the fix; 2 for a bad command line.
     python test_installation.py
 """
 
+import console  # noqa: F401  first: Ctrl-C during the imports below ends quietly
+
 import importlib
 import platform
 import sys

@@ -9,6 +9,8 @@ ann_tensorflow.py and ann_keras.py are checked against.
     python -m numpy_ref --explain --optimizer adam
 """
 
+import console  # noqa: F401  first: Ctrl-C during the imports below ends quietly
+
 import sys
 
 from console.explain import numpy_sections, run_settings
