@@ -1,7 +1,8 @@
 """Mazur's 2-2-2 network as a real Keras model, trained by model.fit().
 
-The model is a functional keras.Model: Dense kernels (no bias), a small
-ConstantBias layer for the tutorial's fixed biases, and sigmoid activations.
+The model is a functional keras.Model: Dense kernels (no bias), a small Bias
+layer for each layer's biases (the tutorial's fixed b1 and b2, or trained with
+--train-biases), and sigmoid activations.
 Training always goes through fit(), so History, callbacks and predict() work
 as they do for any Keras model.  The model, its layers and its train_step are
 frameworks/keras_model.py's MazurModel.

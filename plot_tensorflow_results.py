@@ -114,8 +114,8 @@ def comparison_figure(runs):
     steps = _iterations(reference)
     for k, style in zip(range(2), SERIES_STYLES):
         output_ax.plot(steps, reference.outputs[:, k], label=f"out_o{k + 1}", **style)
-        output_ax.axhline(reference.targets[k], color="0.4", linewidth=0.8,
-                          linestyle=(0, (1, 3)), label=f"target o{k + 1} = {reference.targets[k]:g}")
+        output_ax.axhline(reference.target[k], color="0.4", linewidth=0.8,
+                          linestyle=(0, (1, 3)), label=f"target o{k + 1} = {reference.target[k]:g}")
     _finish(output_ax, "Outputs approaching their targets (NumPy sequential)",
             "iteration", "output activation")
 

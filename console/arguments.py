@@ -8,10 +8,13 @@ import argparse
 import math
 import os
 import tempfile
+from dataclasses import replace
 
 import numpy as np
 
 from numpy_ref import DTYPES, MAZUR, UPDATE_ORDERS
+from numpy_ref.data import CSV_HEADER, DATA_SETS, DataError, data_set
+from numpy_ref.example import INITS
 from numpy_ref.optimizers import (
     DEFAULT_DECAY_RATE,
     OPTIMIZERS,
@@ -27,6 +30,8 @@ from .parser import ArgumentParser
 MAX_ITERATIONS = 10_000_000
 #: Schedules compute k / S in floating point: S stays exact in float64 up to 2^53.
 MAX_DECAY_STEPS = 10**15
+#: Logical CPU devices for --replicas: a handful shows the point, more only cost memory.
+MAX_REPLICAS = 64
 
 
 def iteration_count(text):
@@ -158,8 +163,10 @@ def add_learning_rate_argument(parser):
     )
 
 
-def training_parser(prog, description, default_update, update_help, default_dtype):
-    """The arguments all three trainers take: N, --update, --lr, --dtype, --json, --explain."""
+def training_parser(prog, description, default_update, update_help, default_dtype,
+                    replicas=False):
+    """The arguments all three trainers take: N, --update, --lr, --dtype, --json,
+    --explain, the data options (with --replicas if ``replicas``) and the optimizer's."""
     parser = ArgumentParser(prog, description)
     add_iterations_argument(parser)
     parser.add_argument(
@@ -183,6 +190,9 @@ def training_parser(prog, description, default_update, update_help, default_dtyp
         " the tutorial publishes, instead of training",
     )
     parser.not_with("explain", "iterations")
+    add_data_arguments(parser, replicas)
+    # --explain shows the tutorial's first iteration: its one sample and weights.
+    parser.not_with("explain", *DATA_OPTIONS, *(["replicas"] if replicas else []))
     add_training_arguments(parser)
     # --explain shows the first update of the tutorial's E, with any optimizer.
     parser.not_with("explain", "lr_schedule", "decay_steps", "decay_rate", "until_loss",
@@ -298,13 +308,92 @@ def parse_training_settings(parser, args):
 
 
 def parse_training_args(parser, argv=None):
-    """parse_args, then --dtype's default (float64 for --explain, else the script's)
-    and args.training, the optimizer and the rest."""
+    """parse_args, then --dtype's default (float64 for --explain, else the script's),
+    args.training (the optimizer and the rest) and args.example (the data, the
+    starting weights and biases, the batches, the learning rate)."""
     args = parser.parse_args(argv)
     if args.dtype is None:
         args.dtype = "float64" if args.explain else args.default_dtype
     parse_training_settings(parser, args)
+    parse_data_settings(parser, args)
     return args
+
+
+#: The options of add_data_arguments, by dest.
+DATA_OPTIONS = ("data", "train_biases", "init", "seed", "batch_size")
+
+
+def add_data_arguments(parser, replicas=False):
+    """--data, --train-biases, --init, --seed, --batch-size (and --replicas with
+    ``replicas``); parse_data_settings checks them together."""
+    group = parser.add_argument_group(
+        "data", "what the network learns, from where, in which batches;"
+        " README: More than one sample")
+    group.add_argument(
+        "--data", default="mazur", metavar="NAME|PATH.csv",
+        help=f"{' or '.join(DATA_SETS)} (mazur: the tutorial's one sample; xor: the four"
+        f" corners, t1 = i1 XOR i2, t2 = 1 - t1), or a CSV file with the header"
+        f" {','.join(CSV_HEADER)} and one sample per line (default: mazur)")
+    group.add_argument(
+        "--train-biases", action="store_true",
+        help="train every neuron's own bias like a weight (starting at b1 = 0.35 and"
+        " b2 = 0.6); without it the biases stay the tutorial's constants")
+    group.add_argument(
+        "--init", choices=INITS, default="mazur",
+        help="w1..w8 from the tutorial, or drawn as"
+        " numpy.random.default_rng(SEED).uniform(-1, 1, 8) (default: mazur)")
+    group.add_argument("--seed", type=whole_number(0), metavar="SEED",
+                       help="the seed of --init random (default: 0)")
+    group.add_argument(
+        "--batch-size", type=whole_number(1), metavar="B",
+        help="samples per update: consecutive samples, a smaller last batch in each"
+        " pass over the data, never shuffled (default: every sample)")
+    if replicas:
+        group.add_argument(
+            "--replicas", type=whole_number(1, MAX_REPLICAS), default=1, metavar="R",
+            help="train under tf.distribute.MirroredStrategy over R devices (R GPUs where"
+            " there are, else R logical CPU devices), each batch split evenly across"
+            " them (default: 1, no strategy)")
+
+
+def parse_data_settings(parser, args):
+    """args.example from --lr and the data options; a parser error for a data file
+    that cannot be used or options that do not fit together."""
+    try:
+        data = data_set(args.data)
+    except DataError as error:
+        parser.error(f"argument --data: {error}")
+    if args.seed is not None and args.init != "random":
+        parser.error("argument --seed: only used by --init random")
+    if args.batch_size is not None and args.batch_size > data.samples:
+        parser.error(f"argument --batch-size: {args.batch_size} is more than the"
+                     f" {_samples(data)}")
+    example = replace(MAZUR, data=data, train_biases=args.train_biases,
+                      batch_size=args.batch_size).with_learning_rate(args.lr)
+    if args.init == "random":
+        example = example.with_random_weights(0 if args.seed is None else args.seed)
+    replicas = getattr(args, "replicas", 1)
+    if replicas > 1:
+        check_replicas(parser, example, replicas)
+    args.example = example
+
+
+def _samples(data):
+    return f"{data.samples} sample{'s' * (data.samples != 1)} of {data.name}"
+
+
+def check_replicas(parser, example, replicas):
+    """A parser error unless every batch splits evenly over ``replicas`` devices."""
+    if replicas > example.samples:
+        parser.error(f"argument --replicas: {replicas} replicas need at least {replicas}"
+                     f" samples, and there are the {_samples(example.data)}")
+    uneven = sorted({size for size in example.data.batch_sizes(example.batch)
+                     if size % replicas})
+    if uneven:
+        parser.error(f"argument --replicas: a batch of {uneven[0]} samples cannot be split"
+                     f" evenly over {replicas} replicas; choose --batch-size so that every"
+                     f" batch of a pass over the {example.samples} samples is a multiple"
+                     f" of {replicas}")
 
 
 def add_logdir_argument(parser):

@@ -63,17 +63,42 @@ def training_lines(training):
     return lines
 
 
+def data_lines(example):
+    """The set-up lines for the data, the biases and the starting weights."""
+    x, target, _, _ = example.arrays("float64")
+    biases = f"b1 = {example.hidden_bias}, b2 = {example.output_bias}"
+    lines = [f"  biases          {biases} (constants, never trained)" if not example.train_biases
+             else f"  biases          one per neuron, trained; they start at {biases}"]
+    if example.samples == 1 and example.data.name == "mazur":
+        lines += [f"  input           {_vector(x[0], 2)}",
+                  f"  target          {_vector(target[0], 2)}"]
+    else:
+        batches = ("full batch" if example.batch == example.samples
+                   else "online" if example.batch == 1 else "mini-batches")
+        lines += [f"  data            {example.data.name}: {example.samples} samples,"
+                  f" batches of {example.batch} ({batches}), loss = mean E over a batch"]
+    if example.init == "random":
+        lines.append(f"  initial weights numpy.random.default_rng({example.seed})"
+                     ".uniform(-1, 1, 8)")
+    return lines
+
+
+def _sample_lines(result, example):
+    """Every sample's prediction beside its target, after training."""
+    x, _, _, _ = example.arrays("float64")
+    return [f"  {_vector(inputs, 2)} -> {_vector(prediction)}   target {_vector(target, 2)}"
+            for inputs, prediction, target in zip(x, result.predictions, result.targets)]
+
+
 def format_report(result, title, update_note, example=MAZUR):
     """The plain-text log a learner reads: set-up, progress, results, weights."""
     n = result.recorded
-    x, target, w_hidden, w_output = example.arrays("float64")
+    _, _, w_hidden, w_output = example.arrays("float64")
+    one_sample = example.samples == 1
     lines = [
         title,
         "  architecture    2 inputs -> 2 sigmoid hidden -> 2 sigmoid outputs",
-        f"  biases          b1 = {example.hidden_bias}, b2 = {example.output_bias}"
-        " (constants, never trained)",
-        f"  input           {_vector(x, 2)}",
-        f"  target          {_vector(target, 2)}",
+        *data_lines(example),
         f"  learning rate   {result.learning_rate:g}",
         *training_lines(result.training),
         f"  iterations      {result.iterations}",
@@ -86,13 +111,13 @@ def format_report(result, title, update_note, example=MAZUR):
         "",
         "Training (loss at iteration k: E_total of forward pass k, before update k)",
     ]
+    if not one_sample:
+        lines[-1] = "Training (loss at iteration k: that of batch k's forward pass, before update k)"
     width = len(str(n))
     for k in progress_iterations(n):
-        lines.append(
-            f"  iteration {k:>{width}}   loss {result.losses[k - 1]:.10f}"
-            f"   prediction {_vector(result.outputs[k - 1])}"
-        )
-    error = ", ".join(f"{e:+.8f}" for e in result.final_prediction - result.targets)
+        prediction = f"   prediction {_vector(result.outputs[k - 1])}" if one_sample else ""
+        lines.append(f"  iteration {k:>{width}}   loss {result.losses[k - 1]:.10f}{prediction}")
+    error = ", ".join(f"{e:+.8f}" for e in result.final_prediction - result.target)
     results = {}
     if result.training.until_loss is not None:
         results["stopped"] = (
@@ -101,13 +126,17 @@ def format_report(result, title, update_note, example=MAZUR):
             f"never: the loss stayed at or above {result.training.until_loss:g}")
     results |= {
         f"loss at iteration {n}": f"{result.last_iteration_loss:.10f}",
-        f"loss after {result.updates} updates": f"{result.final_loss:.10f}",
-        "prediction": f"{_vector(result.final_prediction)}"
-        f"   target {_vector(result.targets, 2)}",
-        "error": f"[{error}]   (prediction - target)",
-        "error reduction": f"{result.error_reduction_percent:.4f}%"
-        "   (1 - loss after / loss at iteration 1)",
+        f"loss after {result.updates} updates": f"{result.final_loss:.10f}"
+        + ("" if one_sample else "   (mean E over every sample)"),
     }
+    if one_sample:
+        results |= {
+            "prediction": f"{_vector(result.final_prediction)}"
+            f"   target {_vector(result.target, 2)}",
+            "error": f"[{error}]   (prediction - target)",
+        }
+    results["error reduction"] = (f"{result.error_reduction_percent:.4f}%"
+                                  "   (1 - loss after / loss at iteration 1)")
     if result.training.penalised:
         results["penalty after"] = f"{result.final_penalty:.10f}   (l1 sum|w| + l2 sum w^2)"
     label_width = max(len(label) for label in results)
@@ -115,10 +144,16 @@ def format_report(result, title, update_note, example=MAZUR):
         "",
         "Results",
         *(f"  {label:<{label_width}}  {value}" for label, value in results.items()),
-        "",
-        "Final weights",
-        *_weight_lines(result.final_hidden_weights, result.final_output_weights),
     ]
+    if not one_sample:
+        lines += ["", "Predictions after training (inputs -> o1, o2)",
+                  *_sample_lines(result, example)]
+    lines += ["", "Final weights",
+              *_weight_lines(result.final_hidden_weights, result.final_output_weights)]
+    if example.train_biases:
+        (b_h1, b_h2), (b_o1, b_o2) = result.final_biases
+        lines.append(f"  b_h1 = {_weight(b_h1)}  b_h2 = {_weight(b_h2)}"
+                     f"  b_o1 = {_weight(b_o1)}  b_o2 = {_weight(b_o2)}")
     return "\n".join(lines)
 
 

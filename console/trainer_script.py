@@ -78,10 +78,11 @@ class TrainerScript:
     train: object  # (args, example) -> Run
     add_options: object = None  # (parser) -> None: the script's own options
     uses_tensorflow: bool = True  # takes --verbose; TensorFlow's log is kept quiet
+    replicas: bool = False  # takes --replicas (tf.distribute)
 
     def parse(self, argv=None):
         parser = training_parser(self.prog, self.description, self.default_update,
-                                 self.update_help, self.default_dtype)
+                                 self.update_help, self.default_dtype, self.replicas)
         if self.add_options:
             self.add_options(parser)
         if self.uses_tensorflow:
@@ -120,7 +121,7 @@ def run(script, argv=None):
         args = script.parse(argv)
         if script.uses_tensorflow:
             quiet_tensorflow_logs(args.verbose)
-        example = MAZUR.with_learning_rate(args.lr)
+        example = args.example
         optimizer = args.training.optimizer
         if args.explain and args.json:
             document = script.explain_document(args.update, example, args.dtype, optimizer)

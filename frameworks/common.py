@@ -113,8 +113,8 @@ def training_result(implementation, update, example, dtype, history, final, loss
 
     ``history`` holds per-iteration arrays (losses, outputs, hidden, and the
     kernels used at each iteration, in x @ K orientation) for every iteration
-    that ran; ``final`` holds the kernels after all updates and the loss and
-    prediction they give; ``stopped``: whether the last iteration's loss was
+    that ran; ``final`` holds the kernels and biases after all updates and
+    the loss and predictions they give over every sample; ``stopped``: whether the last iteration's loss was
     below ``training.until_loss`` (and so made no update).  Kernels are
     transposed back to the tutorial's orientation here.
     """
@@ -132,17 +132,20 @@ def training_result(implementation, update, example, dtype, history, final, loss
         output_weights=weights_from_kernels(history["output_kernels"]),
         final_hidden_weights=weights_from_kernels(final["hidden_kernel"]),
         final_output_weights=weights_from_kernels(final["output_kernel"]),
+        final_biases=tuple(np.asarray(b) for b in final["biases"]),
         final_loss=float(final["loss"]),
-        final_prediction=np.asarray(final["prediction"]).reshape(2),
+        predictions=np.asarray(final["predictions"]),
         targets=np.asarray(example.targets, dtype=dtype),
+        example=example,
         loss=loss,
         training=training,
         stopped_at=recorded if stopped else None,
     )
 
 
-def apply_layer_by_layer(optimizer, gradient, variable, first):
-    """Apply one layer's gradient as part of an update made layer by layer.
+def apply_layer_by_layer(optimizer, gradients, variables, first):
+    """Apply one layer's gradients (kernel, and bias when it trains) as part of an
+    update made layer by layer.
 
     Keras counts every apply_gradients call as an update (optimizer.iterations).
     A sequential update applies the output layer, then the hidden layer: two
@@ -152,4 +155,4 @@ def apply_layer_by_layer(optimizer, gradient, variable, first):
     """
     if not first:
         optimizer.iterations.assign_sub(1)
-    optimizer.apply_gradients([(gradient, variable)])
+    optimizer.apply_gradients(zip(gradients, variables))

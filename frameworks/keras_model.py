@@ -1,7 +1,8 @@
 """Mazur's network as a real Keras model, trained by model.fit().
 
-The model is a functional keras.Model: Dense kernels (no bias), a small
-ConstantBias layer for the tutorial's fixed biases, and sigmoid activations.
+The model is a functional keras.Model: Dense kernels (no bias), a small Bias
+layer per layer (the tutorial's fixed b1 and b2, or trained per neuron), and
+sigmoid activations.
 Training always goes through fit(), so History, callbacks and predict() work
 as they do for any Keras model.
 
@@ -49,22 +50,31 @@ STEPS_PER_EXECUTION = 1000
 
 
 def half_squared_error(target, output):
-    """E = sum 1/2 (target - out)^2, the tutorial's E_total."""
-    return 0.5 * tf.reduce_sum(tf.square(target - output))
+    """The batch's loss: the mean over its samples of E = sum 1/2 (target - out)^2."""
+    return 0.5 * tf.reduce_mean(tf.reduce_sum(tf.square(target - output), axis=-1))
 
 
-@keras.saving.register_keras_serializable(package="mazur", name="ConstantBias")
-class ConstantBias(keras.layers.Layer):
-    """Adds one fixed number to every unit: b1 or b2, never trained."""
+@keras.saving.register_keras_serializable(package="mazur", name="Bias")
+class Bias(keras.layers.Layer):
+    """Adds each unit's own bias, which starts at ``value`` (b1 or b2).
+
+    Built non-trainable (``trainable=False``) it stays the tutorial's constant.
+    """
 
     def __init__(self, value, **kwargs):
         super().__init__(**kwargs)
         self.value = float(value)
 
+    def build(self, input_shape):
+        # Constant casts its value to the weight's dtype, and a Python float
+        # would reach that cast as float32 (b1 = 0.35 as 0.3499999940 in a
+        # float64 model); a NumPy float64 is cast from float64.
+        self.bias = self.add_weight(
+            shape=(input_shape[-1],), name="bias", trainable=self.trainable,
+            initializer=keras.initializers.Constant(np.float64(self.value)))
+
     def call(self, inputs):
-        # The Python float becomes inputs' dtype directly (a cast from a
-        # float32 tensor would make b1 = 0.35 into 0.3499999940 in float64).
-        return inputs + self.value
+        return inputs + self.bias
 
     def get_config(self):
         return {**super().get_config(), "value": self.value}
@@ -121,6 +131,16 @@ class MazurModel(keras.Model):
             self.get_layer("output_weights").kernel,
         )
 
+    def trained_variables(self):
+        """Each layer's trained variables: ([K_h], [K_o]), with b_h and b_o when they train.
+
+        (apply_layer_by_layer pairs them with [kernel gradient, bias gradient].)
+        """
+        return tuple(
+            [self.get_layer(f"{name}_weights").kernel]
+            + [w for w in self.get_layer(f"{name}_bias").trainable_weights]
+            for name in ("hidden", "output"))
+
     # Keras turns NumPy input of any other float type into its default float
     # type (float32) before a step sees it: a float64 model would predict from
     # i1 = 0.05 rounded to 0.0500000007.  The model's own float type is the
@@ -141,6 +161,7 @@ class MazurModel(keras.Model):
     def sequential_step(self, x, target, hidden, output, loss):
         """Hand-written backpropagation, output layer first."""
         hidden_kernel, output_kernel = self.kernels()
+        hidden_layer, output_layer = self.trained_variables()
         # The penalty's gradient at each layer's weights before the update,
         # d/dw (l1 |w| + l2 w^2) = l1 sign(w) + 2 l2 w, when the layers have one.
         penalties = [self.get_layer(name).kernel_regularizer
@@ -148,25 +169,30 @@ class MazurModel(keras.Model):
         penalty_gradients = [
             None if penalty is None else penalty.gradient(kernel)
             for penalty, kernel in zip(penalties, (hidden_kernel, output_kernel))]
-        # dE/dnet_o = (out_o - target) * out_o * (1 - out_o)
-        output_deltas = (output - target) * output * (1.0 - output)
-        # dE/dK_o[j, k] = out_h_j * delta_o_k
+        # dE/dnet_o = (out_o - target) * out_o * (1 - out_o), of each sample, which
+        # counts 1/samples in the batch's mean loss
+        samples = tf.cast(tf.shape(x)[0], x.dtype)
+        output_deltas = (output - target) * output * (1.0 - output) / samples
+        # dE/dK_o[j, k] = sum over samples of out_h_j * delta_o_k
         output_gradient = tf.transpose(hidden) @ output_deltas
         if penalty_gradients[1] is not None:
             output_gradient += penalty_gradients[1]
-        apply_layer_by_layer(self.optimizer, output_gradient, output_kernel, first=True)
+        # dE/db_o = sum over samples of delta_o (when the biases train)
+        output_gradients = [output_gradient, tf.reduce_sum(output_deltas, axis=0)]
+        apply_layer_by_layer(self.optimizer, output_gradients, output_layer, first=True)
         # dE/dnet_h = (delta_o @ K_o(new).T) * out_h * (1 - out_h):
         # the deltas go back through the output weights JUST updated.
         hidden_deltas = (
             output_deltas @ tf.transpose(output_kernel) * hidden * (1.0 - hidden)
         )
-        # dE/dK_h[i, j] = x_i * delta_h_j
+        # dE/dK_h[i, j] = sum over samples of x_i * delta_h_j
         hidden_gradient = tf.transpose(x) @ hidden_deltas
         if penalty_gradients[0] is not None:
             hidden_gradient += penalty_gradients[0]
         if self.hidden_gradient_log is not None:
             self.hidden_gradient_log.assign(hidden_gradient)
-        apply_layer_by_layer(self.optimizer, hidden_gradient, hidden_kernel, first=False)
+        hidden_gradients = [hidden_gradient, tf.reduce_sum(hidden_deltas, axis=0)]
+        apply_layer_by_layer(self.optimizer, hidden_gradients, hidden_layer, first=False)
         # fit()'s loss metric gets this forward pass's E, which is what the
         # compiled MSE would give (for two outputs, MSE = E).
         for metric in self.metrics:
@@ -314,7 +340,7 @@ def build_model(example=MAZUR, update="sequential", dtype="float32", training=PL
             dtype=dtype,
             name=f"{name}_weights",
         )
-        add_bias = ConstantBias(bias, dtype=dtype, name=f"{name}_bias")
+        add_bias = Bias(bias, trainable=example.train_biases, dtype=dtype, name=f"{name}_bias")
         sigmoid = keras.layers.Activation("sigmoid", dtype=dtype, name=name)
         return lambda x: sigmoid(add_bias(weights(x)))
 
@@ -342,7 +368,7 @@ def build_model(example=MAZUR, update="sequential", dtype="float32", training=PL
 
 def fit(model, iterations, example=MAZUR, dtype="float32", progress_bar=False, callbacks=(),
         until_loss=None):
-    """model.fit() for up to ``iterations`` steps on the one sample.
+    """model.fit() for up to ``iterations`` steps, step k on the example's batch k.
 
     Returns the history of the iterations that ran, and whether the run
     stopped at an iteration whose loss was below ``until_loss``.
@@ -351,17 +377,16 @@ def fit(model, iterations, example=MAZUR, dtype="float32", progress_bar=False, c
     """
     recorder = HistoryRecorder(iterations, dtype, until_loss)
     use_recorder(model, recorder)
-    sample = tf.data.Dataset.from_tensors(
-        (
-            tf.constant([example.inputs], dtype),
-            tf.constant([example.targets], dtype),
-        )
-    )
+    # Consecutive rows, a smaller last batch, passes repeated, no shuffling:
+    # numpy_ref.data's batches, in its order.
+    batches = tf.data.Dataset.from_tensor_slices(
+        (tf.constant(example.inputs, dtype), tf.constant(example.targets, dtype))
+    ).batch(example.batch).repeat().take(iterations)
     callbacks = list(callbacks)
     if until_loss is not None:
         callbacks.insert(0, StopWhenRecorderStops())
     with contextlib.redirect_stdout(sys.stderr) if progress_bar else contextlib.nullcontext():
-        model.fit(sample.repeat(iterations), epochs=1, shuffle=False,
+        model.fit(batches, epochs=1, shuffle=False,
                   verbose=1 if progress_bar else 0, callbacks=callbacks)
     use_recorder(model, None)
     return recorder.history(), bool(recorder.stopped.numpy())
@@ -375,16 +400,18 @@ def use_recorder(model, recorder):
 
 
 def final_state(model, example, dtype):
-    """Kernels after training, and the loss and prediction they give."""
-    x = tf.constant([example.inputs], dtype)
-    prediction = model.predict_on_batch(x)
-    target = tf.constant([example.targets], dtype)
+    """Kernels and biases after training, and the loss and predictions they give
+    over every sample."""
+    predictions = model.predict_on_batch(tf.constant(example.inputs, dtype))
+    target = tf.constant(example.targets, dtype)
     hidden_kernel, output_kernel = model.kernels()
     return {
         "hidden_kernel": hidden_kernel.numpy(),
         "output_kernel": output_kernel.numpy(),
-        "loss": half_squared_error(target, prediction).numpy(),
-        "prediction": prediction,
+        "biases": tuple(model.get_layer(f"{name}_bias").bias.numpy()
+                        for name in ("hidden", "output")),
+        "loss": half_squared_error(target, predictions).numpy(),
+        "predictions": predictions,
     }
 
 
@@ -421,7 +448,7 @@ def first_iteration(update, example=MAZUR, dtype="float64", optimizer=None):
     what console.explain.values_from_arrays names.
     """
     model = build_model(example, update, dtype)
-    x = tf.constant([example.inputs], dtype)
+    x = tf.constant(example.inputs, dtype)  # the tutorial's one sample, (1, 2)
     net_hidden = model.get_layer("hidden_bias")(model.get_layer("hidden_weights")(x))
     hidden, output = model.hidden_and_output(x)
     net_output = model.get_layer("output_bias")(model.get_layer("output_weights")(hidden))
@@ -456,7 +483,7 @@ def first_iteration(update, example=MAZUR, dtype="float64", optimizer=None):
             gradients["hidden_new"] = stepped.hidden_gradient_log.numpy().T
     # dE/dw5 = delta_o1 · out_h1, so delta_o = dE/dw(h->o) / out_h1
     deltas = output_gradient[:, 0] / forward_pass[1][0]
-    return (*forward_pass, np.asarray(example.targets)), deltas, gradients, updated
+    return (*forward_pass, np.asarray(example.targets[0])), deltas, gradients, updated
 
 
 def summary_text(model):

@@ -33,39 +33,75 @@ XLA_FROM_ITERATIONS = 5000
 
 
 def loss_function(name):
-    """The loss as a function of (target, output), both shaped (1, 2)."""
+    """The loss of a batch as a function of (target, output), both shaped (samples, 2):
+    the mean over the samples of each one's loss."""
     if name == "half-sse":  # E = sum 1/2 (t - o)^2, the tutorial's E_total
-        return lambda t, o: 0.5 * tf.reduce_sum(tf.square(t - o))
+        return lambda t, o: 0.5 * tf.reduce_mean(tf.reduce_sum(tf.square(t - o), axis=-1))
     if name == "mse":  # mean (t - o)^2 = 1/2 sum (t - o)^2 for two outputs
         return lambda t, o: tf.reduce_mean(tf.square(t - o))
     if name == "sse":  # sum (t - o)^2 = 2 E: every gradient doubles
-        return lambda t, o: tf.reduce_sum(tf.square(t - o))
+        return lambda t, o: tf.reduce_mean(tf.reduce_sum(tf.square(t - o), axis=-1))
     raise ValueError(f"loss must be one of {LOSSES}, not {name!r}")
 
 
 class TapeNetwork:
-    """The network as tf.Variables (weights) and constants (biases).
+    """The network as tf.Variables (weights; biases when they train) and constants.
 
     Kernels are in x @ K orientation: K = W.T of the tutorial's matrices.
+    ``x`` and ``target`` hold every sample; iteration k trains on batch k.
     """
 
     def __init__(self, example, dtype, loss="half-sse", training=PLAIN_SGD):
         self.dtype = dtype
-        self.x = tf.constant([example.inputs], dtype)  # (1, 2): [i1, i2]
-        self.target = tf.constant([example.targets], dtype)  # (1, 2)
+        self.example = example
+        self.x = tf.constant(example.inputs, dtype)  # (samples, 2): [i1, i2] each
+        self.target = tf.constant(example.targets, dtype)  # (samples, 2)
         self.hidden_kernel = tf.Variable(
             kernel_from_weights(example.hidden_weights, dtype), name="hidden_kernel"
         )
         self.output_kernel = tf.Variable(
             kernel_from_weights(example.output_weights, dtype), name="output_kernel"
         )
-        self.hidden_bias = tf.constant(example.hidden_bias, dtype)  # b1, not a Variable
-        self.output_bias = tf.constant(example.output_bias, dtype)  # b2, not a Variable
+        b_hidden, b_output = example.biases(dtype)  # [b_h1, b_h2], [b_o1, b_o2]
+        if example.train_biases:
+            self.hidden_bias = tf.Variable(b_hidden, name="hidden_bias")
+            self.output_bias = tf.Variable(b_output, name="output_bias")
+        else:  # the tutorial's: constants, not Variables
+            self.hidden_bias, self.output_bias = tf.constant(b_hidden), tf.constant(b_output)
         self.loss = loss_function(loss)
         self.training = training
         self.penalty = weight_penalty(training)  # None: the loss trained is E alone
         self.optimizer = keras_optimizer(training, example.learning_rate, dtype)
-        self.optimizer.build([self.hidden_kernel, self.output_kernel])
+        self.optimizer.build(self.hidden_layer + self.output_layer)
+
+    @property
+    def hidden_layer(self):
+        """The hidden layer's trained variables: K_h, and b_h when biases train."""
+        return [self.hidden_kernel] + ([self.hidden_bias] if self.example.train_biases else [])
+
+    @property
+    def output_layer(self):
+        """The output layer's trained variables: K_o, and b_o when biases train."""
+        return [self.output_kernel] + ([self.output_bias] if self.example.train_biases else [])
+
+    @property
+    def uniform_batches(self):
+        """Whether every batch has the same size (no smaller last batch in a pass)."""
+        return len(set(self.example.data.batch_sizes(self.example.batch))) == 1
+
+    def batch(self, k):
+        """(x, target) of the batch that iteration k + 1 trains on (k a scalar tensor).
+
+        Consecutive rows, in passes over the data (numpy_ref.data).  When every
+        batch has the same size that size is a constant, as XLA needs.
+        """
+        size = self.example.batch
+        per_pass = -(-self.example.samples // size)  # ceil(samples / size)
+        first = (k % per_pass) * size
+        if not self.uniform_batches:  # a smaller last batch: a size that varies
+            size = tf.minimum(size, self.example.samples - first)
+        return (tf.slice(self.x, [first, 0], [size, 2]),
+                tf.slice(self.target, [first, 0], [size, 2]))
 
     def penalised(self, loss, *kernels):
         """The loss trained on: E, plus l1 sum|w| + l2 sum w^2 over ``kernels``."""
@@ -73,54 +109,56 @@ class TapeNetwork:
             return loss
         return loss + sum(self.penalty(kernel) for kernel in kernels)
 
-    def forward(self):
-        """net_h = x @ K_h + b1, out_h = sigmoid(net_h); net_o = out_h @ K_o + b2, out_o = sigmoid(net_o).
+    def forward(self, x=None):
+        """net_h = x @ K_h + b_h, out_h = sigmoid(net_h); net_o = out_h @ K_o + b_o, out_o = sigmoid(net_o).
 
-        Returns (net_h, out_h, net_o, out_o), each shaped (1, 2).
+        Returns (net_h, out_h, net_o, out_o), each shaped (samples, 2), for
+        the rows ``x`` (every sample by default).
         """
-        net_hidden = self.x @ self.hidden_kernel + self.hidden_bias
+        net_hidden = (self.x if x is None else x) @ self.hidden_kernel + self.hidden_bias
         hidden = tf.sigmoid(net_hidden)
         net_output = hidden @ self.output_kernel + self.output_bias
         return net_hidden, hidden, net_output, tf.sigmoid(net_output)
 
-    def gradients(self):
-        """The tape's gradients of the trained loss at the current weights, and the forward pass.
-
-        The trained loss is E plus any penalty; the forward pass's loss is E.
+    def gradients(self, x=None, target=None):
+        """The tape's gradients of the trained loss for every trained variable (hidden
+        layer first), and the forward pass (loss, out_h, out_o), on the rows ``x``
+        (every sample by default).  The trained loss is E plus any penalty; the
+        forward pass's loss is E.
         """
-        kernels = [self.hidden_kernel, self.output_kernel]
+        x, target = (self.x, self.target) if x is None else (x, target)
         with tf.GradientTape() as tape:
-            _, hidden, _, output = self.forward()
-            loss = self.loss(self.target, output)
-            trained = self.penalised(loss, *kernels)
-        return tape.gradient(trained, kernels), (loss, hidden, output)
+            _, hidden, _, output = self.forward(x)
+            loss = self.loss(target, output)
+            penalised = self.penalised(loss, self.hidden_kernel, self.output_kernel)
+        return tape.gradient(penalised, self.hidden_layer + self.output_layer), (
+            loss, hidden, output)
 
-    def parallel_step(self):
-        """One update: both gradients from this forward pass, applied together."""
-        gradients, forward_pass = self.gradients()  # both from the same weights
-        kernels = [self.hidden_kernel, self.output_kernel]
-        self.optimizer.apply_gradients(zip(gradients, kernels))
+    def parallel_step(self, x, target):
+        """One update on the batch: every gradient from this forward pass, applied together."""
+        gradients, forward_pass = self.gradients(x, target)  # all from the same weights
+        self.optimizer.apply_gradients(zip(gradients, self.hidden_layer + self.output_layer))
         return forward_pass
 
-    def sequential_step(self):
-        """One update: output layer first, hidden layer through the new K_o."""
-        loss, hidden, output, _ = self.sequential_update()
+    def sequential_step(self, x, target):
+        """One update on the batch: output layer first, hidden layer through the new K_o."""
+        loss, hidden, output, _ = self.sequential_update(x, target)
         return loss, hidden, output
 
-    def sequential_update(self):
+    def sequential_update(self, x, target):
         """The sequential update; also returns dE/dK_h as carried by the new K_o."""
         with tf.GradientTape(persistent=True) as tape:
-            _, hidden, net_output, output = self.forward()
-            loss = self.loss(self.target, output)
+            _, hidden, net_output, output = self.forward(x)
+            loss = self.loss(target, output)
             output_trained = self.penalised(loss, self.output_kernel)
             hidden_penalty = self.penalty and self.penalty(self.hidden_kernel)
-        # dE/dK_o (with K_o's penalty) and the output deltas dE/dnet_o, from this
-        # forward pass.
-        output_gradient = tape.gradient(output_trained, self.output_kernel)
+        # dE/dK_o (with K_o's penalty), dE/db_o, and the output deltas dE/dnet_o,
+        # from this forward pass.
+        output_gradients = tape.gradient(output_trained, self.output_layer)
         output_deltas = tape.gradient(loss, net_output)
-        apply_layer_by_layer(self.optimizer, output_gradient, self.output_kernel, first=True)
+        apply_layer_by_layer(self.optimizer, output_gradients, self.output_layer, first=True)
 
-        # dE/dout_h = dE/dnet_o . dnet_o/dout_h with net_o = out_h @ K_o(new) + b2:
+        # dE/dout_h = dE/dnet_o . dnet_o/dout_h with net_o = out_h @ K_o(new) + b_o:
         # the vector-Jacobian product of a tape that saw the NEW output kernel.
         with tf.GradientTape() as carry:
             carry.watch(hidden)
@@ -128,15 +166,16 @@ class TapeNetwork:
         hidden_error = carry.gradient(
             net_output_new, hidden, output_gradients=output_deltas
         )
-        # dE/dK_h = dE/dout_h . dout_h/dnet_h . dnet_h/dK_h, the rest from the first tape.
-        hidden_gradient = tape.gradient(
-            hidden, self.hidden_kernel, output_gradients=hidden_error
+        # dE/dK_h (and dE/db_h) = dE/dout_h . dout_h/dnet_h . dnet_h/dK_h, the
+        # rest from the first tape.
+        hidden_gradients = tape.gradient(
+            hidden, self.hidden_layer, output_gradients=hidden_error
         )
         if self.penalty is not None:  # + d(penalty)/dK_h at the forward pass's K_h
-            hidden_gradient += tape.gradient(hidden_penalty, self.hidden_kernel)
+            hidden_gradients[0] += tape.gradient(hidden_penalty, self.hidden_kernel)
         del tape
-        apply_layer_by_layer(self.optimizer, hidden_gradient, self.hidden_kernel, first=False)
-        return loss, hidden, output, hidden_gradient
+        apply_layer_by_layer(self.optimizer, hidden_gradients, self.hidden_layer, first=False)
+        return loss, hidden, output, hidden_gradients[0]
 
     def first_iteration(self, update):
         """The first iteration's arrays, every gradient from the tape; then one update.
@@ -153,9 +192,9 @@ class TapeNetwork:
         )
         gradients = {"hidden": hidden_gradient.numpy().T, "output": output_gradient.numpy().T}
         if update == "sequential":
-            gradients["hidden_new"] = self.sequential_update()[3].numpy().T
+            gradients["hidden_new"] = self.sequential_update(self.x, self.target)[3].numpy().T
         else:
-            self.parallel_step()
+            self.parallel_step(self.x, self.target)
         forward_pass = [t.numpy()[0] for t in (net_hidden, hidden, net_output, output)]
         updated = (self.hidden_kernel.numpy().T, self.output_kernel.numpy().T)
         return (*forward_pass, self.target.numpy()[0]), deltas.numpy()[0], gradients, updated
@@ -168,8 +207,9 @@ class TapeNetwork:
         loop itself stops at the first iteration whose loss is below it,
         without making that iteration's update.  From XLA_FROM_ITERATIONS on
         it is XLA-compiled (about 0.07 us an iteration here, after a 0.1 s
-        compile); shorter runs stay in plain graph mode (about 20 us an
-        iteration, no compile, and none of the 50 MB that XLA's compiler takes).
+        compile), when all batches are of one size; other runs stay in plain
+        graph mode (about 20 us an iteration, no compile, and none of the 50 MB
+        that XLA's compiler takes).
 
         The function returns (history, iterations recorded, whether it stopped);
         history's arrays have ``iterations`` rows, of which the recorded ones count.
@@ -178,14 +218,14 @@ class TapeNetwork:
         until_loss = self.training.until_loss
         fields = ("losses", "outputs", "hidden", "hidden_kernels", "output_kernels")
 
-        def checked_step():
+        def checked_step(x, target):
             """Stop (no update) if this forward pass's loss is below until_loss, else step."""
-            _, hidden, _, output = self.forward()
-            loss = self.loss(self.target, output)
+            _, hidden, _, output = self.forward(x)
+            loss = self.loss(target, output)
             stop = loss < until_loss
 
             def update():
-                step()
+                step(x, target)
                 return tf.constant(False)
 
             tf.cond(stop, lambda: tf.constant(True), update)
@@ -194,13 +234,14 @@ class TapeNetwork:
         def record(k, stopped, history):
             # The weights this iteration's forward pass uses, read before the update.
             kernels = (self.hidden_kernel.read_value(), self.output_kernel.read_value())
+            x, target = self.batch(k)
             if until_loss is None:
-                (loss, hidden, output), stopped = step(), tf.constant(False)
+                (loss, hidden, output), stopped = step(x, target), tf.constant(False)
             else:
-                (loss, hidden, output), stopped = checked_step()
+                (loss, hidden, output), stopped = checked_step(x, target)
             values = {
                 "losses": loss,
-                "outputs": output[0],
+                "outputs": output[0],  # the batch's first sample
                 "hidden": hidden[0],
                 "hidden_kernels": kernels[0],
                 "output_kernels": kernels[1],
@@ -216,7 +257,9 @@ class TapeNetwork:
             )
             return {name: array.stack() for name, array in history.items()}, recorded, stopped
 
-        return tf.function(loop, jit_compile=iterations >= XLA_FROM_ITERATIONS)
+        # XLA compiles fixed shapes only: batches of two sizes stay in graph mode.
+        return tf.function(loop, jit_compile=iterations >= XLA_FROM_ITERATIONS
+                           and self.uniform_batches)
 
     def fit(self, iterations, update):
         """Run up to ``iterations`` updates in one compiled loop.
@@ -229,13 +272,15 @@ class TapeNetwork:
         return {name: tensor.numpy()[:recorded] for name, tensor in history.items()}, bool(stopped)
 
     def final_state(self):
-        """Kernels after training, and the loss and prediction they give."""
+        """Kernels and biases after training, and the loss and predictions they give
+        over every sample."""
         output = self.forward()[3]
         return {
             "hidden_kernel": self.hidden_kernel.numpy(),
             "output_kernel": self.output_kernel.numpy(),
+            "biases": (self.hidden_bias.numpy(), self.output_bias.numpy()),
             "loss": self.loss(self.target, output).numpy(),
-            "prediction": output.numpy(),
+            "predictions": output.numpy(),
         }
 
 

@@ -1,11 +1,15 @@
-"""Mazur's 2-2-2 example as data: the one sample, the starting weights, the biases.
+"""Mazur's 2-2-2 example as data: the samples, the starting weights, the biases.
 
 Matrices are in the tutorial's orientation, one row per receiving neuron:
 
-    hidden = [[w1, w2],      net_h1 = w1*i1 + w2*i2 + b1
-              [w3, w4]]      net_h2 = w3*i1 + w4*i2 + b1
-    output = [[w5, w6],      net_o1 = w5*out_h1 + w6*out_h2 + b2
-              [w7, w8]]      net_o2 = w7*out_h1 + w8*out_h2 + b2
+    hidden = [[w1, w2],      net_h1 = w1*i1 + w2*i2 + b_h1
+              [w3, w4]]      net_h2 = w3*i1 + w4*i2 + b_h2
+    output = [[w5, w6],      net_o1 = w5*out_h1 + w6*out_h2 + b_o1
+              [w7, w8]]      net_o2 = w7*out_h1 + w8*out_h2 + b_o2
+
+Every neuron has its own bias.  They start at the tutorial's b1 (b_h1, b_h2)
+and b2 (b_o1, b_o2); the tutorial never trains them, and neither does a run
+without ``train_biases``.
 
 A framework that computes ``x @ K`` (Keras Dense, ``tf.matmul(x, K)``) needs
 ``K = W.T``; that transpose happens inside the framework scripts, never here.
@@ -15,21 +19,29 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .data import MAZUR_DATA, random_weights
+
 #: The float types every trainer accepts; float64 is the reference's default.
 DTYPES = ("float32", "float64")
+
+#: Where w1..w8 start: the tutorial's figures, or random draws from a seed.
+INITS = ("mazur", "random")
 
 
 @dataclass(frozen=True)
 class Example:
-    """One training sample, starting weights, constant biases and a learning rate."""
+    """The data, starting weights and biases, how they train, and the learning rate."""
 
-    inputs: tuple = (0.05, 0.10)  # i1, i2
-    targets: tuple = (0.01, 0.99)  # the wanted o1, o2
+    data: object = MAZUR_DATA  # a numpy_ref.data.DataSet
     hidden_weights: tuple = ((0.15, 0.20), (0.25, 0.30))  # w1..w4
     output_weights: tuple = ((0.40, 0.45), (0.50, 0.55))  # w5..w8
-    hidden_bias: float = 0.35  # b1, shared by h1 and h2, never trained
-    output_bias: float = 0.60  # b2, shared by o1 and o2, never trained
+    hidden_bias: float = 0.35  # b1: where b_h1 and b_h2 start
+    output_bias: float = 0.60  # b2: where b_o1 and b_o2 start
     learning_rate: float = 0.5
+    train_biases: bool = False  # False: the biases stay b1 and b2, as in the tutorial
+    batch_size: int = None  # samples per update; None: all of them (full batch)
+    init: str = "mazur"  # how w1..w8 were chosen
+    seed: int = None  # the seed of init "random"
 
     def with_learning_rate(self, learning_rate):
         """The same example with another learning rate (None keeps this one)."""
@@ -37,14 +49,53 @@ class Example:
             return self
         return replace(self, learning_rate=float(learning_rate))
 
+    def with_random_weights(self, seed):
+        """The same example with w1..w8 from numpy_ref.data.random_weights(seed)."""
+        hidden, output = random_weights(seed)
+        return replace(self, hidden_weights=hidden, output_weights=output, init="random",
+                       seed=seed)
+
+    @property
+    def inputs(self):
+        """((i1, i2), ...): every sample's inputs."""
+        return self.data.inputs
+
+    @property
+    def targets(self):
+        """((t1, t2), ...): every sample's targets."""
+        return self.data.targets
+
+    @property
+    def samples(self):
+        return self.data.samples
+
+    @property
+    def batch(self):
+        """The samples per update: batch_size, or all of them."""
+        return self.batch_size or self.samples
+
+    def batch_rows(self, k):
+        """(first row, end row) of the batch that iteration k + 1 trains on."""
+        return self.data.batch_rows(k, self.batch)
+
     def arrays(self, dtype="float64"):
-        """x, target, W_hidden, W_output as fresh NumPy arrays of ``dtype``."""
+        """x (samples, 2), target (samples, 2), W_hidden, W_output as fresh arrays of ``dtype``."""
         return (
             np.array(self.inputs, dtype=dtype),
             np.array(self.targets, dtype=dtype),
             np.array(self.hidden_weights, dtype=dtype),
             np.array(self.output_weights, dtype=dtype),
         )
+
+    def biases(self, dtype="float64"):
+        """The starting biases [b_h1, b_h2] and [b_o1, b_o2] as fresh arrays of ``dtype``."""
+        return (np.full(2, self.hidden_bias, dtype=dtype),
+                np.full(2, self.output_bias, dtype=dtype))
+
+    def to_json(self):
+        """The data and how it trains, for a result's JSON."""
+        return {"data": self.data.name, "samples": self.samples, "batch_size": self.batch,
+                "train_biases": self.train_biases, "init": self.init, "seed": self.seed}
 
 
 #: The network exactly as the tutorial starts it.

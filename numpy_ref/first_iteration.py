@@ -9,9 +9,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .example import MAZUR
-from .network import forward, matvec, output_deltas, transpose
+from .network import layer, output_deltas
 from .optimizers import Optimizer, OptimizerState
-from .trainers import check_settings, update_step
+from .trainers import Parameters, check_settings, update_step
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ class FirstIteration:
 
     def d_error_d_hidden(self, w_output):
         """dE/dout_h = sum over outputs of delta_o · w(h->o), through ``w_output``."""
-        return matvec(transpose(w_output), self.delta_output)
+        return w_output.T @ self.delta_output
 
 
 def first_iteration(update="parallel", example=MAZUR, dtype="float64", optimizer=Optimizer()):
@@ -69,20 +69,20 @@ def first_iteration(update="parallel", example=MAZUR, dtype="float64", optimizer
     makes the update (numpy_ref.optimizers; plain SGD by default).
     """
     check_settings(1, update, dtype)
-    x, target, w_hidden, w_output = example.arrays(dtype)
-    b_hidden = np.asarray(example.hidden_bias, dtype=dtype)[()]
-    b_output = np.asarray(example.output_bias, dtype=dtype)[()]
+    samples, targets, w_hidden, w_output = example.arrays(dtype)
+    b_hidden, b_output = example.biases(dtype)
     lr = np.asarray(example.learning_rate, dtype=dtype)[()]
-    hidden, output = forward(x, w_hidden, w_output, b_hidden, b_output)
     state = OptimizerState(optimizer, dtype, traced=True)
-    _, _, new_w_hidden, new_w_output = update_step(
-        x, target, w_hidden, w_output, b_hidden, b_output, lr, update, state
+    hidden, output, new = update_step(
+        samples, targets, Parameters(w_hidden, w_output, b_hidden, b_output), lr, update, state
     )
+    net_hidden = layer(w_hidden, samples, b_hidden)
+    net_output = layer(w_output, hidden, b_output)
+    # The tutorial's one sample: every array below is that sample's.
     return FirstIteration(
-        update=update, dtype=dtype, x=x, target=target, w_hidden=w_hidden,
-        w_output=w_output, b_hidden=b_hidden, b_output=b_output, learning_rate=lr,
-        net_hidden=matvec(w_hidden, x) + b_hidden, hidden=hidden,
-        net_output=matvec(w_output, hidden) + b_output, output=output,
-        delta_output=output_deltas(target, output),
-        new_w_hidden=new_w_hidden, new_w_output=new_w_output, optimizer=state,
+        update=update, dtype=dtype, x=samples[0], target=targets[0], w_hidden=w_hidden,
+        w_output=w_output, b_hidden=b_hidden[0], b_output=b_output[0], learning_rate=lr,
+        net_hidden=net_hidden[0], hidden=hidden[0], net_output=net_output[0], output=output[0],
+        delta_output=output_deltas(targets, output)[0],
+        new_w_hidden=new.w_hidden, new_w_output=new.w_output, optimizer=state,
     )

@@ -4,27 +4,22 @@ Every function takes and returns plain NumPy arrays in the tutorial's
 orientation (see example.py).  These formulas are the reference that the
 frameworks' autodiff is checked against.
 
+Activations carry a samples axis: x is (samples, 2), and so are out_h and
+out_o.  A batch's loss is the mean over its samples of E = sum 1/2 (t - o)^2,
+so each sample's deltas count 1/samples of its own, and the gradients are
+sums over the batch.
+
 Each function also works on a batch of networks: give weights a leading
-batch axis, (B, 2, 2), and activations (B, 2); the update-order study trains
-thousands of networks at once this way.
+batch axis, (B, 2, 2), biases (B, 2), and activations come out (B, samples,
+2); the studies train thousands of networks at once this way.
 """
 
 import numpy as np
 
 
-def matvec(w, v):
-    """w @ v for one matrix and vector, or for a batch of them."""
-    return np.einsum("...ij,...j->...i", w, v)
-
-
-def outer(a, b):
-    """The outer product a b^T, for one pair of vectors or a batch of them."""
-    return a[..., :, None] * b[..., None, :]
-
-
-def transpose(w):
-    """W.T, for one matrix or a batch of them."""
-    return np.swapaxes(w, -1, -2)
+def layer(w, inputs, b):
+    """net = W @ input + b for every sample: net_j = sum_i w_ji input_i + b_j."""
+    return np.einsum("...ij,...mj->...mi", w, inputs) + b[..., None, :]
 
 
 def sigmoid(net):
@@ -34,29 +29,29 @@ def sigmoid(net):
 
 
 def forward(x, w_hidden, w_output, b_hidden, b_output):
-    """Hidden and output activations for one sample.
+    """Hidden and output activations for every sample.
 
-    net_h = W_hidden @ x + b1,  out_h = sigmoid(net_h)
-    net_o = W_output @ out_h + b2,  out_o = sigmoid(net_o)
+    net_h = W_hidden @ x + b_h,  out_h = sigmoid(net_h)
+    net_o = W_output @ out_h + b_o,  out_o = sigmoid(net_o)
     """
-    hidden = sigmoid(matvec(w_hidden, x) + b_hidden)
-    output = sigmoid(matvec(w_output, hidden) + b_output)
+    hidden = sigmoid(layer(w_hidden, x, b_hidden))
+    output = sigmoid(layer(w_output, hidden, b_output))
     return hidden, output
 
 
 def half_squared_error(target, output):
-    """E_total = sum over outputs of 1/2 (target - out)^2."""
+    """Each sample's E = sum over outputs of 1/2 (target - out)^2."""
     return 0.5 * np.sum((target - output) ** 2, axis=-1)
+
+
+def mean_loss(target, output):
+    """The batch's loss: the mean over its samples of E (E itself for one sample)."""
+    return np.mean(half_squared_error(target, output), axis=-1)
 
 
 def output_deltas(target, output):
     """dE/dnet_o = dE/dout_o * dout_o/dnet_o = (out_o - target) * out_o (1 - out_o)."""
     return (output - target) * output * (1.0 - output)
-
-
-def output_weight_gradients(delta_output, hidden):
-    """dE/dw for w5..w8: dE/dnet_o * dnet_o/dw = delta_o * out_h (an outer product)."""
-    return outer(delta_output, hidden)
 
 
 def hidden_deltas(delta_output, w_output, hidden):
@@ -65,9 +60,20 @@ def hidden_deltas(delta_output, w_output, hidden):
     ``w_output`` decides the update order: the weights of the forward pass
     give parallel updates, the freshly updated ones give sequential updates.
     """
-    return matvec(transpose(w_output), delta_output) * hidden * (1.0 - hidden)
+    carried = np.einsum("...ji,...mj->...mi", w_output, delta_output)
+    return carried * hidden * (1.0 - hidden)
 
 
-def hidden_weight_gradients(delta_hidden, x):
-    """dE/dw for w1..w4: dE/dnet_h * dnet_h/dw = delta_h * i (an outer product)."""
-    return outer(delta_hidden, x)
+def weight_gradient(deltas, inputs):
+    """dE/dW of a layer: the sum over the batch's samples of delta_j * input_i.
+
+    (For w5..w8 the inputs are out_h, for w1..w4 they are i1, i2.)  The
+    deltas are those of the batch's loss, each sample's own divided by the
+    number of samples: the sum is then the mean of the samples' gradients.
+    """
+    return np.einsum("...mi,...mj->...ij", deltas, inputs)
+
+
+def bias_gradient(deltas):
+    """dE/db of a layer: dnet/db = 1, so the sum over the batch of the neurons' deltas."""
+    return np.sum(deltas, axis=-2)

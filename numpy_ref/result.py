@@ -6,6 +6,11 @@ loss at iteration 1 (the untrained network) and ``losses[-1]`` the loss at the
 last iteration, *before* its update.  ``final_loss`` and ``final_prediction``
 come from one more forward pass, with the weights left by all the updates.
 
+With more than one sample, iteration k's loss is that of its batch (the mean
+of the samples' E), its outputs and hidden activations are those of the
+batch's first sample, and the final loss and ``predictions`` cover every
+sample of the data.
+
 A run that stops early (``training.until_loss``) at iteration k records k
 iterations and makes k - 1 updates: iteration k's loss is below the limit, so
 its update is not made, and its loss is also the final loss.
@@ -15,6 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .example import MAZUR
 from .optimizers import PLAIN_SGD
 
 
@@ -25,16 +31,18 @@ class TrainingResult:
     dtype: str  # "float32" or "float64"
     learning_rate: float
     iterations: int
-    losses: np.ndarray  # (N,)      E_total at iteration k
-    outputs: np.ndarray  # (N, 2)    out_o1, out_o2 at iteration k
-    hidden: np.ndarray  # (N, 2)    out_h1, out_h2 at iteration k
+    losses: np.ndarray  # (N,)      the loss of iteration k's batch
+    outputs: np.ndarray  # (N, 2)    out_o1, out_o2 at iteration k (its batch's first sample)
+    hidden: np.ndarray  # (N, 2)    out_h1, out_h2 at iteration k (its batch's first sample)
     hidden_weights: np.ndarray  # (N, 2, 2) [[w1, w2], [w3, w4]] used at iteration k
     output_weights: np.ndarray  # (N, 2, 2) [[w5, w6], [w7, w8]] used at iteration k
     final_hidden_weights: np.ndarray  # (2, 2) after all N updates
     final_output_weights: np.ndarray  # (2, 2) after all N updates
-    final_loss: float  # E_total after all N updates
-    final_prediction: np.ndarray  # (2,) out_o1, out_o2 after all N updates
-    targets: np.ndarray  # (2,)
+    final_biases: tuple  # ([b_h1, b_h2], [b_o1, b_o2]) after all N updates
+    final_loss: float  # the mean E over every sample after all N updates
+    predictions: np.ndarray  # (samples, 2) out_o1, out_o2 of every sample after all N updates
+    targets: np.ndarray  # (samples, 2)
+    example: object = MAZUR  # numpy_ref.example.Example: the data and how it trains
     loss: str = "half-sse"  # the loss trained on: E = sum 1/2 (target - out)^2
     training: object = field(default=PLAIN_SGD)  # numpy_ref.optimizers.Training
     stopped_at: int = None  # the iteration whose loss was below until_loss, if any
@@ -48,6 +56,16 @@ class TrainingResult:
     def updates(self):
         """How many updates were made: one per iteration, but none at ``stopped_at``."""
         return self.recorded - (self.stopped_at is not None)
+
+    @property
+    def final_prediction(self):
+        """out_o1, out_o2 of the first sample (the only one of Mazur's data) after training."""
+        return self.predictions[0]
+
+    @property
+    def target(self):
+        """t1, t2 of the first sample (the only one of Mazur's data)."""
+        return self.targets[0]
 
     @property
     def final_penalty(self):
@@ -72,7 +90,8 @@ class TrainingResult:
     @property
     def diverged(self):
         """True when any loss, final weight or the final penalty is NaN or infinite."""
-        checked = (self.losses, self.final_hidden_weights, self.final_output_weights)
+        checked = (self.losses, self.final_hidden_weights, self.final_output_weights,
+                   *self.final_biases)
         return not all(np.all(np.isfinite(a)) for a in checked) or not (
             np.isfinite(self.final_loss) and np.isfinite(self.final_penalty))
 
@@ -83,6 +102,7 @@ class TrainingResult:
 
     def to_json(self):
         """The summary fields as plain Python values, ready for json.dumps."""
+        one_sample = len(self.targets) == 1
         return {
             "implementation": self.implementation,
             "update": self.update,
@@ -96,12 +116,17 @@ class TrainingResult:
             "initial_loss": self.initial_loss,
             "last_iteration_loss": self.last_iteration_loss,
             "final_loss": float(self.final_loss),
-            "prediction": [float(v) for v in self.final_prediction],
-            "target": [float(v) for v in self.targets],
+            **self.example.to_json(),
+            # the one sample's, as before; null for data with more samples
+            "prediction": self.final_prediction.tolist() if one_sample else None,
+            "target": self.target.tolist() if one_sample else None,
+            "predictions": self.predictions.tolist(),
             "error_reduction_percent": self.error_reduction_percent,
             "weights": {
                 "hidden": self.final_hidden_weights.tolist(),
                 "output": self.final_output_weights.tolist(),
+                "biases": {"hidden": self.final_biases[0].tolist(),
+                           "output": self.final_biases[1].tolist()},
             },
             "final_penalty": self.final_penalty,
         }

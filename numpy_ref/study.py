@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .example import MAZUR
-from .network import half_squared_error
+from .network import mean_loss
 from .optimizers import Optimizer, OptimizerState
-from .trainers import UPDATE_ORDERS, unwatched, update_step
+from .trainers import UPDATE_ORDERS, Parameters, unwatched, update_step
 
 #: Outcomes of one run that never reaches the threshold.
 CAPPED = -1  # still above the threshold after max_iterations updates
@@ -59,11 +59,11 @@ def batch_step(x, target, w_hidden, w_output, b_hidden, b_output, lr, update, op
     network (``lr`` has shape (B,)) and an OptimizerState whose arrays hold
     one state per network.  The loss is that of the weights given.
     """
-    _, output, new_w_hidden, new_w_output = update_step(
-        x, target, w_hidden, w_output, b_hidden, b_output, lr[:, None, None], update,
-        optimizer, t
+    _, output, new = update_step(
+        x, target, Parameters(w_hidden, w_output, b_hidden, b_output), lr[:, None, None],
+        update, optimizer, t
     )
-    return half_squared_error(target, output), new_w_hidden, new_w_output
+    return mean_loss(target, output), new.w_hidden, new.w_output
 
 
 def updates_to_threshold(w_hidden, w_output, lr, update, threshold, max_iterations,
@@ -75,7 +75,7 @@ def updates_to_threshold(w_hidden, w_output, lr, update, threshold, max_iteratio
     DIVERGED.  Finished networks leave the batch, so it shrinks as it goes.
     """
     x, target, _, _ = example.arrays("float64")
-    b1, b2 = example.hidden_bias, example.output_bias
+    b1, b2 = example.biases("float64")
     result = np.full(len(lr), CAPPED)
     active = np.arange(len(lr))
     w_h, w_o, rates = w_hidden.copy(), w_output.copy(), np.asarray(lr, dtype=float)

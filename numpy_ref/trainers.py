@@ -4,23 +4,37 @@ Parallel: both layers' gradients come from the weights the forward pass used
 (what autodiff gives, and the tutorial's hand-worked first step).
 Sequential: the output layer is updated first, then the hidden layer's delta
 is computed through the NEW output weights.
+
+Iteration k trains on batch k of the data (numpy_ref.data); the biases are
+trained with their layer's weights when the example says so.
 """
+
+from typing import NamedTuple
 
 import numpy as np
 
 from .example import DTYPES, MAZUR
 from .network import (
+    bias_gradient,
     forward,
-    half_squared_error,
     hidden_deltas,
-    hidden_weight_gradients,
+    mean_loss,
     output_deltas,
-    output_weight_gradients,
+    weight_gradient,
 )
 from .optimizers import PLAIN_SGD, OptimizerState
 from .result import TrainingResult
 
 UPDATE_ORDERS = ("parallel", "sequential")
+
+
+class Parameters(NamedTuple):
+    """Everything an update can change, in the tutorial's orientation."""
+
+    w_hidden: np.ndarray  # [[w1, w2], [w3, w4]]
+    w_output: np.ndarray  # [[w5, w6], [w7, w8]]
+    b_hidden: np.ndarray  # [b_h1, b_h2]
+    b_output: np.ndarray  # [b_o1, b_o2]
 
 
 def carrying_weights(update, w_output, new_w_output):
@@ -31,39 +45,47 @@ def carrying_weights(update, w_output, new_w_output):
     return new_w_output if update == "sequential" else w_output
 
 
-def update_step(x, target, w_hidden, w_output, b_hidden, b_output, lr, update,
-                optimizer=None, t=1, training=PLAIN_SGD):
-    """One forward pass and one update in the given order.
+def update_step(x, target, parameters, lr, update, optimizer=None, t=1, training=PLAIN_SGD,
+                train_biases=False):
+    """One forward pass of the batch (x, target) and one update in the given order.
 
-    Returns (out_h, out_o, new W_hidden, new W_output).  ``optimizer`` is an
+    Returns (out_h, out_o, new Parameters).  ``optimizer`` is an
     OptimizerState (None: plain SGD), ``t`` the number of this update.
-    Works on a batch of networks too: weights (B, 2, 2), with ``lr`` shaped
-    to broadcast, (B, 1, 1).
+    Works on a batch of networks too: weights (B, 2, 2), biases (B, 2), with
+    ``lr`` shaped to broadcast, (B, 1, 1).
     """
-    hidden, output = forward(x, w_hidden, w_output, b_hidden, b_output)
-    optimizer = optimizer or OptimizerState(PLAIN_SGD.optimizer, w_hidden.dtype)
-    new_w_hidden, new_w_output = updated_weights(
-        x, target, hidden, output, w_hidden, w_output, lr, update, optimizer, t, training)
-    return hidden, output, new_w_hidden, new_w_output
+    hidden, output = forward(x, *parameters)
+    optimizer = optimizer or OptimizerState(PLAIN_SGD.optimizer, parameters.w_hidden.dtype)
+    new = updated_parameters(x, target, hidden, output, parameters, lr, update, optimizer, t,
+                             training, train_biases)
+    return hidden, output, new
 
 
-def updated_weights(x, target, hidden, output, w_hidden, w_output, lr, update, optimizer, t,
-                    training):
-    """Backpropagate one forward pass and make update ``t``: (new W_hidden, new W_output).
+def updated_parameters(x, target, hidden, output, parameters, lr, update, optimizer, t,
+                       training, train_biases):
+    """Backpropagate one forward pass and make update ``t``: the new Parameters.
 
     The output layer's step comes first; its new weights carry delta_o back
-    in the sequential order (carrying_weights).  Each layer's gradient is
-    dE/dw, plus the penalty's gradient at that layer's current weights.
+    in the sequential order (carrying_weights).  Each layer's weight
+    gradient is dE/dW, plus the penalty's gradient at that layer's current
+    weights; its bias gradient is the mean of its deltas (never penalised).
     """
-    delta_o = output_deltas(target, output)
-    output_gradient = training.gradient_with_penalty(
-        output_weight_gradients(delta_o, hidden), w_output)
-    new_w_output = optimizer.step("output", w_output, output_gradient, lr, t)
+    w_hidden, w_output, b_hidden, b_output = parameters
+    # lr broadcasts over the weights (..., 2, 2); a bias (..., 2) drops the last axis
+    bias_lr = lr[..., 0] if np.ndim(lr) else lr
+
+    def layer_step(name, w, b, deltas, inputs):
+        gradient = training.gradient_with_penalty(weight_gradient(deltas, inputs), w)
+        new_w = optimizer.step(name, w, gradient, lr, t)
+        if train_biases:
+            b = optimizer.step(f"{name}_bias", b, bias_gradient(deltas), bias_lr, t)
+        return new_w, b
+
+    delta_o = output_deltas(target, output) / x.shape[-2]  # of the batch's mean loss
+    new_w_output, new_b_output = layer_step("output", w_output, b_output, delta_o, hidden)
     delta_h = hidden_deltas(delta_o, carrying_weights(update, w_output, new_w_output), hidden)
-    hidden_gradient = training.gradient_with_penalty(
-        hidden_weight_gradients(delta_h, x), w_hidden)
-    new_w_hidden = optimizer.step("hidden", w_hidden, hidden_gradient, lr, t)
-    return new_w_hidden, new_w_output
+    new_w_hidden, new_b_hidden = layer_step("hidden", w_hidden, b_hidden, delta_h, x)
+    return Parameters(new_w_hidden, new_w_output, new_b_hidden, new_b_output)
 
 
 def check_settings(iterations, update, dtype):
@@ -89,14 +111,14 @@ def train(iterations=1000, update="parallel", example=MAZUR, dtype="float64", st
           training=PLAIN_SGD):
     """Train ``example``'s network for up to ``iterations`` updates in the given order.
 
-    ``training`` chooses the optimizer, the schedule, the stopping loss and
-    the penalties (numpy_ref.optimizers; the default is the tutorial's SGD).
+    Iteration k trains on the example's batch k; ``training`` chooses the
+    optimizer, the schedule, the stopping loss and the penalties
+    (numpy_ref.optimizers; the default is the tutorial's SGD).
     """
     check_settings(iterations, update, dtype)
     training = training.for_iterations(iterations)
     x, target, w_hidden, w_output = example.arrays(dtype)
-    b_hidden = np.asarray(example.hidden_bias, dtype=dtype)
-    b_output = np.asarray(example.output_bias, dtype=dtype)
+    parameters = Parameters(w_hidden, w_output, *example.biases(dtype))
     optimizer = OptimizerState(training.optimizer, dtype)
 
     losses = np.empty(iterations, dtype=dtype)
@@ -111,19 +133,21 @@ def train(iterations=1000, update="parallel", example=MAZUR, dtype="float64", st
     # (A rate too large for float32 becomes inf the same way.)
     with np.errstate(over="ignore", invalid="ignore"):
         for k in steps(iterations, f"NumPy {update}"):
-            hidden, output = forward(x, w_hidden, w_output, b_hidden, b_output)
-            losses[k] = half_squared_error(target, output)
-            outputs[k], hiddens[k] = output, hidden
-            hidden_history[k], output_history[k] = w_hidden, w_output
+            first, end = example.batch_rows(k)
+            batch_x, batch_target = x[first:end], target[first:end]
+            hidden, output = forward(batch_x, *parameters)
+            losses[k] = mean_loss(batch_target, output)
+            outputs[k], hiddens[k] = output[0], hidden[0]  # the batch's first sample
+            hidden_history[k], output_history[k] = parameters.w_hidden, parameters.w_output
             if training.until_loss is not None and losses[k] < training.until_loss:
                 recorded, stopped_at = k + 1, k + 1  # iteration k+1 makes no update
                 break
             if k == 0 or not training.schedule.constant:
                 lr = training.schedule.rate(example.learning_rate, k, dtype)  # after k updates
-            w_hidden, w_output = updated_weights(x, target, hidden, output, w_hidden,
-                                                 w_output, lr, update, optimizer, k + 1,
-                                                 training)
-        _, final_output = forward(x, w_hidden, w_output, b_hidden, b_output)
+            parameters = updated_parameters(batch_x, batch_target, hidden, output, parameters,
+                                            lr, update, optimizer, k + 1, training,
+                                            example.train_biases)
+        _, predictions = forward(x, *parameters)
     return TrainingResult(
         implementation="numpy",
         update=update,
@@ -135,11 +159,13 @@ def train(iterations=1000, update="parallel", example=MAZUR, dtype="float64", st
         hidden=hiddens[:recorded],
         hidden_weights=hidden_history[:recorded],
         output_weights=output_history[:recorded],
-        final_hidden_weights=w_hidden,
-        final_output_weights=w_output,
-        final_loss=float(half_squared_error(target, final_output)),
-        final_prediction=final_output,
+        final_hidden_weights=parameters.w_hidden,
+        final_output_weights=parameters.w_output,
+        final_biases=(parameters.b_hidden, parameters.b_output),
+        final_loss=float(mean_loss(target, predictions)),
+        predictions=predictions,
         targets=target,
+        example=example,
         training=training,
         stopped_at=stopped_at,
     )

@@ -18,7 +18,6 @@ from console.explain import (
 )
 from numpy_ref import MAZUR
 from numpy_ref.first_iteration import first_iteration
-from numpy_ref.network import outer
 
 #: How the explanation ends: the tutorial prints w1+..w4+ for the parallel
 #: order only, so the sequential order has 4 published figures fewer.
@@ -46,11 +45,11 @@ def numpy_values(update, dtype="float64"):
     it = first_iteration(update, MAZUR, dtype)
     slope = it.hidden_sigmoid_slope
     gradients = {
-        "output": outer(it.delta_output, it.hidden),
-        "hidden": outer(it.d_error_d_hidden(it.w_output) * slope, it.x),
+        "output": np.outer(it.delta_output, it.hidden),
+        "hidden": np.outer(it.d_error_d_hidden(it.w_output) * slope, it.x),
     }
     if update == "sequential":
-        gradients["hidden_new"] = outer(it.d_error_d_hidden(it.new_w_output) * slope, it.x)
+        gradients["hidden_new"] = np.outer(it.d_error_d_hidden(it.new_w_output) * slope, it.x)
     forward_pass = (it.net_hidden, it.hidden, it.net_output, it.output, it.target)
     return values_from_arrays(forward_pass, it.delta_output, gradients,
                               (it.new_w_hidden, it.new_w_output))

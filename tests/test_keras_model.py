@@ -24,9 +24,10 @@ def test_model_is_a_keras_model_of_keras_layers(keras_run):
         "output_weights", "output_bias", "output",
     ]
     assert isinstance(model.get_layer("hidden_weights"), keras.layers.Dense)
-    # eight trainable weights (w1..w8); the biases are constants, not weights
+    # eight trainable weights (w1..w8); the biases are weights that do not train
     assert sum(int(np.prod(w.shape)) for w in model.trainable_weights) == 8
-    assert len(model.non_trainable_weights) == 0
+    assert [w.numpy().tolist() for w in model.non_trainable_weights] == [[0.35, 0.35],
+                                                                         [0.6, 0.6]]
 
 
 def test_summary_lists_the_layers(keras_run):
@@ -40,7 +41,7 @@ def test_summary_lists_the_layers(keras_run):
 
 def test_predict_gives_the_trained_prediction(keras_run):
     result, model = keras_run
-    prediction = model.predict(np.array([MAZUR.inputs]), verbose=0)[0]
+    prediction = model.predict(np.array(MAZUR.inputs), verbose=0)[0]
     np.testing.assert_allclose(prediction, result.final_prediction, atol=1e-15, rtol=0)
 
 
@@ -57,7 +58,7 @@ def test_fit_history_and_callbacks_work():
 
     model = keras_model.build_model(MAZUR, "sequential", "float64")
     history = model.fit(
-        np.array([MAZUR.inputs] * 5), np.array([MAZUR.targets] * 5),
+        np.array(MAZUR.inputs * 5), np.array(MAZUR.targets * 5),
         batch_size=1, epochs=3, verbose=0, shuffle=False, callbacks=[CountEpochs()],
     )
     assert CountEpochs.epochs == 3
@@ -89,7 +90,7 @@ def test_saved_model_loads_and_predicts_the_same(keras_run, tmp_path):
     loaded = ann_keras.load_model(str(path))
     assert type(loaded).__name__ == type(model).__name__
     assert loaded.update == "sequential"
-    prediction = loaded.predict(np.array([MAZUR.inputs]), verbose=0)[0]
+    prediction = loaded.predict(np.array(MAZUR.inputs), verbose=0)[0]
     np.testing.assert_allclose(prediction, result.final_prediction, atol=1e-15, rtol=0)
 
 

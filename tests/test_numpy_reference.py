@@ -8,23 +8,29 @@ from numpy_ref.network import (
     forward,
     half_squared_error,
     hidden_deltas,
-    hidden_weight_gradients,
     output_deltas,
-    output_weight_gradients,
     sigmoid,
+    weight_gradient,
 )
 
 
 @pytest.fixture
 def start():
+    """The one sample's x and target (a samples axis of one), and the weights."""
     x, target, w_hidden, w_output = MAZUR.arrays()
     return x, target, w_hidden, w_output
 
 
+def first_forward_pass(x, w_hidden, w_output):
+    """out_h and out_o of the one sample, each shaped (1, 2)."""
+    return forward(x, w_hidden, w_output, *MAZUR.biases())
+
+
 def test_first_forward_pass_matches_tutorial(start):
     x, target, w_hidden, w_output = start
-    net_hidden = w_hidden @ x + MAZUR.hidden_bias
-    hidden, output = forward(x, w_hidden, w_output, MAZUR.hidden_bias, MAZUR.output_bias)
+    net_hidden = w_hidden @ x[0] + MAZUR.hidden_bias
+    hidden, output = first_forward_pass(x, w_hidden, w_output)
+    hidden, output, target = hidden[0], output[0], target[0]
     net_output = w_output @ hidden + MAZUR.output_bias
     assert net_hidden[0] == pytest.approx(0.3775, abs=1e-12, rel=0)
     assert hidden == pytest.approx([0.593269992, 0.596884378], abs=1e-9, rel=0)
@@ -38,10 +44,10 @@ def test_first_forward_pass_matches_tutorial(start):
 
 def test_first_gradients_match_tutorial(start):
     x, target, w_hidden, w_output = start
-    hidden, output = forward(x, w_hidden, w_output, MAZUR.hidden_bias, MAZUR.output_bias)
+    hidden, output = first_forward_pass(x, w_hidden, w_output)
     delta_o = output_deltas(target, output)
-    grad_output = output_weight_gradients(delta_o, hidden)
-    grad_hidden = hidden_weight_gradients(hidden_deltas(delta_o, w_output, hidden), x)
+    grad_output = weight_gradient(delta_o, hidden)
+    grad_hidden = weight_gradient(hidden_deltas(delta_o, w_output, hidden), x)
     # dE/dw5, dE/dw6, dE/dw7, dE/dw8 and dE/dw1..dE/dw4 as the tutorial prints them
     assert grad_output.ravel() == pytest.approx(
         [0.082167041, 0.08266763, -0.02260254, -0.02274024], abs=1e-8, rel=0)
@@ -106,7 +112,7 @@ def test_history_is_consistent_with_final_state():
     np.testing.assert_array_equal(result.hidden_weights[0], np.array(MAZUR.hidden_weights))
     # the loss recorded at iteration k is the loss of the outputs recorded then
     assert result.losses[2] == pytest.approx(
-        half_squared_error(result.targets, result.outputs[2]), abs=0, rel=0)
+        half_squared_error(result.target, result.outputs[2]), abs=0, rel=0)
     one_more = train(4, "sequential")
     assert one_more.losses[3] == pytest.approx(result.final_loss, abs=0, rel=0)
 

@@ -39,8 +39,8 @@ def test_batched_trainer_matches_the_single_network_trainers(update, optimizer):
     w_h, w_o = w_hidden, w_output
     state = OptimizerState(Optimizer.named(optimizer), "float64")
     for t in range(1, 301):
-        loss, w_h, w_o = batch_step(x, target, w_h, w_o, MAZUR.hidden_bias,
-                                    MAZUR.output_bias, rates, update, state, t)
+        loss, w_h, w_o = batch_step(x, target, w_h, w_o, *MAZUR.biases(),
+                                    rates, update, state, t)
         losses.append(loss)
     losses = np.array(losses)
     for n in range(5):

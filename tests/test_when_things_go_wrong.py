@@ -336,7 +336,7 @@ def test_a_saved_float64_model_predicts_in_float64_after_plain_load_model(tmp_pa
     model.save(str(path))
     code = (
         "import json, numpy, keras\n"
-        "import frameworks.keras_model  # registers mazur>MazurModel, mazur>ConstantBias\n"
+        "import frameworks.keras_model  # registers mazur>MazurModel, mazur>Bias\n"
         f"model = keras.saving.load_model({str(path)!r})\n"
         "prediction = model.predict(numpy.array([[0.05, 0.10]]), verbose=0)[0]\n"
         "print(json.dumps([type(model).__name__, str(prediction.dtype), prediction.tolist()]))\n"

@@ -1,0 +1,107 @@
+"""The data a network trains on: Mazur's one sample, XOR, or a CSV file.
+
+A data set is a table of samples, one row each: the inputs i1, i2 and the
+targets t1, t2.  Its batches are consecutive rows in the data's order,
+formed within each pass over the data (the last batch of a pass may be
+smaller); passes repeat; nothing is shuffled.  Iteration k trains on batch k.
+"""
+
+import csv
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+#: A CSV's first line, exactly.
+CSV_HEADER = ("i1", "i2", "t1", "t2")
+
+
+@dataclass(frozen=True)
+class DataSet:
+    name: str  # "mazur", "xor", or the CSV file's path
+    inputs: tuple  # ((i1, i2), ...): one row per sample
+    targets: tuple  # ((t1, t2), ...)
+
+    @property
+    def samples(self):
+        return len(self.inputs)
+
+    def batch_rows(self, k, batch_size):
+        """(first row, end row) of the batch that iteration k + 1 trains on (k from 0)."""
+        per_pass = math.ceil(self.samples / batch_size)
+        first = (k % per_pass) * batch_size
+        return first, min(first + batch_size, self.samples)
+
+    def batch_sizes(self, batch_size):
+        """The sizes of one pass's batches, in order: [B, B, ..., the rest]."""
+        return [end - first for first, end in
+                (self.batch_rows(k, batch_size) for k in range(math.ceil(self.samples
+                                                                          / batch_size)))]
+
+
+MAZUR_DATA = DataSet("mazur", ((0.05, 0.10),), ((0.01, 0.99),))
+
+#: i1 XOR i2 as t1, and its complement as t2, for the four corners in this order.
+XOR_DATA = DataSet(
+    "xor",
+    ((0.0, 0.0), (0.0, 1.0), (1.0, 0.0), (1.0, 1.0)),
+    ((0.0, 1.0), (1.0, 0.0), (1.0, 0.0), (0.0, 1.0)),
+)
+
+DATA_SETS = {data.name: data for data in (MAZUR_DATA, XOR_DATA)}
+
+
+class DataError(ValueError):
+    """A data file that cannot be used; the message names the file, the line and why."""
+
+
+def read_csv(path):
+    """The DataSet in ``path``: the header i1,i2,t1,t2, then one sample per line."""
+
+    def problem(line, what):
+        where = f"{path}, line {line}" if line else path
+        return DataError(f"{where}: {what}")
+
+    try:
+        with open(path, newline="", encoding="utf-8") as file:
+            rows = list(csv.reader(file))
+    except OSError as error:
+        raise DataError(f"{path}: {error.strerror}") from None
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise DataError(f"{path}: not a CSV text file ({error})") from None
+    if not rows or tuple(cell.strip() for cell in rows[0]) != CSV_HEADER:
+        raise problem(1, f"the header must be {','.join(CSV_HEADER)}")
+    samples = []
+    for line, row in enumerate(rows[1:], start=2):
+        if not row:
+            continue  # a blank line
+        if len(row) != len(CSV_HEADER):
+            raise problem(line, f"{len(row)} values, not {len(CSV_HEADER)}")
+        values = []
+        for name, cell in zip(CSV_HEADER, row):
+            try:
+                value = float(cell)
+            except ValueError:
+                raise problem(line, f"{name} is not a number: {cell.strip()!r}") from None
+            if not math.isfinite(value):
+                raise problem(line, f"{name} must be a finite number, not {cell.strip()}")
+            values.append(value + 0.0)  # -0 read as 0
+        samples.append(values)
+    if not samples:
+        raise problem(None, "no samples after the header")
+    return DataSet(path, tuple(tuple(s[:2]) for s in samples),
+                   tuple(tuple(s[2:]) for s in samples))
+
+
+def data_set(name_or_path):
+    """DATA_SETS[name], or the CSV at that path (DataError if it cannot be used)."""
+    if name_or_path in DATA_SETS:
+        return DATA_SETS[name_or_path]
+    return read_csv(name_or_path)
+
+
+def random_weights(seed):
+    """w1..w8 drawn as numpy.random.default_rng(seed).uniform(-1, 1, 8), in that order:
+    ((w1, w2), (w3, w4)), ((w5, w6), (w7, w8))."""
+    w = np.random.default_rng(seed).uniform(-1, 1, 8).tolist()
+    return (tuple(w[0:2]), tuple(w[2:4])), (tuple(w[4:6]), tuple(w[6:8]))
