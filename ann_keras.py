@@ -102,7 +102,8 @@ def _train_with_log(args, example, progress_bar):
     with scalars.whole_or_nothing():
         result, model = keras_model.train_model(args.iterations, args.update, example,
                                                 args.dtype, progress_bar=progress_bar,
-                                                callbacks=[callback], training=args.training)
+                                                callbacks=[callback], training=args.training,
+                                                replicas=args.replicas)
 
     def finish_log():
         with scalars.whole_or_nothing():
@@ -121,7 +122,8 @@ def train(args, example):
     else:
         result, model = keras_model.train_model(args.iterations, args.update, example,
                                                 args.dtype, progress_bar=bar,
-                                                training=args.training)
+                                                training=args.training,
+                                                replicas=args.replicas)
         log = Output("logged_to", None)
 
     def save():
@@ -148,6 +150,7 @@ SCRIPT = TrainerScript(
     explain=explain,
     train=train,
     add_options=add_options,
+    replicas=True,
 )
 
 main = SCRIPT.main

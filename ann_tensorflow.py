@@ -57,7 +57,7 @@ def train(args, example):
     from frameworks import tape
 
     result = tape.train(args.iterations, args.update, example, args.dtype, args.loss,
-                        args.training)
+                        args.training, args.replicas)
     notes = []
     if args.loss != "half-sse":
         notes.append(f"(losses above are {args.loss}, not the tutorial's half-sse)")
@@ -89,6 +89,7 @@ SCRIPT = TrainerScript(
     explain=explain,
     train=train,
     add_options=add_options,
+    replicas=True,
 )
 
 main = SCRIPT.main

@@ -29,16 +29,17 @@ import sys
 import textwrap
 
 from console.arguments import (
+    add_data_arguments,
     add_iterations_argument,
     add_run_arguments,
     add_training_arguments,
     optimizer_for,
+    parse_data_settings,
     parse_training_settings,
 )
 from console.parser import ArgumentParser, add_verbose_argument
 from console.process import EXIT_DIVERGED, quiet_tensorflow_logs, stops_cleanly
-from console.study import add_study_arguments
-from numpy_ref import MAZUR
+from console.study import add_study_arguments, check_study_options
 from numpy_ref.optimizers import OPTIMIZERS, Training
 
 
@@ -53,14 +54,37 @@ def parse_args(argv=None):
     output = parser.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print one JSON document only")
     output.add_argument("--csv", action="store_true", help="print one CSV table only")
+    add_data_arguments(parser)
     add_training_arguments(parser, optimizer_choices=(*OPTIMIZERS, "all"), stopping=False)
-    add_study_arguments(parser)
+    add_study_arguments(parser, data_options=False)
+    # A study trains from its own random starts, its own way, on mazur or xor.
+    parser.not_with("study", "train_biases", "init", "batch_size")
     add_verbose_argument(parser)
     args = parser.parse_args(argv)
-    if args.study and args.optimizer == "all":
-        parser.error("argument --optimizer: --study takes one optimizer, not all")
+    if args.study:
+        check_study_options(parser, args)
     parse_training_settings(parser, args)
+    parse_data_settings(parser, args)
     return args
+
+
+def print_xor_study(args):
+    """--study --data xor: the XOR study, as a table, JSON or CSV."""
+    from console.xor_study import format_xor_csv, format_xor_study, run_and_summarise, verdict
+    from console.xor_study import xor_json, xor_settings
+
+    settings = xor_settings(args)
+    summaries, _ = run_and_summarise(settings, progress=not (args.json or args.csv))
+    document = xor_json(summaries, settings)
+    if args.json:
+        print(json.dumps(document, indent=2))
+    elif args.csv:
+        print(format_xor_csv(document), end="")
+    else:
+        print(format_xor_study(summaries, settings))
+        print("\nVerdict")
+        for sentence in document["verdict"]:
+            print(_bullet(sentence))
 
 
 def print_study(args):
@@ -99,7 +123,7 @@ def print_every_optimizer(args):
     from implementations import run_all
 
     quiet_tensorflow_logs(args.verbose)
-    example = MAZUR.with_learning_rate(args.lr)
+    example = args.example
     runs = {name: run_all(args.iterations, example, args.dtype,
                           progress=not (args.json or args.csv),
                           training=Training(optimizer=optimizer_for(name, args)))
@@ -138,7 +162,7 @@ def print_comparison(args):
     from implementations import run_all
 
     quiet_tensorflow_logs(args.verbose)
-    example = MAZUR.with_learning_rate(args.lr)
+    example = args.example
     runs = run_all(args.iterations, example, args.dtype, progress=not (args.json or args.csv),
                    training=args.training)
     problem = divergence_among(result for _, result in runs)
@@ -156,7 +180,7 @@ def print_comparison(args):
 def main(argv=None):
     args = parse_args(argv)
     if args.study:
-        print_study(args)
+        (print_xor_study if args.data == "xor" else print_study)(args)
         return 0
     if args.optimizer == "all":
         return print_every_optimizer(args)

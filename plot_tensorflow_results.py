@@ -18,12 +18,18 @@ update_order_study.png (with --study, instead of the two above)
     With --optimizer NAME the study runs under that optimizer, on its own
     grid of learning rates, and is written to update_order_study_NAME.png
     (plain SGD's, the default, stays update_order_study.png).
+xor_study.png (with --study --data xor)
+    the XOR study of compare_implementations.py --study --data xor: the
+    share of random starts that solve XOR at each learning rate, for every
+    set-up (biases, batches, order, optimizer), and o1 over the input square
+    for one network that solved XOR and one that got stuck.
 
 Always headless (no display needed).  Each file is written whole or not at all.
 
     python plot_tensorflow_results.py
     python plot_tensorflow_results.py --iterations 5000 --out-dir figures
     python plot_tensorflow_results.py --study --optimizer adam
+    python plot_tensorflow_results.py --study --data xor
 """
 
 import os
@@ -46,13 +52,19 @@ from console.process import (
     quiet_tensorflow_logs,
     stops_cleanly,
 )
-from console.study import add_study_arguments, run_and_summarise, study_settings
+from console.study import (
+    add_study_arguments,
+    check_study_options,
+    run_and_summarise,
+    study_settings,
+)
 from implementations import FRAMEWORKS, find
 from numpy_ref import MAZUR
 
 COMPARISON_FILE = "tensorflow_keras_comparison.png"
 DYNAMICS_FILE = "training_dynamics.png"
 STUDY_FILE = "update_order_study.png"  # SGD's; another optimizer's adds _NAME
+XOR_STUDY_FILE = "xor_study.png"
 FIGURE_SIZE = (10, 8)  # inches; at DPI below, 1000 x 800 pixels
 DPI = 100
 
@@ -237,6 +249,97 @@ def study_figures(settings):
     return {study_file(settings.optimizer): study_figure(summaries, settings)}
 
 
+def xor_study_figures(args):
+    """{file name: Figure} for --study --data xor: runs the XOR study and draws it."""
+    from console.xor_study import run_and_summarise as run_xor, xor_settings
+
+    settings = xor_settings(args)
+    summaries, runs = run_xor(settings, progress=True)
+    return {XOR_STUDY_FILE: xor_study_figure(summaries, runs, settings)}
+
+
+def _setup_style(setup):
+    """Colour by biases and batches (or optimizer), line style by update order."""
+    colour = {("sgd", True, False): "tab:blue", ("sgd", True, True): "tab:cyan",
+              ("sgd", False, False): "tab:red", ("sgd", False, True): "tab:orange",
+              ("momentum", True, False): "tab:green", ("adam", True, False): "tab:purple"}
+    online = setup.batch_size == 1
+    return dict(color=colour[setup.optimizer, setup.train_biases, online],
+                linestyle="-" if setup.update == "sequential" else "--",
+                marker="o" if setup.update == "sequential" else "s", markersize=3)
+
+
+def _plot_shares(ax, summaries, setups, title):
+    for setup in setups:
+        outcomes = summaries[setup]
+        ax.semilogx([o.learning_rate for o in outcomes], [100 * o.share for o in outcomes],
+                    label=setup.label, **_setup_style(setup))
+    ax.set_ylim(-2, 102)
+    _finish(ax, title, "learning rate", "starts that solved XOR (%)")
+
+
+def _output_map(ax, figure, parameters, title):
+    """o1 over the input square [0, 1]^2 for one network, the four samples marked."""
+    from numpy_ref.data import XOR_DATA
+    from numpy_ref.network import forward
+
+    grid = np.linspace(-0.1, 1.1, 121)  # a margin, so that the corners' marks show whole
+    i1, i2 = np.meshgrid(grid, grid)
+    points = np.stack([i1.ravel(), i2.ravel()], axis=-1)
+    _, output = forward(points, *parameters)
+    image = ax.imshow(output[:, 0].reshape(i1.shape), origin="lower",
+                      extent=(-0.1, 1.1, -0.1, 1.1), vmin=0, vmax=1, cmap="coolwarm",
+                      aspect="equal")
+    ax.contour(i1, i2, output[:, 0].reshape(i1.shape), levels=[0.5], colors="black",
+               linewidths=1)
+    for (x1, x2), (t1, _) in zip(XOR_DATA.inputs, XOR_DATA.targets):
+        ax.plot(x1, x2, marker="o", markersize=9, color="white" if t1 else "black",
+                markeredgecolor="black")  # white: target o1 = 1, black: 0
+    figure.colorbar(image, ax=ax, label="o1", shrink=0.85)
+    _finish(ax, title, "i1", "i2", legend=False)
+
+
+def xor_study_figure(summaries, runs, settings):
+    """The XOR study: the solved share by learning rate for every set-up, and o1 over
+    the input square for one solved and one stuck network."""
+    from matplotlib.figure import Figure
+
+    from numpy_ref.study import CAPPED
+    from numpy_ref.trainers import Parameters
+    from numpy_ref.xor_study import best
+
+    figure = Figure(figsize=FIGURE_SIZE, dpi=DPI, layout="constrained")
+    figure.suptitle(f"XOR study: {settings.starts} random starts per set-up and learning"
+                    f" rate, at most {settings.max_iterations} updates")
+    (sgd_ax, other_ax), (solved_ax, stuck_ax) = figure.subplots(2, 2)
+    sgd = [setup for setup in summaries if setup.optimizer == "sgd"]
+    _plot_shares(sgd_ax, summaries, sgd, "SGD: biases, batches, orders")
+    compared = [setup for setup in summaries
+                if setup.train_biases and setup.batch_size > 1]
+    _plot_shares(other_ax, summaries, compared,
+                 "Trained biases, full batches: SGD, momentum, Adam")
+
+    # One solved and one stuck start of the first set-up, at its best learning rate.
+    run = runs[0]
+    rate = [o.learning_rate for o in summaries[run.setup]].index(
+        best(summaries[run.setup]).learning_rate)
+    updates = run.updates[rate]
+    for ax, index, what in ((solved_ax, np.flatnonzero(updates >= 0), "solved"),
+                            (stuck_ax, np.flatnonzero(updates == CAPPED), "stuck")):
+        if not index.size:
+            ax.set_axis_off()
+            ax.set_title(f"no start {what} XOR here", fontsize=10)
+            continue
+        network = rate * settings.starts + index[0]
+        parameters = Parameters(*(p[network] for p in run.final))
+        when = updates[index[0]] if what == "solved" else settings.max_iterations
+        _output_map(ax, figure, parameters,
+                    f"o1 of a network {what} after {when} updates (samples: target o1)"
+                    f"\n{run.setup.label}, lr {run.learning_rates[rate]:g},"
+                    f" start {index[0]}")
+    return figure
+
+
 def write_figure(figure, path):
     """Write the PNG whole or not at all."""
     with atomic_output(path) as temporary:
@@ -258,6 +361,8 @@ def parse_args(argv=None):
     add_study_arguments(parser)
     add_verbose_argument(parser)
     args = parser.parse_args(argv)
+    if args.study:
+        check_study_options(parser, args)
     parse_training_settings(parser, args)
     return args
 
@@ -265,7 +370,9 @@ def parse_args(argv=None):
 @stops_cleanly
 def main(argv=None):
     args = parse_args(argv)
-    if args.study:
+    if args.study and args.data == "xor":
+        figures = xor_study_figures(args)
+    elif args.study:
         figures = study_figures(study_settings(args))
     else:
         quiet_tensorflow_logs(args.verbose)

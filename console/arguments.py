@@ -363,8 +363,8 @@ def parse_data_settings(parser, args):
         data = data_set(args.data)
     except DataError as error:
         parser.error(f"argument --data: {error}")
-    if args.seed is not None and args.init != "random":
-        parser.error("argument --seed: only used by --init random")
+    if args.seed is not None and args.init != "random" and not getattr(args, "study", False):
+        parser.error("argument --seed: only used by --init random (and --study)")
     if args.batch_size is not None and args.batch_size > data.samples:
         parser.error(f"argument --batch-size: {args.batch_size} is more than the"
                      f" {_samples(data)}")
@@ -386,14 +386,16 @@ def check_replicas(parser, example, replicas):
     """A parser error unless every batch splits evenly over ``replicas`` devices."""
     if replicas > example.samples:
         parser.error(f"argument --replicas: {replicas} replicas need at least {replicas}"
-                     f" samples, and there are the {_samples(example.data)}")
-    uneven = sorted({size for size in example.data.batch_sizes(example.batch)
-                     if size % replicas})
-    if uneven:
-        parser.error(f"argument --replicas: a batch of {uneven[0]} samples cannot be split"
-                     f" evenly over {replicas} replicas; choose --batch-size so that every"
-                     f" batch of a pass over the {example.samples} samples is a multiple"
-                     f" of {replicas}")
+                     f" samples, and {example.data.name} has {example.samples}")
+    last = example.data.batch_sizes(example.batch)[-1]
+    if example.batch % replicas:
+        parser.error(f"argument --replicas: a batch of {example.batch} samples cannot be split"
+                     f" evenly over {replicas} replicas; choose a --batch-size that is a"
+                     f" multiple of {replicas}")
+    if last % replicas:
+        parser.error(f"argument --replicas: the last batch of each pass over the"
+                     f" {_samples(example.data)} has {last}, which cannot be split evenly"
+                     f" over {replicas} replicas")
 
 
 def add_logdir_argument(parser):

@@ -22,8 +22,8 @@ DISTANCE_MEANING = "every iteration's loss and the final loss and weights"
 def distance(result, reference):
     """max |Δ| between two runs over every iteration's loss and the final state.
 
-    The final state is the loss and both weight matrices left by the last
-    update, so runs that share their forward passes (the two orders at
+    The final state is the loss, both weight matrices and the biases left by
+    the last update, so runs that share their forward passes (the two orders at
     iteration 1) still differ where they do: after the update.  Runs that
     stopped at different iterations (--until-loss) are compared over the
     iterations both ran, and their final states differ by what the extra
@@ -35,6 +35,7 @@ def distance(result, reference):
         (result.final_loss, reference.final_loss),
         (result.final_hidden_weights, reference.final_hidden_weights),
         (result.final_output_weights, reference.final_output_weights),
+        *zip(result.final_biases, reference.final_biases),
     )
     return max(
         float(np.max(np.abs(np.asarray(ours, dtype=np.float64)

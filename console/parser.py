@@ -21,6 +21,7 @@ class ArgumentParser(argparse.ArgumentParser):
         super().__init__(prog=prog, description=description, allow_abbrev=False,
                          formatter_class=argparse.RawDescriptionHelpFormatter)
         self.combinations = []  # (mode dest, dests, allowed with the mode?)
+        self.given = set()  # after parse_args: the dests the command line itself set
         # argparse takes "-1e-3" and "-inf" for options, not values: let every
         # spelling of a negative number reach the option's type, which refuses it.
         self._negative_number_matcher = re.compile(
@@ -39,8 +40,8 @@ class ArgumentParser(argparse.ArgumentParser):
 
     def parse_args(self, args=None, namespace=None):
         parsed = super().parse_args(args, namespace)
-        if self.combinations:
-            self._check_combinations(self._given(args))
+        self.given = self._given(args)
+        self._check_combinations(self.given)
         return parsed
 
     def _given(self, args):

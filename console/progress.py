@@ -67,3 +67,15 @@ def watched(seconds_per_iteration, allowed=True):
                    mininterval=0.25, miniters=1000)
 
     return steps
+
+
+def counter(total, label, unit, seconds, allowed=True):
+    """A tqdm bar on stderr counting ``total`` things by hand (bar.update(1)), for a
+    job expected to take ``seconds``; None when no bar is wanted or tqdm is missing."""
+    if not wants_progress(1, seconds, allowed):
+        return None
+    bar = _tqdm()
+    if bar is None:
+        return None
+    progress_bar_shown()
+    return bar(total=total, desc=label, unit=unit, file=sys.stderr)

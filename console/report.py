@@ -86,7 +86,10 @@ def data_lines(example):
 def _sample_lines(result, example):
     """Every sample's prediction beside its target, after training."""
     x, _, _, _ = example.arrays("float64")
-    return [f"  {_vector(inputs, 2)} -> {_vector(prediction)}   target {_vector(target, 2)}"
+    def given(values):  # the data's own figures, as written
+        return "[" + ", ".join(f"{v:g}" for v in values) + "]"
+
+    return [f"  {given(inputs)} -> {_vector(prediction)}   target {given(target)}"
             for inputs, prediction, target in zip(x, result.predictions, result.targets)]
 
 
@@ -101,6 +104,8 @@ def format_report(result, title, update_note, example=MAZUR):
         *data_lines(example),
         f"  learning rate   {result.learning_rate:g}",
         *training_lines(result.training),
+        *([f"  replicas        {result.replicas}, tf.distribute.MirroredStrategy: each batch"
+           " split evenly, gradients all-reduced"] if result.replicas > 1 else []),
         f"  iterations      {result.iterations}",
         f"  update order    {result.update}",
         f"                  ({update_note})",
@@ -135,8 +140,9 @@ def format_report(result, title, update_note, example=MAZUR):
             f"   target {_vector(result.target, 2)}",
             "error": f"[{error}]   (prediction - target)",
         }
-    results["error reduction"] = (f"{result.error_reduction_percent:.4f}%"
-                                  "   (1 - loss after / loss at iteration 1)")
+    if result.error_reduction_percent is not None:  # None for mini-batches
+        results["error reduction"] = (f"{result.error_reduction_percent:.4f}%"
+                                      "   (1 - loss after / loss at iteration 1)")
     if result.training.penalised:
         results["penalty after"] = f"{result.final_penalty:.10f}   (l1 sum|w| + l2 sum w^2)"
     label_width = max(len(label) for label in results)

@@ -13,8 +13,9 @@ from dataclasses import replace
 
 from numpy_ref.optimizers import Optimizer
 from numpy_ref.study import StudySettings, order_effect, rate_grid, run_study, summarise, totals
+from numpy_ref.xor_study import XorStudySettings
 
-from .arguments import iteration_count, positive_number, whole_number
+from .arguments import HYPERPARAMETER_OPTIONS, iteration_count, positive_number, whole_number
 from .progress import watched
 
 #: More random starts than this would not fit in memory: every learning rate
@@ -26,29 +27,60 @@ MAX_STARTS = 100_000
 SECONDS_PER_NETWORK_UPDATE = 2.5e-8
 
 
-def add_study_arguments(parser):
-    """--study and its settings (compare_implementations.py, plot_tensorflow_results.py)."""
-    defaults = StudySettings()
+#: The data sets --study knows: the update-order study (mazur), the XOR study (xor).
+STUDIED_DATA = ("mazur", "xor")
+
+
+def add_study_arguments(parser, data_options=True):
+    """--study and its settings (compare_implementations.py, plot_tensorflow_results.py).
+
+    With ``data_options`` it also adds --data (mazur or xor) and --seed, for a
+    script without console.arguments.add_data_arguments, whose --data and
+    --seed the study then uses."""
+    defaults, xor = StudySettings(), XorStudySettings()
     group = parser.add_argument_group(
-        "update-order study",
-        f"both orders from the same random starts, at {len(defaults.learning_rates)}"
-        f" learning rates from {defaults.learning_rates[0]:g} to"
-        f" {defaults.learning_rates[-1]:g} (SGD's grid; each --optimizer has its own);"
-        " NumPy only, no TensorFlow",
+        "studies",
+        f"update-order study: both orders from the same random starts, at"
+        f" {len(defaults.learning_rates)} learning rates from {defaults.learning_rates[0]:g}"
+        f" to {defaults.learning_rates[-1]:g} (SGD's grid; each --optimizer has its own);"
+        " with --data xor, the XOR study: which set-ups solve XOR (README: More than one"
+        " sample).  NumPy only, no TensorFlow",
     )
     group.add_argument("--study", action="store_true",
-                       help="run the update-order study instead")
-    group.add_argument("--seed", type=whole_number(0), default=defaults.seed,
-                       help=f"seed of the random starting weights (default: {defaults.seed})")
-    group.add_argument("--starts", type=whole_number(1, MAX_STARTS), default=defaults.starts,
+                       help="run the update-order study (or with --data xor the XOR study)"
+                       " instead")
+    group.add_argument("--starts", type=whole_number(1, MAX_STARTS),
                        help=f"random starts per learning rate, at most {MAX_STARTS}"
-                       f" (default: {defaults.starts})")
-    group.add_argument("--threshold", type=positive_number, default=defaults.threshold,
-                       help=f"loss to get below (default: {defaults.threshold:g})")
-    group.add_argument("--max-iterations", type=iteration_count,
-                       default=defaults.max_iterations, metavar="N",
-                       help=f"give up after N updates (default: {defaults.max_iterations})")
-    parser.only_with("study", "seed", "starts", "threshold", "max_iterations")
+                       f" (default: {defaults.starts}; {xor.starts} with --data xor)")
+    group.add_argument("--threshold", type=positive_number,
+                       help=f"loss to get below (default: {defaults.threshold:g};"
+                       " not used with --data xor)")
+    group.add_argument("--max-iterations", type=iteration_count, metavar="N",
+                       help=f"give up after N updates (default: {defaults.max_iterations};"
+                       f" {xor.max_iterations} with --data xor)")
+    parser.only_with("study", "starts", "threshold", "max_iterations")
+    if data_options:
+        group.add_argument("--data", choices=STUDIED_DATA, default="mazur",
+                           help="mazur: the update-order study; xor: the XOR study"
+                           " (default: mazur)")
+        group.add_argument("--seed", type=whole_number(0),
+                           help=f"seed of the random starts (default: {defaults.seed})")
+        parser.only_with("study", "data", "seed")
+
+
+def check_study_options(parser, args):
+    """A parser error for an option that the chosen study does not take."""
+    if args.data not in STUDIED_DATA:
+        parser.error(f"argument --data: --study studies {' or '.join(STUDIED_DATA)},"
+                     f" not {args.data}")
+    if args.data == "xor":
+        for dest in ("optimizer", "threshold", *(d for d, *_ in HYPERPARAMETER_OPTIONS)):
+            if dest in parser.given:
+                parser.error(f"argument --{dest.replace('_', '-')}: not used by the XOR"
+                             " study, which trains sgd, momentum and adam itself and counts"
+                             " updates to solve")
+    if args.optimizer == "all":
+        parser.error("argument --optimizer: --study takes one optimizer, not all")
     # The study is NumPy's, in float64, over its own grid of learning rates.
     parser.not_with("study", "iterations", "lr", "dtype", "verbose")
 
@@ -56,9 +88,10 @@ def add_study_arguments(parser):
 def study_settings(args):
     """The StudySettings that the --study arguments ask for, on the optimizer's own grid."""
     optimizer = args.training.optimizer if args.training else Optimizer()
-    return StudySettings(learning_rates=rate_grid(optimizer), optimizer=optimizer,
-                         starts=args.starts, seed=args.seed, threshold=args.threshold,
-                         max_iterations=args.max_iterations)
+    given = {name: getattr(args, name) for name in ("starts", "seed", "threshold",
+                                                    "max_iterations")
+             if getattr(args, name) is not None}
+    return StudySettings(learning_rates=rate_grid(optimizer), optimizer=optimizer, **given)
 
 
 def baseline_settings(settings):

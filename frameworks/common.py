@@ -108,7 +108,7 @@ def weight_penalty(training):
 
 
 def training_result(implementation, update, example, dtype, history, final, loss,
-                    iterations, training, stopped):
+                    iterations, training, stopped, replicas=1):
     """Assemble a TrainingResult from a framework's history and final state.
 
     ``history`` holds per-iteration arrays (losses, outputs, hidden, and the
@@ -137,6 +137,7 @@ def training_result(implementation, update, example, dtype, history, final, loss
         predictions=np.asarray(final["predictions"]),
         targets=np.asarray(example.targets, dtype=dtype),
         example=example,
+        replicas=replicas,
         loss=loss,
         training=training,
         stopped_at=recorded if stopped else None,

@@ -47,6 +47,9 @@ from .common import (
 #: Steps fit() runs inside one compiled graph call before returning to Python
 #: (callbacks' on_train_batch_* then see one call per this many steps).
 STEPS_PER_EXECUTION = 1000
+#: Under tf.distribute: Keras 3.15's fit() fails with more than one step per
+#: execution there ("You must feed a value for placeholder tensor").
+DISTRIBUTED_STEPS = 1
 
 
 def half_squared_error(target, output):
@@ -109,7 +112,11 @@ class MazurModel(keras.Model):
         dtype = self.kernels()[0].dtype
         x, target = (tf.cast(tensor, dtype) for tensor in data)
         hidden, output = self.hidden_and_output(x)
-        loss = half_squared_error(target, output)  # of this forward pass
+        loss = half_squared_error(target, output)  # of this forward pass (of this replica)
+        replicas = self.distribute_strategy.num_replicas_in_sync
+        if replicas > 1:  # every replica has an equal share: the batch's loss is their mean
+            loss = tf.distribute.get_replica_context().all_reduce(
+                tf.distribute.ReduceOp.MEAN, loss)
         if self.update == "parallel":
             stock_step = super().train_step  # Keras's own step: the optimizer on MSE
 
@@ -162,16 +169,20 @@ class MazurModel(keras.Model):
         """Hand-written backpropagation, output layer first."""
         hidden_kernel, output_kernel = self.kernels()
         hidden_layer, output_layer = self.trained_variables()
+        # Under tf.distribute each of R replicas has 1/R of the batch, and the
+        # optimizer sums the replicas' gradients (its all-reduce): each
+        # replica's share of the penalty is 1/R of it.
+        replicas = self.distribute_strategy.num_replicas_in_sync
         # The penalty's gradient at each layer's weights before the update,
         # d/dw (l1 |w| + l2 w^2) = l1 sign(w) + 2 l2 w, when the layers have one.
         penalties = [self.get_layer(name).kernel_regularizer
                      for name in ("hidden_weights", "output_weights")]
         penalty_gradients = [
-            None if penalty is None else penalty.gradient(kernel)
+            None if penalty is None else penalty.gradient(kernel) / replicas
             for penalty, kernel in zip(penalties, (hidden_kernel, output_kernel))]
         # dE/dnet_o = (out_o - target) * out_o * (1 - out_o), of each sample, which
-        # counts 1/samples in the batch's mean loss
-        samples = tf.cast(tf.shape(x)[0], x.dtype)
+        # counts 1/samples in the batch's mean loss (the batch: every replica's share)
+        samples = tf.cast(tf.shape(x)[0] * replicas, x.dtype)
         output_deltas = (output - target) * output * (1.0 - output) / samples
         # dE/dK_o[j, k] = sum over samples of out_h_j * delta_o_k
         output_gradient = tf.transpose(hidden) @ output_deltas
@@ -269,10 +280,15 @@ class HistoryRecorder:
     WIDTH = 13
 
     def __init__(self, iterations, dtype, until_loss=None):
-        self.rows = tf.Variable(tf.zeros((iterations, self.WIDTH), dtype), trainable=False)
-        self.step = tf.Variable(0, trainable=False)
+        # Under tf.distribute (made in the strategy's scope) every replica makes
+        # the same writes but for out_h and out_o, and the first replica's,
+        # which holds the batch's first sample, are the ones kept.
+        first_replica = tf.VariableAggregation.ONLY_FIRST_REPLICA
+        self.rows = tf.Variable(tf.zeros((iterations, self.WIDTH), dtype), trainable=False,
+                                aggregation=first_replica)
+        self.step = tf.Variable(0, trainable=False, aggregation=first_replica)
         self.until_loss = until_loss
-        self.stopped = tf.Variable(False, trainable=False)
+        self.stopped = tf.Variable(False, trainable=False, aggregation=first_replica)
 
     def record_then_update(self, loss, hidden, output, kernels, update):
         """Record this forward pass, then call ``update`` (which makes the step's update).
@@ -307,7 +323,8 @@ class HistoryRecorder:
              tf.reshape(kernels[0], [-1]), tf.reshape(kernels[1], [-1])],
             axis=0,
         )
-        self.rows.scatter_nd_update([[self.step.assign_add(1) - 1]], [row])
+        index = self.step.assign_add(1) - 1
+        self.rows.scatter_update(tf.IndexedSlices(row[None], tf.reshape(index, [1])))
 
     def recorded(self):
         """How many rows have been written so far."""
@@ -322,12 +339,21 @@ class HistoryRecorder:
         }
 
 
-def build_model(example=MAZUR, update="sequential", dtype="float32", training=PLAIN_SGD):
-    """The compiled 2-2-2 Keras model, starting from the tutorial's weights.
+def build_model(example=MAZUR, update="sequential", dtype="float32", training=PLAIN_SGD,
+                strategy=None):
+    """The compiled 2-2-2 Keras model, starting from the example's weights.
 
     ``training`` names the optimizer, its schedule and the penalties, which
     become each Dense layer's kernel_regularizer (decay_steps filled in).
+    With a tf.distribute ``strategy`` the model is made in its scope, and
+    fit() trains under it, one step per execution (see DISTRIBUTED_STEPS).
     """
+    with strategy.scope() if strategy else contextlib.nullcontext():
+        return _build_model(example, update, dtype, training,
+                            DISTRIBUTED_STEPS if strategy else STEPS_PER_EXECUTION)
+
+
+def _build_model(example, update, dtype, training, steps_per_execution):
 
     def layer(example_weights, bias, name):
         """net = x @ K (K = W.T), + the constant bias, then the sigmoid."""
@@ -356,7 +382,7 @@ def build_model(example=MAZUR, update="sequential", dtype="float32", training=PL
         model.compile(
             optimizer=optimizer,
             loss=keras.losses.MeanSquaredError(dtype=dtype),
-            steps_per_execution=STEPS_PER_EXECUTION,
+            steps_per_execution=steps_per_execution,
             # Plain graph mode: an XLA-compiled step costs a launch of its own on
             # every step (about 100 us a step here, against about 50 us without).
             jit_compile=False,
@@ -375,7 +401,8 @@ def fit(model, iterations, example=MAZUR, dtype="float32", progress_bar=False, c
     ``progress_bar``: show Keras's own progress bar, sent to stderr so that
     stdout keeps only the results.
     """
-    recorder = HistoryRecorder(iterations, dtype, until_loss)
+    with model.distribute_strategy.scope():
+        recorder = HistoryRecorder(iterations, dtype, until_loss)
     use_recorder(model, recorder)
     # Consecutive rows, a smaller last batch, passes repeated, no shuffling:
     # numpy_ref.data's batches, in its order.
@@ -402,7 +429,9 @@ def use_recorder(model, recorder):
 def final_state(model, example, dtype):
     """Kernels and biases after training, and the loss and predictions they give
     over every sample."""
-    predictions = model.predict_on_batch(tf.constant(example.inputs, dtype))
+    # Called directly: under tf.distribute, predict_on_batch would give every
+    # replica the whole batch and return each one's copy.
+    predictions = model(tf.constant(example.inputs, dtype))
     target = tf.constant(example.targets, dtype)
     hidden_kernel, output_kernel = model.kernels()
     return {
@@ -411,28 +440,32 @@ def final_state(model, example, dtype):
         "biases": tuple(model.get_layer(f"{name}_bias").bias.numpy()
                         for name in ("hidden", "output")),
         "loss": half_squared_error(target, predictions).numpy(),
-        "predictions": predictions,
+        "predictions": predictions.numpy(),
     }
 
 
 def train_model(iterations=1000, update="sequential", example=MAZUR, dtype="float32",
-                model=None, progress_bar=False, callbacks=(), training=PLAIN_SGD):
-    """Build (or take) the model, fit it; return (TrainingResult, model)."""
+                model=None, progress_bar=False, callbacks=(), training=PLAIN_SGD, replicas=1):
+    """Build (or take) the model, fit it (over ``replicas`` devices with
+    tf.distribute); return (TrainingResult, model)."""
+    from .distribute import mirrored
+
     training = training.for_iterations(iterations)
-    model = model or build_model(example, update, dtype, training)
+    model = model or build_model(example, update, dtype, training, mirrored(replicas))
     history, stopped = fit(model, iterations, example, dtype, progress_bar, callbacks,
                            training.until_loss)
     final = final_state(model, example, dtype)
     result = training_result("keras", update, example, dtype, history, final, "half-sse",
-                             iterations, training, stopped)
+                             iterations, training, stopped,
+                             model.distribute_strategy.num_replicas_in_sync)
     return result, model
 
 
 def train(iterations=1000, update="sequential", example=MAZUR, dtype="float32",
-          progress_bar=False, training=PLAIN_SGD):
+          progress_bar=False, training=PLAIN_SGD, replicas=1):
     """Build the model and fit it; return the TrainingResult (train_model gives the model too)."""
     return train_model(iterations, update, example, dtype, progress_bar=progress_bar,
-                       training=training)[0]
+                       training=training, replicas=replicas)[0]
 
 
 def first_iteration(update, example=MAZUR, dtype="float64", optimizer=None):

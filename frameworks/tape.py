@@ -14,6 +14,8 @@ from XLA_FROM_ITERATIONS on), which records every iteration's loss, outputs,
 hidden activations and weights.
 """
 
+import contextlib
+
 import tensorflow as tf
 
 from numpy_ref import MAZUR
@@ -51,9 +53,17 @@ class TapeNetwork:
     ``x`` and ``target`` hold every sample; iteration k trains on batch k.
     """
 
-    def __init__(self, example, dtype, loss="half-sse", training=PLAIN_SGD):
+    def __init__(self, example, dtype, loss="half-sse", training=PLAIN_SGD, strategy=None):
         self.dtype = dtype
         self.example = example
+        # A tf.distribute strategy (None: one device) mirrors every variable and
+        # the optimizer's state: they are made in its scope.
+        self.strategy = strategy
+        self.replicas = strategy.num_replicas_in_sync if strategy else 1
+        with strategy.scope() if strategy else contextlib.nullcontext():
+            self._make_variables(example, dtype, loss, training)
+
+    def _make_variables(self, example, dtype, loss, training):
         self.x = tf.constant(example.inputs, dtype)  # (samples, 2): [i1, i2] each
         self.target = tf.constant(example.targets, dtype)  # (samples, 2)
         self.hidden_kernel = tf.Variable(
@@ -109,6 +119,15 @@ class TapeNetwork:
             return loss
         return loss + sum(self.penalty(kernel) for kernel in kernels)
 
+    def replica_share(self, trained):
+        """What one replica differentiates: the trained loss over the replicas' count.
+
+        The strategy's all-reduce sums the replicas' gradients; each one's
+        loss (the mean over its share of the batch, plus the penalty) divided
+        by R makes that sum the mean, the full batch's gradient.
+        """
+        return trained if self.replicas == 1 else trained / self.replicas
+
     def forward(self, x=None):
         """net_h = x @ K_h + b_h, out_h = sigmoid(net_h); net_o = out_h @ K_o + b_o, out_o = sigmoid(net_o).
 
@@ -130,8 +149,9 @@ class TapeNetwork:
         with tf.GradientTape() as tape:
             _, hidden, _, output = self.forward(x)
             loss = self.loss(target, output)
-            penalised = self.penalised(loss, self.hidden_kernel, self.output_kernel)
-        return tape.gradient(penalised, self.hidden_layer + self.output_layer), (
+            trained = self.replica_share(
+                self.penalised(loss, self.hidden_kernel, self.output_kernel))
+        return tape.gradient(trained, self.hidden_layer + self.output_layer), (
             loss, hidden, output)
 
     def parallel_step(self, x, target):
@@ -150,12 +170,13 @@ class TapeNetwork:
         with tf.GradientTape(persistent=True) as tape:
             _, hidden, net_output, output = self.forward(x)
             loss = self.loss(target, output)
-            output_trained = self.penalised(loss, self.output_kernel)
-            hidden_penalty = self.penalty and self.penalty(self.hidden_kernel)
+            output_trained = self.replica_share(self.penalised(loss, self.output_kernel))
+            carried_loss = self.replica_share(loss)
+            hidden_penalty = self.penalty and self.replica_share(self.penalty(self.hidden_kernel))
         # dE/dK_o (with K_o's penalty), dE/db_o, and the output deltas dE/dnet_o,
         # from this forward pass.
         output_gradients = tape.gradient(output_trained, self.output_layer)
-        output_deltas = tape.gradient(loss, net_output)
+        output_deltas = tape.gradient(carried_loss, net_output)
         apply_layer_by_layer(self.optimizer, output_gradients, self.output_layer, first=True)
 
         # dE/dout_h = dE/dnet_o . dnet_o/dout_h with net_o = out_h @ K_o(new) + b_o:
@@ -215,6 +236,8 @@ class TapeNetwork:
         history's arrays have ``iterations`` rows, of which the recorded ones count.
         """
         step = self.sequential_step if update == "sequential" else self.parallel_step
+        if self.strategy is not None:
+            step = self.replicated(step)
         until_loss = self.training.until_loss
         fields = ("losses", "outputs", "hidden", "hidden_kernels", "output_kernels")
 
@@ -257,9 +280,30 @@ class TapeNetwork:
             )
             return {name: array.stack() for name, array in history.items()}, recorded, stopped
 
-        # XLA compiles fixed shapes only: batches of two sizes stay in graph mode.
+        # XLA compiles fixed shapes only: batches of two sizes stay in graph mode;
+        # so does a strategy's loop (its all-reduce is not XLA's).
         return tf.function(loop, jit_compile=iterations >= XLA_FROM_ITERATIONS
-                           and self.uniform_batches)
+                           and self.uniform_batches and self.strategy is None)
+
+    def replicated(self, step):
+        """``step`` made by every replica on its equal share of the batch:
+        (x, target) -> (the batch's loss, out_h and out_o of its first sample)."""
+        strategy = self.strategy
+
+        def on_replica(x, target):
+            share = tf.shape(x)[0] // self.replicas
+            first = tf.distribute.get_replica_context().replica_id_in_sync_group * share
+            return step(tf.slice(x, [first, 0], [share, 2]),
+                        tf.slice(target, [first, 0], [share, 2]))
+
+        def run(x, target):
+            loss, hidden, output = strategy.run(on_replica, args=(x, target))
+            # the shares are equal: the batch's mean loss is the mean of theirs
+            loss = strategy.reduce(tf.distribute.ReduceOp.MEAN, loss, axis=None)
+            first_replica = strategy.experimental_local_results
+            return loss, first_replica(hidden)[0], first_replica(output)[0]
+
+        return run
 
     def fit(self, iterations, update):
         """Run up to ``iterations`` updates in one compiled loop.
@@ -285,10 +329,14 @@ class TapeNetwork:
 
 
 def train(iterations=1000, update="parallel", example=MAZUR, dtype="float32", loss="half-sse",
-          training=PLAIN_SGD):
-    """Train with tf.GradientTape; return a numpy_ref TrainingResult."""
+          training=PLAIN_SGD, replicas=1):
+    """Train with tf.GradientTape (over ``replicas`` devices with tf.distribute);
+    return a numpy_ref TrainingResult."""
+    from .distribute import mirrored
+
     training = training.for_iterations(iterations)
-    network = TapeNetwork(example, dtype, loss, training)
+    network = TapeNetwork(example, dtype, loss, training, mirrored(replicas))
     history, stopped = network.fit(iterations, update)
     return training_result("tensorflow", update, example, dtype, history,
-                           network.final_state(), loss, iterations, training, stopped)
+                           network.final_state(), loss, iterations, training, stopped,
+                           replicas)

@@ -66,7 +66,8 @@ def read_csv(path):
         with open(path, newline="", encoding="utf-8") as file:
             rows = list(csv.reader(file))
     except OSError as error:
-        raise DataError(f"{path}: {error.strerror}") from None
+        raise DataError(f"{path}: {error.strerror} (the built-in data sets:"
+                        f" {', '.join(DATA_SETS)})") from None
     except (UnicodeDecodeError, csv.Error) as error:
         raise DataError(f"{path}: not a CSV text file ({error})") from None
     if not rows or tuple(cell.strip() for cell in rows[0]) != CSV_HEADER:

@@ -18,8 +18,13 @@ import numpy as np
 
 
 def layer(w, inputs, b):
-    """net = W @ input + b for every sample: net_j = sum_i w_ji input_i + b_j."""
-    return np.einsum("...ij,...mj->...mi", w, inputs) + b[..., None, :]
+    """net = W @ input + b for every sample: net_j = w_j1 input_1 + w_j2 input_2 + b_j.
+
+    (The sum over the two inputs written out: for thousands of 2 x 2 networks
+    at once, several times faster than matmul.)
+    """
+    return (inputs[..., 0:1] * w[..., None, :, 0] + inputs[..., 1:2] * w[..., None, :, 1]
+            + b[..., None, :])
 
 
 def sigmoid(net):
@@ -60,7 +65,9 @@ def hidden_deltas(delta_output, w_output, hidden):
     ``w_output`` decides the update order: the weights of the forward pass
     give parallel updates, the freshly updated ones give sequential updates.
     """
-    carried = np.einsum("...ji,...mj->...mi", w_output, delta_output)
+    # sum over the two outputs j of delta_oj * w_ji, for every sample
+    carried = (delta_output[..., 0:1] * w_output[..., None, 0, :]
+               + delta_output[..., 1:2] * w_output[..., None, 1, :])
     return carried * hidden * (1.0 - hidden)
 
 
@@ -71,7 +78,7 @@ def weight_gradient(deltas, inputs):
     deltas are those of the batch's loss, each sample's own divided by the
     number of samples: the sum is then the mean of the samples' gradients.
     """
-    return np.einsum("...mi,...mj->...ij", deltas, inputs)
+    return np.swapaxes(deltas, -1, -2) @ inputs
 
 
 def bias_gradient(deltas):

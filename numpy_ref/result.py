@@ -43,6 +43,7 @@ class TrainingResult:
     predictions: np.ndarray  # (samples, 2) out_o1, out_o2 of every sample after all N updates
     targets: np.ndarray  # (samples, 2)
     example: object = MAZUR  # numpy_ref.example.Example: the data and how it trains
+    replicas: int = 1  # devices that shared each batch (tf.distribute)
     loss: str = "half-sse"  # the loss trained on: E = sum 1/2 (target - out)^2
     training: object = field(default=PLAIN_SGD)  # numpy_ref.optimizers.Training
     stopped_at: int = None  # the iteration whose loss was below until_loss, if any
@@ -84,7 +85,13 @@ class TrainingResult:
 
     @property
     def error_reduction_percent(self):
-        """How much of the first loss training removed: 100 * (1 - final/initial)."""
+        """How much of the first loss training removed: 100 * (1 - final/initial).
+
+        None for mini-batches: iteration 1's loss is then one batch's, and the
+        final loss every sample's.
+        """
+        if self.example.batch < self.example.samples:
+            return None
         return 100.0 * (1.0 - self.final_loss / self.initial_loss)
 
     @property
@@ -117,6 +124,7 @@ class TrainingResult:
             "last_iteration_loss": self.last_iteration_loss,
             "final_loss": float(self.final_loss),
             **self.example.to_json(),
+            "replicas": self.replicas,
             # the one sample's, as before; null for data with more samples
             "prediction": self.final_prediction.tolist() if one_sample else None,
             "target": self.target.tolist() if one_sample else None,
