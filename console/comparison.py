@@ -150,26 +150,58 @@ def _short(value):
     return f"{value:.1e}" if value else "0"
 
 
+def data_text(row):
+    """' on xor (4 samples, batches of 4, trained biases)': what differs from the
+    tutorial's one sample, constant biases and weights ('' for the tutorial's)."""
+    details = []
+    if row["samples"] > 1:
+        details.append(f"{row['samples']} samples, batches of {row['batch_size']}")
+    if row["train_biases"]:
+        details.append("trained biases")
+    if row["init"] == "random":
+        details.append(f"random start, seed {row['seed']}")
+    if not details and row["data"] == "mazur":
+        return ""
+    return f" on {row['data']} ({', '.join(details)})" if details else f" on {row['data']}"
+
+
 def _title(rows, iterations):
-    """The table's first line: the run's size, rate and (when not SGD) optimizer."""
+    """The table's first line: the data, the run's size, rate and (when not SGD) optimizer."""
     optimizer = rows[0]["optimizer"]
     settings = ", ".join(f"{k} {v:g}" for k, v in optimizer.items() if k != "name")
     named = "" if optimizer["name"] == "sgd" else (
         f", {optimizer['name']}" + (f" ({settings})" if settings else ""))
-    return (f"Mazur's 2-2-2 network, {iterations} iterations, learning rate "
-            f"{rows[0]['learning_rate']:g}{named}")
+    data = data_text(rows[0])
+    run = f"{iterations} iterations, learning rate {rows[0]['learning_rate']:g}{named}"
+    if data:  # the data on a line of its own
+        return f"Mazur's 2-2-2 network{data},\n{run}"
+    return f"Mazur's 2-2-2 network, {run}"
+
+
+def _outcome_cell(row):
+    """The prediction o1, o2 of the one sample; for more samples, how many are right."""
+    if row["prediction"] is None:
+        return f"{row['samples_right']} of {row['samples']} right"
+    o1, o2 = row["prediction"]
+    return f"{o1:.5f}, {o2:.5f}"
+
+
+def _reduction_cell(row):
+    reduction = row["error_reduction_percent"]
+    return "-" if reduction is None else f"{reduction:8.4f}%"
 
 
 def format_table(rows, dtype, iterations):
     """Two 80-column tables: results, then distances from the references."""
     n = iterations
+    one_sample = rows[0]["samples"] == 1
     head = (
         f"{'':10}  {'order':10}  {'loss at':>12}  {'loss after':>12}  "
-        f"{'prediction':16}  {'error':>9}"
+        f"{'prediction' if one_sample else 'samples on':16}  {'error':>9}"
     )
     sub = (
         f"{'':10}  {'':10}  {f'iter. {n}':>12}  {f'{n} updates':>12}  "
-        f"{'o1, o2':16}  {'reduction':>9}"
+        f"{'o1, o2' if one_sample else 'the right of 0.5':16}  {'reduction':>9}"
     )
     lines = [
         _title(rows, n),
@@ -179,11 +211,9 @@ def format_table(rows, dtype, iterations):
         sub,
     ]
     for row in rows:
-        o1, o2 = row["prediction"]
         lines.append(
             f"{row['label']:10}  {row['update']:10}  {row['last_iteration_loss']:12.10f}  "
-            f"{row['final_loss']:12.10f}  {f'{o1:.5f}, {o2:.5f}':16}  "
-            f"{row['error_reduction_percent']:8.4f}%"
+            f"{row['final_loss']:12.10f}  {_outcome_cell(row):16}  {_reduction_cell(row):>9}"
         )
     lines += [
         "",
@@ -231,8 +261,9 @@ def _csv_text(fields, rows):
 
 
 def format_csv(rows):
-    return _csv_text(CSV_FIELDS, [{**row, "prediction_o1": row["prediction"][0],
-                                   "prediction_o2": row["prediction"][1]} for row in rows])
+    return _csv_text(CSV_FIELDS, [{**row, "prediction_o1": (row["prediction"] or [None])[0],
+                                   "prediction_o2": (row["prediction"] or [None, None])[1]}
+                                  for row in rows])
 
 
 # ---------------------------------------------------------------------------

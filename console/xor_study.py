@@ -7,6 +7,7 @@ below is computed from its outcomes.
 import csv
 import io
 import os
+import textwrap
 
 import numpy as np
 
@@ -60,14 +61,13 @@ def _short_label(setup):
 
 def format_xor_study(summaries, settings):
     """One block per optimizer: each set-up's solved share (and median updates) by rate."""
-    lines = [
+    lines = textwrap.wrap(
         f"XOR study: {settings.starts} random starts (w1..w8 from [-1, 1], seed"
         f" {settings.seed}) per set-up and learning rate, at most {settings.max_iterations}"
-        " updates each.",
-        "Each cell: the share of starts that solved XOR (every o1, o2 on the right side of",
-        "0.5) / the median updates they needed.  Biases start at b1 = 0.35, b2 = 0.6;",
-        "full: all four samples per update, online: one (four updates = one pass).",
-    ]
+        " updates each.  Each cell: the share of starts that solved XOR (every o1, o2 on"
+        " the right side of 0.5) / the median updates they needed.  Biases start at"
+        " b1 = 0.35, b2 = 0.6; full: all four samples per update, online: one (four"
+        " updates = one pass).", width=80)
     for optimizer in dict.fromkeys(setup.optimizer for setup in summaries):
         setups = [setup for setup in summaries if setup.optimizer == optimizer]
         rates = [o.learning_rate for o in summaries[setups[0]]]

@@ -69,6 +69,12 @@ class TrainingResult:
         return self.targets[0]
 
     @property
+    def samples_right(self):
+        """How many samples have both outputs on their target's side of 0.5 after training."""
+        right = (self.predictions > 0.5) == (self.targets > 0.5)
+        return int(np.sum(np.all(right, axis=-1)))
+
+    @property
     def final_penalty(self):
         """l1 sum|w| + l2 sum w^2 at the final weights (0 without a penalty)."""
         return self.training.penalty(self.final_hidden_weights, self.final_output_weights)
@@ -129,6 +135,7 @@ class TrainingResult:
             "prediction": self.final_prediction.tolist() if one_sample else None,
             "target": self.target.tolist() if one_sample else None,
             "predictions": self.predictions.tolist(),
+            "samples_right": self.samples_right,
             "error_reduction_percent": self.error_reduction_percent,
             "weights": {
                 "hidden": self.final_hidden_weights.tolist(),
