@@ -3,7 +3,7 @@
     python benchmarks/bench.py              # the full run: about 25 minutes, 2 cores
     python benchmarks/bench.py --runs 5 --sizes 10000
 
-Three tables:
+Four tables:
 
 1. the machine: cores, CPU model, Python and TensorFlow versions;
 2. whole processes: wall time and peak memory (max RSS) of each command, and
@@ -15,11 +15,16 @@ Three tables:
    10-iteration run, over SIZE - 10, the 10-iteration run's time reported as
    the set-up (building, tracing) cost.  TensorFlow: its compiled loop called
    twice; the second call over SIZE, and the first minus the second as the
-   set-up (tracing, compiling) cost.
+   set-up (tracing, compiling) cost;
+4. data-parallel training (--replicas) on XOR: microseconds per step on one
+   device and on REPLICAS logical devices, at the same steps per execution
+   (Keras: a fit of STEPS minus one of 10; TensorFlow: the second call of its
+   loop).
 
 The benchmark only reports; it never fails on a figure.  Its trainers are
-the project's registry of implementations (implementations/); table 3 runs in
-a child process, which alone imports TensorFlow.
+the project's registry of implementations (implementations/); tables 3 and 4
+run in child processes, which alone import TensorFlow (4 in its own, which
+sets up logical devices before TensorFlow starts).
 """
 
 import argparse
@@ -57,6 +62,10 @@ COMMANDS = (
     (("test_installation.py",), 1.3, 0),
     (("compare_implementations.py", "--study"), STUDY, 0),
     (("compare_implementations.py", "--study", "--optimizer", "adam"), STUDY, 0),
+    (("ann_tensorflow.py", "10000", "--data", "xor", "--train-biases"), 1.2, 0),
+    (("ann_tensorflow.py", "1000", "--data", "xor", "--replicas", "2"), None, 0),
+    (("ann_keras.py", "1000", "--data", "xor", "--replicas", "2"), None, 0),
+    (("compare_implementations.py", "--study", "--data", "xor"), STUDY, 0),
     (("ann_tensorflow.py", "--help"), QUICK, 0),
     (("ann_keras.py", "abc"), QUICK, 2),
     (("compare_implementations.py", "--lr", "0"), QUICK, 2),
@@ -64,8 +73,12 @@ COMMANDS = (
 )
 #: The bad-argument and --help commands should answer within this, in seconds.
 QUICK_ANSWER_S = 0.5
-#: The default update-order study should finish within this, in seconds.
+#: The default update-order study (and the XOR study) should finish within this, in seconds.
 STUDY_S = 60
+#: Data-parallel training on XOR (full batches of 4): how many replicas, and the
+#: cost per step aimed at against one device at the same steps per execution.
+REPLICAS = 2
+REPLICAS_GOAL = 3.0
 
 #: How the in-process table names each framework's trainer.
 TRAINER_NAMES = {"numpy": "NumPy reference", "tensorflow": "TensorFlow tape",
@@ -273,6 +286,70 @@ def in_process_table(results, runs):
     return "\n".join(lines)
 
 
+def measure_replicas(runs, size):
+    """Child-process side: us per step on XOR, one device against REPLICAS, both
+    frameworks, at one step per execution (Keras's limit under a strategy).
+
+    Returns {"framework|update|replicas": [us per step, one per run]}.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from dataclasses import replace
+
+    from frameworks.distribute import devices, mirrored
+
+    devices(REPLICAS)  # before TensorFlow starts
+    from frameworks import keras_model
+    from frameworks.tape import TapeNetwork
+    from numpy_ref import MAZUR
+    from numpy_ref.data import XOR_DATA
+
+    example = replace(MAZUR, data=XOR_DATA, train_biases=True)
+
+    def keras_steps(update, replicas, steps):
+        model = keras_model.build_model(example, update, "float32",
+                                        strategy=mirrored(replicas), steps_per_execution=1)
+        start = time.perf_counter()
+        keras_model.fit(model, steps, example, "float32")
+        return time.perf_counter() - start
+
+    def tensorflow_steps(update, replicas, steps):
+        network = TapeNetwork(example, "float32", strategy=mirrored(replicas))
+        loop = network.training_loop(steps, update)
+        loop()  # trace and run once
+        start = time.perf_counter()
+        loop()
+        return time.perf_counter() - start
+
+    found = {}
+    for _ in range(runs):
+        for framework, timed in (("keras", keras_steps), ("tensorflow", tensorflow_steps)):
+            for update in ("sequential", "parallel"):
+                for replicas in (1, REPLICAS):
+                    if framework == "keras":  # minus a short fit: tracing and set-up
+                        seconds = (timed(update, replicas, size)
+                                   - timed(update, replicas, WARM_UP_ITERATIONS))
+                        steps = size - WARM_UP_ITERATIONS
+                    else:
+                        seconds, steps = timed(update, replicas, size), size
+                    found.setdefault(f"{framework}|{update}|{replicas}", []).append(
+                        seconds / steps * 1e6)
+    return found
+
+
+def replicas_table(found, runs, size):
+    lines = [f"tf.distribute on XOR (batches of 4, float32), {size} steps, one step per"
+             f" execution: median of {runs} runs",
+             f"{'framework':<11} {'update':<11} {'1 device us/step':>17}"
+             f" {f'{REPLICAS} replicas us/step':>19} {'ratio':>6} {'target':>7}"]
+    for framework in ("keras", "tensorflow"):
+        for update in ("sequential", "parallel"):
+            one, many = (statistics.median(found[f"{framework}|{update}|{r}"])
+                         for r in (1, REPLICAS))
+            lines.append(f"{framework:<11} {update:<11} {one:17.0f} {many:19.0f}"
+                         f" {many / one:6.2f} {f'<= {REPLICAS_GOAL:g}':>7}")
+    return "\n".join(lines)
+
+
 def positive_int(text):
     value = int(text)
     if value < 1:
@@ -308,7 +385,12 @@ def parse_args(argv=None):
     parser.add_argument("--trainers", metavar="TEXT",
                         help="in the in-process table, time only the trainers whose name,"
                         " update or optimizer contains TEXT")
+    parser.add_argument("--skip-replicas", action="store_true",
+                        help="leave out the tf.distribute table")
+    parser.add_argument("--replica-steps", type=positive_int, default=2000,
+                        help="steps per run in the tf.distribute table (default: 2000)")
     parser.add_argument("--in-process-child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--replicas-child", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
@@ -316,6 +398,9 @@ def main(argv=None):
     args = parse_args(argv)
     if args.in_process_child:
         print(json.dumps(measure_in_process(args.runs, args.sizes, args.trainers)))
+        return 0
+    if args.replicas_child:
+        print(json.dumps(measure_replicas(args.runs, args.replica_steps)))
         return 0
     info = machine()
     print(f"Machine: {info['cores']} cores, {info['cpu']}; "
@@ -335,6 +420,14 @@ def main(argv=None):
         )
         print()
         print(in_process_table(json.loads(child.stdout), args.runs))
+    if not args.skip_replicas:  # a child of its own: it sets up logical devices
+        child = subprocess.run(
+            [sys.executable, os.path.abspath(__file__), "--replicas-child",
+             "--runs", str(args.runs), "--replica-steps", str(args.replica_steps)],
+            cwd=ROOT, capture_output=True, text=True, check=True,
+        )
+        print()
+        print(replicas_table(json.loads(child.stdout), args.runs, args.replica_steps))
     return 0
 
 

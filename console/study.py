@@ -66,6 +66,8 @@ def add_study_arguments(parser, data_options=True):
         group.add_argument("--seed", type=whole_number(0),
                            help=f"seed of the random starts (default: {defaults.seed})")
         parser.only_with("study", "data", "seed")
+    # The study is NumPy's, in float64, over its own grid of learning rates.
+    parser.not_with("study", "iterations", "lr", "dtype", "verbose")
 
 
 def check_study_options(parser, args):

@@ -157,7 +157,7 @@ def verdict(summaries, settings):
         "Optimizers, with trained biases and full batches: "
         + "; ".join(f"{name} {_orders(summaries, optimizer=name)}"
                     for name in ["sgd", *optimizers])
-        + f". {leader} solved the most starts at its best rate.")
+        + f". Of the three, {leader} solved the most starts at its best rate.")
     return sentences
 
 

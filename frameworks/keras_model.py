@@ -340,17 +340,20 @@ class HistoryRecorder:
 
 
 def build_model(example=MAZUR, update="sequential", dtype="float32", training=PLAIN_SGD,
-                strategy=None):
+                strategy=None, steps_per_execution=None):
     """The compiled 2-2-2 Keras model, starting from the example's weights.
 
     ``training`` names the optimizer, its schedule and the penalties, which
     become each Dense layer's kernel_regularizer (decay_steps filled in).
     With a tf.distribute ``strategy`` the model is made in its scope, and
     fit() trains under it, one step per execution (see DISTRIBUTED_STEPS).
+    ``steps_per_execution`` overrides either default (the benchmark compares
+    one device and several at one step per execution).
     """
+    if steps_per_execution is None:
+        steps_per_execution = DISTRIBUTED_STEPS if strategy else STEPS_PER_EXECUTION
     with strategy.scope() if strategy else contextlib.nullcontext():
-        return _build_model(example, update, dtype, training,
-                            DISTRIBUTED_STEPS if strategy else STEPS_PER_EXECUTION)
+        return _build_model(example, update, dtype, training, steps_per_execution)
 
 
 def _build_model(example, update, dtype, training, steps_per_execution):

@@ -303,3 +303,33 @@ def test_readme_optimizer_study_verdicts_are_what_the_studies_find():
     assert max(ratios.values()) == ratios["rmsprop"]
     assert (f"({slower['rmsprop']} of RMSprop's paired runs, {slower['adam']} of Adam's)"
             in PROSE)
+
+
+def test_readme_xor_excerpt_is_what_the_reference_prints():
+    from conftest import run_script
+
+    command = "python -m numpy_ref 2000 --data xor --train-biases --init random --lr 8"
+    done = run_script(*command.split()[1:])
+    assert done.returncode == 0, done.stderr
+    printed = done.stdout.splitlines()
+    excerpt = readme_block(f"excerpt of: {command}").splitlines()
+    start = printed.index(excerpt[0])
+    assert printed[start:start + len(excerpt)] == excerpt
+
+
+def test_readme_xor_verdict_is_what_the_study_finds():
+    from console.xor_study import verdict
+    from numpy_ref.xor_study import XorStudySettings, run_xor_study, summarise_setup
+
+    settings = XorStudySettings()
+    runs = run_xor_study(settings, workers=2)
+    sentences = verdict({run.setup: summarise_setup(run) for run in runs}, settings)
+    shown = readme_block("verdict of: python compare_implementations.py --study --data xor")
+    assert [" ".join(item.split()) for item in shown.split("\n- ")] == [
+        "- " + sentences[0], *sentences[1:]]
+    widest = sentences[2].split("the widest gap is ")[1].split(" percentage")[0]
+    assert "(sgd, trained, online, in favour of parallel)" in sentences[2]
+    assert f"online, parallel solved {widest} percentage points more starts" in PROSE
+    assert (f"{settings.starts} random starts" in PROSE
+            and f"at most {settings.max_iterations} updates" in PROSE
+            and f"at {settings.rates} learning rates" in PROSE)
