@@ -151,6 +151,9 @@ SCRIPT = TrainerScript(
     train=train,
     add_options=add_options,
     replicas=True,
+    not_with_replicas={"until_loss": "the step that stops would call the optimizer's"
+                                     " all-reduce inside a tf.cond, which tf.distribute"
+                                     " refuses; ann_tensorflow.py takes both"},
 )
 
 main = SCRIPT.main

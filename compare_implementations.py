@@ -54,7 +54,7 @@ def parse_args(argv=None):
     output = parser.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print one JSON document only")
     output.add_argument("--csv", action="store_true", help="print one CSV table only")
-    add_data_arguments(parser)
+    add_data_arguments(parser, study=True)
     add_training_arguments(parser, optimizer_choices=(*OPTIMIZERS, "all"), stopping=False)
     add_study_arguments(parser, data_options=False)
     # A study trains from its own random starts, its own way, on mazur or xor.

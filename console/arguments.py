@@ -323,9 +323,10 @@ def parse_training_args(parser, argv=None):
 DATA_OPTIONS = ("data", "train_biases", "init", "seed", "batch_size")
 
 
-def add_data_arguments(parser, replicas=False):
+def add_data_arguments(parser, replicas=False, study=False):
     """--data, --train-biases, --init, --seed, --batch-size (and --replicas with
-    ``replicas``); parse_data_settings checks them together."""
+    ``replicas``); parse_data_settings checks them together.  ``study``: the
+    parser also has --study, whose random starts --seed seeds too."""
     group = parser.add_argument_group(
         "data", "what the network learns, from where, in which batches;"
         " README: More than one sample")
@@ -343,7 +344,8 @@ def add_data_arguments(parser, replicas=False):
         help="w1..w8 from the tutorial, or drawn as"
         " numpy.random.default_rng(SEED).uniform(-1, 1, 8) (default: mazur)")
     group.add_argument("--seed", type=whole_number(0), metavar="SEED",
-                       help="the seed of --init random (default: 0)")
+                       help="the seed of --init random" + (" and of --study's random starts"
+                                                           if study else "") + " (default: 0)")
     group.add_argument(
         "--batch-size", type=whole_number(1), metavar="B",
         help="samples per update: consecutive samples, a smaller last batch in each"
@@ -351,9 +353,9 @@ def add_data_arguments(parser, replicas=False):
     if replicas:
         group.add_argument(
             "--replicas", type=whole_number(1, MAX_REPLICAS), default=1, metavar="R",
-            help="train under tf.distribute.MirroredStrategy over R devices (R GPUs where"
-            " there are, else R logical CPU devices), each batch split evenly across"
-            " them (default: 1, no strategy)")
+            help=f"train under tf.distribute.MirroredStrategy over R devices (R GPUs where"
+            f" there are, else R logical CPU devices), each batch split evenly across"
+            f" them; at most {MAX_REPLICAS} (default: 1, no strategy)")
 
 
 def parse_data_settings(parser, args):
@@ -363,8 +365,10 @@ def parse_data_settings(parser, args):
         data = data_set(args.data)
     except DataError as error:
         parser.error(f"argument --data: {error}")
+    studies = hasattr(args, "study")
     if args.seed is not None and args.init != "random" and not getattr(args, "study", False):
-        parser.error("argument --seed: only used by --init random (and --study)")
+        parser.error("argument --seed: only used by --init random"
+                     + (" and --study" if studies else ""))
     if args.batch_size is not None and args.batch_size > data.samples:
         parser.error(f"argument --batch-size: {args.batch_size} is more than the"
                      f" {_samples(data)}")

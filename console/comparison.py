@@ -150,6 +150,10 @@ def _short(value):
     return f"{value:.1e}" if value else "0"
 
 
+#: What a result's JSON says about its data and how it trains (numpy_ref.Example.to_json).
+DATA_FIELDS = ("data", "samples", "batch_size", "train_biases", "init", "seed")
+
+
 def data_text(row):
     """' on xor (4 samples, batches of 4, trained biases)': what differs from the
     tutorial's one sample, constant biases and weights ('' for the tutorial's)."""
@@ -244,6 +248,7 @@ CSV_FIELDS = (
     "iterations", "initial_loss", "last_iteration_loss", "final_loss",
     "prediction_o1", "prediction_o2", "error_reduction_percent",
     "max_abs_diff_same_order", "max_abs_diff_other_order", "verdict",
+    *DATA_FIELDS, "samples_right",
 )
 
 
@@ -292,7 +297,9 @@ def optimizer_rows(runs_by_optimizer):
         reference = {i.update: r for i, r in runs if i.is_reference}
         for update, result in reference.items():
             frameworks = [(i, r) for i, r in runs if not i.is_reference and i.update == update]
+            described = result.to_json()
             rows.append({
+                **{key: described[key] for key in DATA_FIELDS},
                 "optimizer": result.training.optimizer.to_json(),
                 "update": update,
                 "last_iteration_loss": result.last_iteration_loss,
@@ -334,9 +341,11 @@ def format_optimizer_table(rows, iterations, learning_rate):
     def reached(row):
         return "never" if row["updates_to_reach"] is None else str(row["updates_to_reach"])
 
+    data = data_text(rows[0])
+    run = f"under every optimizer, {iterations} iterations, learning rate {learning_rate:g}"
     lines = [
-        f"Mazur's 2-2-2 network under every optimizer, {iterations} iterations,"
-        f" learning rate {learning_rate:g}",
+        *([f"Mazur's 2-2-2 network{data},", run] if data  # the data on a line of its own
+          else [f"Mazur's 2-2-2 network {run}"]),
         "Losses and updates: the float64 NumPy reference. Framework distance: the",
         f"larger of TensorFlow's and Keras's ({rows[0]['framework_dtype']}) max |Δ| from it,",
         f"over {DISTANCE_MEANING}.",
@@ -363,7 +372,7 @@ def format_optimizer_table(rows, iterations, learning_rate):
 
 OPTIMIZER_CSV_FIELDS = (
     "optimizer", "hyperparameters", "update", "last_iteration_loss", "final_loss",
-    "updates_to_reach", "max_framework_distance", "framework_dtype",
+    "updates_to_reach", "max_framework_distance", "framework_dtype", *DATA_FIELDS,
 )
 
 

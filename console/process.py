@@ -22,9 +22,10 @@ import logging
 import os
 import signal
 import sys
+import threading
 
 from .files import WRITTEN, kept_files_note
-from .startup import missing_package, quiet_when_done
+from .startup import missing_package, quiet_when_done, running_a_project_script
 
 #: Exit status for a run whose loss or weights became NaN or infinite.
 EXIT_DIVERGED = 1
@@ -104,9 +105,59 @@ def _interrupt(kind, first_in_s):
 
 
 def _raise_for_signal(signum, frame):
+    _noticed.set()
     _interrupt(Terminated if signum == signal.SIGTERM else KeyboardInterrupt,
                RAISE_AGAIN_EVERY_S)
     raise _pending()
+
+
+#: A signal whose Python handler has not run this long after it arrived finds
+#: the main thread inside native code (a long compiled TensorFlow loop): the
+#: watchdog then ends the run itself.
+STOP_WITHIN_S = 1.0
+#: Set when the Python handler of Ctrl-C or SIGTERM has run.
+_noticed = threading.Event()
+
+
+class _Watchdog:
+    """Ends a script whose main thread cannot hear Ctrl-C or SIGTERM.
+
+    Python runs a signal handler only between bytecodes of the main thread;
+    a compiled TensorFlow loop can keep it in C++ for many seconds.
+    signal.set_wakeup_fd makes the C-level handler write the signal's number
+    to a pipe at once, which this thread reads.  If the Python handler has
+    not run within STOP_WITHIN_S, the run cannot have written anything since
+    (files are written after training, atomically), so the watchdog prints
+    the one line and ends the process with the signal's exit status.
+    """
+
+    def __init__(self):
+        self.read_end, self.write_end = os.pipe()
+        os.set_blocking(self.write_end, False)
+        self.previous = signal.set_wakeup_fd(self.write_end, warn_on_full_buffer=False)
+        threading.Thread(target=self._watch, name="stop-watchdog", daemon=True).start()
+
+    def _watch(self):
+        while True:
+            try:
+                received = os.read(self.read_end, 1)
+            except OSError:
+                return
+            if not received:  # the run has ended: close() closed the pipe
+                return
+            if received[0] in (signal.SIGINT, signal.SIGTERM):
+                break
+        if _noticed.wait(STOP_WITHIN_S):
+            return  # the main thread is stopping the run itself
+        terminated = received[0] == signal.SIGTERM
+        print(_stopped("terminated" if terminated else "interrupted"), file=sys.stderr,
+              flush=True)
+        os._exit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED)
+
+    def close(self):
+        signal.set_wakeup_fd(self.previous)
+        os.close(self.write_end)  # the thread reads the end of the pipe and returns
+        os.close(self.read_end)
 
 
 def _raise_pending(signum, frame):
@@ -204,6 +255,9 @@ def stops_cleanly(main):
         previous[signal.SIGALRM] = signal.signal(signal.SIGALRM, _raise_pending)
         previous_hook = sys.unraisablehook
         sys.unraisablehook = _interrupts_raised_again(previous_hook)
+        script = running_a_project_script()
+        _noticed.clear()
+        watchdog = _Watchdog() if script else None
         status = 1  # what Python exits with if main raises
         try:
             status = _status_of(main, argv)
@@ -215,7 +269,14 @@ def stops_cleanly(main):
             sys.unraisablehook = previous_hook
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+            if watchdog:
+                watchdog.close()
             quiet_when_done(status)
+            if script and status in (EXIT_INTERRUPTED, EXIT_TERMINATED):
+                # Stopped: nothing is left to do, and TensorFlow's teardown
+                # (tf.distribute's threads above all) can take many seconds.
+                sys.stderr.flush()
+                os._exit(status)
 
     return wrapper
 

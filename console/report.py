@@ -83,14 +83,23 @@ def data_lines(example):
     return lines
 
 
+#: The text report lists this many samples' predictions (the JSON has them all).
+SAMPLES_SHOWN = 20
+
+
 def _sample_lines(result, example):
-    """Every sample's prediction beside its target, after training."""
+    """The samples' predictions beside their targets after training (the first
+    SAMPLES_SHOWN, and how many more the JSON holds)."""
     x, _, _, _ = example.arrays("float64")
     def given(values):  # the data's own figures, as written
         return "[" + ", ".join(f"{v:g}" for v in values) + "]"
 
-    return [f"  {given(inputs)} -> {_vector(prediction)}   target {given(target)}"
-            for inputs, prediction, target in zip(x, result.predictions, result.targets)]
+    lines = [f"  {given(inputs)} -> {_vector(prediction)}   target {given(target)}"
+             for inputs, prediction, target in zip(x[:SAMPLES_SHOWN], result.predictions,
+                                                   result.targets)]
+    if len(x) > SAMPLES_SHOWN:
+        lines.append(f"  ... and {len(x) - SAMPLES_SHOWN} more samples (all of them in --json)")
+    return lines
 
 
 def format_report(result, title, update_note, example=MAZUR):

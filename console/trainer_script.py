@@ -79,6 +79,8 @@ class TrainerScript:
     add_options: object = None  # (parser) -> None: the script's own options
     uses_tensorflow: bool = True  # takes --verbose; TensorFlow's log is kept quiet
     replicas: bool = False  # takes --replicas (tf.distribute)
+    #: {dest: why}: options that cannot train under --replicas above 1
+    not_with_replicas: dict = field(default_factory=dict)
 
     def parse(self, argv=None):
         parser = training_parser(self.prog, self.description, self.default_update,
@@ -87,7 +89,13 @@ class TrainerScript:
             self.add_options(parser)
         if self.uses_tensorflow:
             add_verbose_argument(parser)
-        return parse_training_args(parser, argv)
+        args = parse_training_args(parser, argv)
+        if getattr(args, "replicas", 1) > 1:
+            for dest, why in self.not_with_replicas.items():
+                if dest in parser.given:
+                    parser.error(f"argument --{dest.replace('_', '-')}: not allowed with"
+                                 f" argument --replicas above 1 ({why})")
+        return args
 
     def main(self, argv=None):
         """The script's main: returns its exit status."""
@@ -130,6 +138,10 @@ def run(script, argv=None):
         if args.explain:
             print(script.explain_text(args.update, example, args.dtype, optimizer))
             return 0
+        if getattr(args, "replicas", 1) > 1:  # logical devices, before TensorFlow starts
+            from frameworks.distribute import devices
+
+            devices(args.replicas)
         try:
             trained = script.train(args, example)
         except OSError as error:  # a log that grows during training could not be started

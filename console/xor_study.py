@@ -46,7 +46,8 @@ def run_and_summarise(settings, progress=False):
 
 
 def _percent(share):
-    return f"{100 * share:.0f}%"
+    """A share in whole percent; "<1%" for a few starts, never a 0% that hides them."""
+    return "<1%" if 0 < share < 0.005 else f"{100 * share:.0f}%"
 
 
 def _updates(value):
@@ -132,8 +133,8 @@ def verdict(summaries, settings):
         f" {_orders(summaries, train_biases=True, batch_size=online)}, against full"
         f" batches' {_percent(trained)} at best: "
         f"{_compare('online updates', online_share, trained, 'full batches')} within"
-        f" {settings.max_iterations} updates ({settings.max_iterations // full} passes"
-        " over the data online).")
+        f" {settings.max_iterations} update{'s' * (settings.max_iterations != 1)}"
+        f" ({settings.max_iterations / full:g} passes over the data online).")
     gaps = {}  # sequential's best share minus parallel's, per set-up
     for setup in summaries:
         if setup.update == "sequential":
@@ -142,22 +143,29 @@ def verdict(summaries, settings):
     more = sum(g > 0 for g in gaps.values())
     fewer = sum(g < 0 for g in gaps.values())
     widest = max(gaps, key=lambda setup: abs(gaps[setup]))
-    sentences.append(
-        f"Order: over the {len(gaps)} set-ups, sequential solved more starts than parallel"
-        f" at its best rate in {more}, fewer in {fewer} and as many in"
-        f" {len(gaps) - more - fewer}; the widest gap is"
-        f" {100 * abs(gaps[widest]):.1f} percentage points ({widest.optimizer},"
-        f" {_short_label(widest).rsplit(', ', 1)[0]}, in favour of"
-        f" {'sequential' if gaps[widest] > 0 else 'parallel'}).")
+    order = (f"Order: over the {len(gaps)} set-ups, sequential solved more starts than"
+             f" parallel at its best rate in {more}, fewer in {fewer} and as many in"
+             f" {len(gaps) - more - fewer}")
+    if gaps[widest]:
+        order += (f"; the widest gap is {100 * abs(gaps[widest]):.1f} percentage points"
+                  f" ({widest.optimizer}, {_short_label(widest).rsplit(', ', 1)[0]}, in"
+                  f" favour of {'sequential' if gaps[widest] > 0 else 'parallel'})")
+    sentences.append(order + ".")
     optimizers = [name for name in dict.fromkeys(s.optimizer for s in summaries)
                   if name != "sgd"]
     shares = {name: _best_share(summaries, optimizer=name) for name in ["sgd", *optimizers]}
-    leader = max(shares, key=shares.get)
+    leaders = [name for name, share in shares.items() if share == max(shares.values())]
+    if not shares[leaders[0]]:
+        ranking = "None of them solved XOR from any start."
+    elif len(leaders) == 1:
+        ranking = f"Of the three, {leaders[0]} solved the most starts at its best rate."
+    else:
+        ranking = f"{' and '.join(leaders)} solved as many starts at their best rates."
     sentences.append(
         "Optimizers, with trained biases and full batches: "
         + "; ".join(f"{name} {_orders(summaries, optimizer=name)}"
                     for name in ["sgd", *optimizers])
-        + f". Of the three, {leader} solved the most starts at its best rate.")
+        + f". {ranking}")
     return sentences
 
 

@@ -55,6 +55,29 @@ class DataError(ValueError):
     """A data file that cannot be used; the message names the file, the line and why."""
 
 
+#: A header line longer than this is not the header (a file without line ends, say).
+HEADER_LIMIT = 1000
+
+
+def _cell_text(cell):
+    """A cell as an error message shows it: stripped, and cut short when long."""
+    cell = cell.strip()
+    return repr(cell if len(cell) <= 20 else cell[:20] + "...")
+
+
+def _value(name, cell, problem):
+    """The number in one cell, or the DataError that says why not."""
+    try:
+        if "_" in cell:  # float() reads 1_0 as 10: not a number as a CSV writes it
+            raise ValueError
+        value = float(cell)
+    except ValueError:
+        raise problem(f"{name} is not a number: {_cell_text(cell)}") from None
+    if not math.isfinite(value):
+        raise problem(f"{name} must be a finite number, not {cell.strip()}")
+    return value + 0.0  # -0 read as 0
+
+
 def read_csv(path):
     """The DataSet in ``path``: the header i1,i2,t1,t2, then one sample per line."""
 
@@ -62,32 +85,27 @@ def read_csv(path):
         where = f"{path}, line {line}" if line else path
         return DataError(f"{where}: {what}")
 
+    samples = []
     try:
-        with open(path, newline="", encoding="utf-8") as file:
-            rows = list(csv.reader(file))
+        # utf-8-sig: a byte-order mark (as some spreadsheets write) is not part of i1
+        with open(path, newline="", encoding="utf-8-sig") as file:
+            header = file.readline(HEADER_LIMIT)
+            if tuple(cell.strip() for cell in header.strip().split(",")) != CSV_HEADER:
+                raise problem(1, f"the header must be {','.join(CSV_HEADER)}")
+            reader = csv.reader(file)
+            for row in reader:
+                line = reader.line_num + 1  # the file's line, the header counted
+                if not row:
+                    continue  # a blank line
+                if len(row) != len(CSV_HEADER):
+                    raise problem(line, f"{len(row)} values, not {len(CSV_HEADER)}")
+                samples.append([_value(name, cell, lambda what: problem(line, what))
+                                for name, cell in zip(CSV_HEADER, row)])
     except OSError as error:
         raise DataError(f"{path}: {error.strerror} (the built-in data sets:"
                         f" {', '.join(DATA_SETS)})") from None
     except (UnicodeDecodeError, csv.Error) as error:
         raise DataError(f"{path}: not a CSV text file ({error})") from None
-    if not rows or tuple(cell.strip() for cell in rows[0]) != CSV_HEADER:
-        raise problem(1, f"the header must be {','.join(CSV_HEADER)}")
-    samples = []
-    for line, row in enumerate(rows[1:], start=2):
-        if not row:
-            continue  # a blank line
-        if len(row) != len(CSV_HEADER):
-            raise problem(line, f"{len(row)} values, not {len(CSV_HEADER)}")
-        values = []
-        for name, cell in zip(CSV_HEADER, row):
-            try:
-                value = float(cell)
-            except ValueError:
-                raise problem(line, f"{name} is not a number: {cell.strip()!r}") from None
-            if not math.isfinite(value):
-                raise problem(line, f"{name} must be a finite number, not {cell.strip()}")
-            values.append(value + 0.0)  # -0 read as 0
-        samples.append(values)
     if not samples:
         raise problem(None, "no samples after the header")
     return DataSet(path, tuple(tuple(s[:2]) for s in samples),

@@ -287,7 +287,8 @@ def test_compare_every_optimizer_one_row_each(capsys):
                         ["200", "--optimizer", "all", "--csv"])
     assert csv_text.splitlines()[0] == ("optimizer,hyperparameters,update,last_iteration_loss,"
                                         "final_loss,updates_to_reach,max_framework_distance,"
-                                        "framework_dtype")
+                                        "framework_dtype,data,samples,batch_size,train_biases,"
+                                        "init,seed")
     assert len(csv_text.splitlines()) == 11
     assert csv_text.splitlines()[-1].startswith("adam,beta1=0.9 beta2=0.999 epsilon=1e-07,")
 

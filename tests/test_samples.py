@@ -337,3 +337,67 @@ def test_replicas_on_the_command_line_report_themselves():
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["replicas"] == 2
     assert math.isfinite(json.loads(done.stdout)["final_loss"])
+
+
+# What the hostile tester found -----------------------------------------------------
+
+
+def test_a_csv_with_a_byte_order_mark_reads(tmp_path):
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbfi1,i2,t1,t2\r\n0,1,1,0\r\n")
+    assert read_csv(str(path)).inputs == ((0.0, 1.0),)
+
+
+@pytest.mark.parametrize("text, problem", [
+    ('i1,i2,t1,t2\n"0\n",0,0,1\n1,1_0,0,1\n', "line 4: i2 is not a number: '1_0'"),
+    ("i1,i2,t1,t2\n0,0,0," + "9" * 500 + "x\n",
+     "line 2: t2 is not a number: '99999999999999999999...'"),
+])
+def test_csv_lines_are_the_files_own_and_long_cells_are_cut(tmp_path, text, problem):
+    path = tmp_path / "bad.csv"
+    path.write_text(text)
+    with pytest.raises(DataError) as caught:
+        read_csv(str(path))
+    assert str(caught.value) == f"{path}, {problem}"
+
+
+def test_a_file_without_line_ends_is_refused_without_reading_it_all():
+    with pytest.raises(DataError, match="line 1: the header must be"):
+        read_csv("/dev/zero")
+
+
+def test_the_report_lists_twenty_samples_and_counts_the_rest(tmp_path):
+    path = tmp_path / "many.csv"
+    path.write_text("i1,i2,t1,t2\n" + "0,1,1,0\n" * 25)
+    done = run_script("-m", "numpy_ref", "5", "--data", str(path))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("] -> [") == 20
+    assert "  ... and 5 more samples (all of them in --json)" in done.stdout
+
+
+def test_keras_replicas_with_a_log_and_without_until_loss(tmp_path):
+    done = run_script("ann_keras.py", "30", "--data", "xor", "--replicas", "2", "--logdir",
+                      str(tmp_path), timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "TensorBoard scalars in" in done.stdout
+    assert "not allowed with argument --replicas above 1" in _refused(
+        "ann_keras.py", "--data", "xor", "--replicas", "2", "--until-loss", "0.3")
+
+
+def test_ctrl_c_ends_a_long_compiled_replica_loop_within_seconds():
+    """The Python handler cannot run while the compiled loop runs: the watchdog ends it."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    child = subprocess.Popen([sys.executable, "ann_tensorflow.py", "1000000", "--data", "xor",
+                              "--replicas", "2"], cwd=ROOT, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    time.sleep(8)  # past the start-up, inside the loop (a million steps: minutes)
+    sent = time.perf_counter()
+    child.send_signal(signal.SIGINT)
+    _, stderr = child.communicate(timeout=60)
+    assert time.perf_counter() - sent < 4
+    assert child.returncode == 130
+    assert stderr.strip() == "interrupted: stopped before the end, nothing was written"

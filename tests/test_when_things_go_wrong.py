@@ -291,7 +291,7 @@ def test_an_ascii_standard_output_gets_ascii_spellings():
     (["compare_implementations.py", "--study", "--dtype", "float64"],
      "argument --dtype: not allowed with argument --study"),
     (["compare_implementations.py", "--seed", "3"],
-     "argument --seed: only used by --init random (and --study)"),
+     "argument --seed: only used by --init random and --study"),
     (["plot_tensorflow_results.py", "--seed", "3"],
      "argument --seed: only allowed with argument --study"),
     (["compare_implementations.py", "--study", "--starts", "10000000"],

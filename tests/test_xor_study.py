@@ -169,3 +169,12 @@ def test_data_without_study_is_refused_by_the_plot():
     done = run_script("plot_tensorflow_results.py", "--data", "xor")
     assert done.returncode == 2
     assert "argument --data: only allowed with argument --study" in done.stderr
+
+
+def test_a_study_that_solves_nothing_says_so():
+    settings = XorStudySettings(starts=1, max_iterations=1, rates=2)
+    runs = run_xor_study(settings)
+    sentences = verdict({run.setup: summarise_setup(run) for run in runs}, settings)
+    assert "widest gap" not in sentences[2]
+    assert sentences[3].endswith("None of them solved XOR from any start.")
+    assert "within 1 update (0.25 passes over the data online)" in sentences[1]
