@@ -64,6 +64,7 @@ class TapeNetwork:
             self._make_variables(example, dtype, loss, training)
 
     def _make_variables(self, example, dtype, loss, training):
+        """The data as constants; the weights (and biases) as Variables; the optimizer."""
         self.x = tf.constant(example.inputs, dtype)  # (samples, 2): [i1, i2] each
         self.target = tf.constant(example.targets, dtype)  # (samples, 2)
         self.hidden_kernel = tf.Variable(
@@ -106,6 +107,8 @@ class TapeNetwork:
         batch has the same size that size is a constant, as XLA needs.
         """
         size = self.example.batch
+        if size == self.example.samples:  # full batch: every iteration's batch is all of it
+            return self.x, self.target
         per_pass = -(-self.example.samples // size)  # ceil(samples / size)
         first = (k % per_pass) * size
         if not self.uniform_batches:  # a smaller last batch: a size that varies
