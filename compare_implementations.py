@@ -70,8 +70,13 @@ def parse_args(argv=None):
 
 def print_xor_study(args):
     """--study --data xor: the XOR study, as a table, JSON or CSV."""
-    from console.xor_study import format_xor_csv, format_xor_study, run_and_summarise, verdict
-    from console.xor_study import xor_json, xor_settings
+    from console.xor_study import (
+        format_xor_csv,
+        format_xor_study,
+        run_and_summarise,
+        xor_json,
+        xor_settings,
+    )
 
     settings = xor_settings(args)
     summaries, _ = run_and_summarise(settings, progress=not (args.json or args.csv))

@@ -18,7 +18,6 @@ from numpy_ref.data import (
     MAZUR_DATA,
     XOR_DATA,
     DataError,
-    DataSet,
     data_set,
     random_weights,
     read_csv,
