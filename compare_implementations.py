@@ -81,14 +81,20 @@ def print_xor_study(args):
     settings = xor_settings(args)
     summaries, _ = run_and_summarise(settings, progress=not (args.json or args.csv))
     document = xor_json(summaries, settings)
+    print_study_document(args, document, lambda: format_xor_csv(document),
+                         lambda: format_xor_study(summaries, settings), document["verdict"])
+
+
+def print_study_document(args, document, csv_text, table_text, verdict_sentences):
+    """Print a study as --json, --csv or its table and verdict (one bullet a sentence)."""
     if args.json:
         print(json.dumps(document, indent=2))
     elif args.csv:
-        print(format_xor_csv(document), end="")
+        print(csv_text(), end="")
     else:
-        print(format_xor_study(summaries, settings))
+        print(table_text())
         print("\nVerdict")
-        for sentence in document["verdict"]:
+        for sentence in verdict_sentences:
             print(_bullet(sentence))
 
 
@@ -100,20 +106,13 @@ def print_study(args):
         run_with_baseline,
         study_json,
         study_settings,
-        verdict,
     )
 
     settings = study_settings(args)
     summaries, baseline = run_with_baseline(settings, progress=not (args.json or args.csv))
     document = study_json(summaries, settings, baseline)
-    if args.json:
-        print(json.dumps(document, indent=2))
-    elif args.csv:
-        print(format_study_csv(document["learning_rates"]), end="")
-    else:
-        print(format_study(summaries, settings))
-        print("\nVerdict")
-        print(_bullet(verdict(summaries, settings, baseline)))
+    print_study_document(args, document, lambda: format_study_csv(document["learning_rates"]),
+                         lambda: format_study(summaries, settings), [document["verdict"]])
 
 
 def print_every_optimizer(args):

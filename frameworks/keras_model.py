@@ -291,7 +291,6 @@ class HistoryRecorder:
         self.step = tf.Variable(0, trainable=False, aggregation=first_replica)
         self.until_loss = until_loss
         self.stopped = tf.Variable(False, trainable=False, aggregation=first_replica)
-        self.distributed = tf.distribute.has_strategy()
 
     def record_then_update(self, loss, hidden, output, kernels, update):
         """Record this forward pass, then call ``update`` (which makes the step's update).
@@ -327,10 +326,8 @@ class HistoryRecorder:
             axis=0,
         )
         index = self.step.assign_add(1) - 1
-        if self.distributed:  # a mirrored variable takes IndexedSlices only
-            self.rows.scatter_update(tf.IndexedSlices(row[None], tf.reshape(index, [1])))
-        else:
-            self.rows.scatter_nd_update([[index]], [row])
+        # scatter_update: the one scatter that a mirrored variable (tf.distribute) takes
+        self.rows.scatter_update(tf.IndexedSlices(row[None], tf.reshape(index, [1])))
 
     def recorded(self):
         """How many rows have been written so far."""
@@ -413,13 +410,11 @@ def fit(model, iterations, example=MAZUR, dtype="float32", progress_bar=False, c
     with model.distribute_strategy.scope():
         recorder = HistoryRecorder(iterations, dtype, until_loss)
     use_recorder(model, recorder)
-    samples = (tf.constant(example.inputs, dtype), tf.constant(example.targets, dtype))
-    if example.batch == example.samples:  # full batch: every step's batch is all of it
-        batches = tf.data.Dataset.from_tensors(samples).repeat(iterations)
-    else:  # consecutive rows, a smaller last batch, passes repeated, no shuffling:
-        # numpy_ref.data's batches, in its order
-        batches = tf.data.Dataset.from_tensor_slices(samples).batch(
-            example.batch).repeat().take(iterations)
+    # Consecutive rows, a smaller last batch, passes repeated, no shuffling:
+    # numpy_ref.data's batches, in its order.
+    batches = tf.data.Dataset.from_tensor_slices(
+        (tf.constant(example.inputs, dtype), tf.constant(example.targets, dtype))
+    ).batch(example.batch).repeat().take(iterations)
     callbacks = list(callbacks)
     if until_loss is not None:
         callbacks.insert(0, StopWhenRecorderStops())
