@@ -25,7 +25,7 @@ import sys
 import threading
 
 from .files import WRITTEN, kept_files_note
-from .startup import missing_package, quiet_when_done, running_a_project_script
+from .startup import EARLY_EXIT, missing_package, quiet_when_done, running_a_project_script
 
 #: Exit status for a run whose loss or weights became NaN or infinite.
 EXIT_DIVERGED = 1
@@ -104,8 +104,17 @@ def _interrupt(kind, first_in_s):
     signal.setitimer(signal.ITIMER_REAL, first_in_s, RAISE_AGAIN_EVERY_S)
 
 
+#: Whether a signal now stops the run: from the moment stops_cleanly's
+#: handlers are in place, inside the try that catches what they raise, until
+#: the run has stopped or main has returned.  After that the results are out,
+#: and a late Ctrl-C is ignored rather than raised where nothing catches it.
+_accepting = False
+
+
 def _raise_for_signal(signum, frame):
     _noticed.set()
+    if not _accepting:
+        return
     _interrupt(Terminated if signum == signal.SIGTERM else KeyboardInterrupt,
                RAISE_AGAIN_EVERY_S)
     raise _pending()
@@ -167,10 +176,22 @@ def _raise_pending(signum, frame):
 
 
 def _stop_raising():
-    """The interrupt has stopped the run: no more raising it."""
-    global _pending
+    """The interrupt has stopped the run, or main has returned: no more raising."""
+    global _pending, _accepting
+    _accepting = False
     signal.setitimer(signal.ITIMER_REAL, 0)
     _pending = None
+
+
+def _handle_stops(previous):
+    """Install the handlers that turn Ctrl-C and SIGTERM into an interrupt;
+    record in ``previous`` what each replaced.  Called inside the try that
+    catches the interrupt, so that no signal finds the run between the two."""
+    global _accepting
+    _accepting = True
+    previous[signal.SIGALRM] = signal.signal(signal.SIGALRM, _raise_pending)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        previous[sig] = signal.signal(sig, _raise_for_signal)
 
 
 def _interrupts_raised_again(previous_hook):
@@ -249,29 +270,30 @@ def stops_cleanly(main):
     def wrapper(argv=None):
         global _pending
         _pending = None
+        # Until _status_of installs its handlers, a signal finds what was
+        # there before: console.startup's one line and exit for a script.
         WRITTEN.clear()  # what this run writes, for the message if it is cut short
-        previous = {sig: signal.signal(sig, _raise_for_signal)
-                    for sig in (signal.SIGINT, signal.SIGTERM)}
-        previous[signal.SIGALRM] = signal.signal(signal.SIGALRM, _raise_pending)
         previous_hook = sys.unraisablehook
         sys.unraisablehook = _interrupts_raised_again(previous_hook)
         script = running_a_project_script()
         _noticed.clear()
         watchdog = _Watchdog() if script else None
+        previous = {}  # the signal handlers that _status_of replaces
         status = 1  # what Python exits with if main raises
         try:
-            status = _status_of(main, argv)
+            status = _status_of(main, argv, previous)
             return status
         finally:
+            _stop_raising()
             if isinstance(sys.stdout, _GuardedStdout):
                 sys.stdout = sys.stdout._stream
-            _stop_raising()
             sys.unraisablehook = previous_hook
+            quiet_when_done(status)  # a script ignores Ctrl-C and SIGTERM from here to exit
             for sig, handler in previous.items():
-                signal.signal(sig, handler)
+                if not (script and sig in EARLY_EXIT):
+                    signal.signal(sig, handler)
             if watchdog:
                 watchdog.close()
-            quiet_when_done(status)
             if script and status in (EXIT_INTERRUPTED, EXIT_TERMINATED):
                 # Stopped: nothing is left to do, and TensorFlow's teardown
                 # (tf.distribute's threads above all) can take many seconds.
@@ -305,14 +327,16 @@ def _stopped_status(interrupt):
     return EXIT_INTERRUPTED
 
 
-def _status_of(main, argv):
+def _status_of(main, argv, previous):
     """Run main; turn every way it can be cut short into one line and an exit status."""
     try:
+        _handle_stops(previous)
         _prepare_stdout()
         status = main(argv)
         if _pending is not None:  # swallowed, and main ended before the timer
             raise _pending()
         sys.stdout.flush()  # a full disk shows here, not after we have said "done"
+        _stop_raising()  # done: a Ctrl-C from here on finds nothing left to stop
         return status
     except KeyboardInterrupt as interrupt:
         return _stopped_status(interrupt)

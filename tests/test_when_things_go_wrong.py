@@ -234,6 +234,42 @@ def test_ctrl_c_while_a_script_starts_prints_no_traceback(script, delay):
     assert child.returncode in (130, 0)
 
 
+#: Runs test_installation.py --help as a script, with a Ctrl-C sent while
+#: stops_cleanly starts its watchdog thread, before main's own handlers are in
+#: place (the window a CI run once hit, 20 ms after the console import).
+CTRL_C_WHILE_THE_WRAPPER_SETS_UP = """
+import os, runpy, signal, sys
+from console import process, startup
+signal.signal(signal.SIGINT, startup._end_at_once)  # what importing console does for a script
+start_watching = process._Watchdog.__init__
+def interrupted_while_starting(self):
+    os.kill(os.getpid(), signal.SIGINT)
+    start_watching(self)
+process._Watchdog.__init__ = interrupted_while_starting
+sys.argv = ["test_installation.py", "--help"]
+runpy.run_path("test_installation.py", run_name="__main__")
+"""
+
+
+def test_ctrl_c_while_the_wrapper_sets_up_is_one_line():
+    done = subprocess.run([sys.executable, "-c", CTRL_C_WHILE_THE_WRAPPER_SETS_UP],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 130
+    assert one_line(done.stderr) == "interrupted: stopped before the end, nothing was written"
+
+
+def test_ctrl_c_after_main_returned_is_ignored(monkeypatch, capsys):
+    stop_raising = process._stop_raising
+
+    def stopped_then_interrupted():
+        stop_raising()
+        signal.raise_signal(signal.SIGINT)  # main is done: nothing left to stop
+
+    monkeypatch.setattr(process, "_stop_raising", stopped_then_interrupted)
+    assert process.stops_cleanly(lambda argv: 0)(None) == 0
+    assert capsys.readouterr().err == ""
+
+
 # Standard output ------------------------------------------------------------------
 
 @pytest.mark.parametrize("args, unbuffered", [
