@@ -23,8 +23,13 @@ hidden activations, weights) as one row of a per-iteration buffer, so the
 results hold the whole training history.  fit() runs 1000 steps per graph
 call, in plain graph mode (not XLA).
 
+--export DIR writes the trained model as a SavedModel for serving, and
+--tflite PATH.tflite as a TFLite flat buffer (--quantize none|float16|int8);
+each is loaded back and its predictions printed beside the Keras model's.
+
     python ann_keras.py 1000
     python ann_keras.py 1000 --update parallel --save trained.keras
+    python ann_keras.py 1000 --export mazur_model --tflite mazur.tflite --quantize int8
 """
 
 import console  # noqa: F401  first: Ctrl-C during the imports below ends quietly
@@ -35,23 +40,68 @@ import sys
 
 from console.arguments import add_logdir_argument, can_write_in
 from console.explain import run_settings, value_sections, values_from_arrays
-from console.files import atomic_output
+from console.export import (
+    QUANTIZATIONS,
+    replaceable_folder,
+    saved_model_comparison,
+    tflite_comparison,
+)
+from console.files import atomic_folder, atomic_output
 from console.trainer_script import Output, Run, TrainerScript
 from implementations import FRAMEWORKS
 
 
-def save_path(text):
-    """--save: a .keras path in a folder that exists and can be written."""
-    if not text.endswith(".keras"):
-        raise argparse.ArgumentTypeError(f"the file name must end in .keras: {text!r}")
-    folder = os.path.dirname(os.path.abspath(text))
+def _check_writable_folder(folder):
+    """An argparse error unless ``folder`` exists and a file can be written in it."""
     if not os.path.isdir(folder):
         raise argparse.ArgumentTypeError(f"folder does not exist: {folder}")
     problem = can_write_in(folder)
     if problem:
         raise argparse.ArgumentTypeError(f"folder cannot be written: {folder} ({problem})")
-    if os.path.isdir(text):
-        raise argparse.ArgumentTypeError(f"is a folder: {text}")
+
+
+def _file_path(extension):
+    """An argparse type: a path ending in ``extension``, not a folder, in a folder
+    that exists and can be written."""
+
+    def check(text):
+        if not text.endswith(extension):
+            raise argparse.ArgumentTypeError(
+                f"the file name must end in {extension}: {text!r}")
+        _check_writable_folder(os.path.dirname(os.path.abspath(text)))
+        if os.path.isdir(text):
+            raise argparse.ArgumentTypeError(f"is a folder: {text}")
+        return text
+
+    return check
+
+
+#: --save: a .keras file; --tflite: a .tflite file.
+save_path, tflite_path = _file_path(".keras"), _file_path(".tflite")
+
+
+def export_folder(text):
+    """--export: a folder to write, in a folder that exists and can be written.
+
+    A folder already there is replaced only if it is empty or a SavedModel
+    (one that --export wrote before, say), never a folder of other files.
+    A link to one is replaced by the new folder; what it points to stays.
+    """
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"the folder must be named, not {text!r}")
+    text = text.rstrip(os.sep) or os.sep  # "model/" is the folder, or the link, "model"
+    _check_writable_folder(os.path.dirname(os.path.abspath(text)))
+    if os.path.lexists(text) and not os.path.isdir(text):
+        raise argparse.ArgumentTypeError(f"is there and is not a folder: {text}")
+    try:
+        replaceable = not os.path.isdir(text) or replaceable_folder(text)
+    except OSError as error:
+        raise argparse.ArgumentTypeError(f"cannot look inside {text}: {error.strerror}") \
+            from None
+    if not replaceable:
+        raise argparse.ArgumentTypeError(
+            f"{text} holds files and is not a SavedModel; name a new folder"
+            " (a SavedModel folder is replaced)")
     return text
 
 
@@ -60,8 +110,46 @@ def add_options(parser):
         "--save", type=save_path, metavar="PATH.keras",
         help="save the trained model; ann_keras.load_model(PATH) loads it back",
     )
-    parser.not_with("explain", "save")
+    parser.add_argument(
+        "--export", type=export_folder, metavar="DIR",
+        help="write the trained model as a SavedModel for serving (model.export) into"
+        " DIR, replacing a SavedModel there; it is loaded back with"
+        " tf.saved_model.load and its predictions printed beside the Keras model's",
+    )
+    parser.add_argument(
+        "--tflite", type=tflite_path, metavar="PATH.tflite",
+        help="write the trained model as a TFLite flat buffer (float32 models only),"
+        " loaded back with the TFLite interpreter and compared the same way",
+    )
+    parser.add_argument(
+        "--quantize", choices=QUANTIZATIONS, default="none",
+        help="the --tflite model's post-training quantisation: none, float16 weights,"
+        " or int8 throughout with the training samples as the representative data"
+        " set (default: none)",
+    )
+    parser.not_with("explain", "save", "export", "tflite", "quantize")
+    parser.only_with("tflite", "quantize")
     add_logdir_argument(parser)
+
+
+def _inside(path, folder):
+    """Whether ``path`` is ``folder`` or lies inside it (links followed)."""
+    path, folder = os.path.realpath(path), os.path.realpath(folder)
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def check_options(parser, args):
+    """A parser error for ann_keras.py's options that cannot all hold together."""
+    if args.tflite and args.dtype == "float64":
+        parser.refuse("tflite", "not allowed with argument --dtype float64: TFLite's"
+                      " kernels compute in float32 or integers, never float64; train in"
+                      " float32 for a TFLite model")
+    for dest in ("save", "tflite", "logdir"):
+        path = getattr(args, dest)
+        if args.export and path and _inside(path, args.export):
+            where = "the" if _inside(args.export, path) else "inside the"
+            parser.refuse(dest, f"{path} is {where} --export folder, which --export"
+                          " replaces whole; choose another place")
 
 
 def load_model(path):
@@ -132,7 +220,43 @@ def train(args, example):
 
     saved = Output("saved_to", args.save, save)
     header = "" if args.json else keras_model.summary_text(model)
-    return Run(result, header=header, outputs=[saved, log])
+    return Run(result, header=header,
+               outputs=[saved, *export_outputs(args, model, result.predictions), log])
+
+
+def export_outputs(args, model, keras_predictions):
+    """The SavedModel's and the TFLite model's Output: each written, loaded back from
+    where it was written, and its predictions set beside ``keras_predictions``.
+
+    Each Output's key is the JSON's field: null when the artefact was not asked
+    for or not written; once written, its record (path, predictions, largest
+    difference) takes the place of the bare path.
+    """
+    inputs = args.example.arrays(args.dtype)[0]
+
+    def write_saved_model():
+        from frameworks.export import export_saved_model, saved_model_predictions
+
+        with atomic_folder(args.export, replaceable_folder) as temporary:
+            export_saved_model(model, temporary)
+        comparison = saved_model_comparison(
+            args.export, saved_model_predictions(args.export, inputs), keras_predictions)
+        return args.export, comparison.text(), {"saved_model": comparison.record()}
+
+    def write_tflite():
+        from frameworks.export import tflite_flat_buffer, tflite_predictions
+
+        flat_buffer = tflite_flat_buffer(model, args.quantize, inputs)
+        with atomic_output(args.tflite) as temporary:
+            with open(temporary, "wb") as stream:
+                stream.write(flat_buffer)
+        comparison = tflite_comparison(args.tflite, args.quantize,
+                                       tflite_predictions(args.tflite, inputs),
+                                       keras_predictions)
+        return args.tflite, comparison.text(), {"tflite": comparison.record()}
+
+    return [Output("saved_model", args.export, write_saved_model),
+            Output("tflite", args.tflite, write_tflite)]
 
 
 SCRIPT = TrainerScript(
@@ -151,6 +275,7 @@ SCRIPT = TrainerScript(
     train=train,
     add_options=add_options,
     replicas=True,
+    check_options=check_options,
     not_with_replicas={"until_loss": "the step that stops would call the optimizer's"
                                      " all-reduce inside a tf.cond, which tf.distribute"
                                      " refuses; ann_tensorflow.py takes both"},

@@ -34,17 +34,22 @@ Always headless (no display needed).  Each file is written whole or not at all.
 
 import os
 import sys
+from dataclasses import dataclass
 
 import console  # noqa: F401  first: Ctrl-C during the imports below ends quietly
 import numpy as np
 from console.arguments import (
+    DATA_OPTIONS,
+    HYPERPARAMETER_OPTIONS,
+    add_data_arguments,
     add_run_arguments,
     add_training_arguments,
     iteration_count,
+    parse_data_settings,
     parse_training_settings,
+    whole_number,
     writable_folder,
 )
-from console.files import atomic_output
 from console.parser import ArgumentParser, add_verbose_argument
 from console.process import (
     EXIT_DIVERGED,
@@ -58,16 +63,16 @@ from console.study import (
     run_and_summarise,
     study_settings,
 )
+from figures.style import DPI, FIGURE_SIZE, SERIES_STYLES, finish, write_picture
 from implementations import FRAMEWORKS, find
 from numpy_ref import MAZUR
+from numpy_ref.trainers import UPDATE_ORDERS
 
 COMPARISON_FILE = "tensorflow_keras_comparison.png"
 DYNAMICS_FILE = "training_dynamics.png"
 STUDY_FILE = "update_order_study.png"  # SGD's; another optimizer's adds _NAME
 XOR_STUDY_FILE = "xor_study.png"
-FIGURE_SIZE = (10, 8)  # inches; at DPI below, 1000 x 800 pixels
-DPI = 100
-
+GRAPH_FILE = "computation_graph.png"
 #: One line style per implementation (implementations.IMPLEMENTATIONS names),
 #: so the lines stay apart in greyscale too.
 RUN_STYLES = {
@@ -79,13 +84,6 @@ RUN_STYLES = {
     "keras-parallel": dict(color="tab:green", linestyle=(0, (6, 2, 1, 2, 1, 2)),
                            linewidth=1.0),
 }
-#: Four line styles for four weights or two outputs.
-SERIES_STYLES = [
-    dict(linestyle="-", color="tab:blue"),
-    dict(linestyle="--", color="tab:orange"),
-    dict(linestyle="-.", color="tab:green"),
-    dict(linestyle=":", color="tab:red", linewidth=2),
-]
 #: |Δ| of exactly zero cannot be drawn on a log axis; it is drawn here.
 LOG_FLOOR = 1e-20
 
@@ -96,15 +94,6 @@ def _label(implementation, result):
 
 def _iterations(result):
     return np.arange(1, result.iterations + 1)
-
-
-def _finish(ax, title, xlabel, ylabel, legend=True):
-    ax.set_title(title, fontsize=10)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.grid(True, alpha=0.3)
-    if legend:
-        ax.legend(fontsize=7)
 
 
 def comparison_figure(runs):
@@ -119,7 +108,7 @@ def comparison_figure(runs):
         loss_ax.semilogy(_iterations(result), result.losses,
                          label=_label(implementation, result),
                          **RUN_STYLES[implementation.name])
-    _finish(loss_ax, "Loss per iteration, every run", "iteration",
+    finish(loss_ax, "Loss per iteration, every run", "iteration",
             "E_total = sum 1/2 (target - out)^2")
 
     reference = run[find("numpy", "sequential")]
@@ -128,7 +117,7 @@ def comparison_figure(runs):
         output_ax.plot(steps, reference.outputs[:, k], label=f"out_o{k + 1}", **style)
         output_ax.axhline(reference.target[k], color="0.4", linewidth=0.8,
                           linestyle=(0, (1, 3)), label=f"target o{k + 1} = {reference.target[k]:g}")
-    _finish(output_ax, "Outputs approaching their targets (NumPy sequential)",
+    finish(output_ax, "Outputs approaching their targets (NumPy sequential)",
             "iteration", "output activation")
 
     for framework, style in zip(FRAMEWORKS.values(), SERIES_STYLES):
@@ -136,7 +125,7 @@ def comparison_figure(runs):
         parallel = run[find(framework.name, "parallel")]
         gap_ax.plot(_iterations(sequential), sequential.losses - parallel.losses,
                     label=f"{framework.title} ({sequential.dtype})", **style)
-    _finish(gap_ax, "Sequential minus parallel loss", "iteration",
+    finish(gap_ax, "Sequential minus parallel loss", "iteration",
             "loss difference (sequential - parallel)")
 
     for implementation, result in runs:
@@ -146,7 +135,7 @@ def comparison_figure(runs):
         rounding_ax.semilogy(_iterations(result), np.maximum(distance, LOG_FLOOR),
                              label=_label(implementation, result),
                              **RUN_STYLES[implementation.name])
-    _finish(rounding_ax, "Distance from the same-order NumPy reference",
+    finish(rounding_ax, "Distance from the same-order NumPy reference",
             "iteration", f"|loss - reference loss| (0 drawn at {LOG_FLOOR:g})")
     return figure
 
@@ -164,7 +153,7 @@ def dynamics_figure(runs):
 
     for k, style in zip(range(2), SERIES_STYLES):
         hidden_ax.plot(steps, sequential.hidden[:, k], label=f"out_h{k + 1}", **style)
-    _finish(hidden_ax, "Hidden activations (NumPy sequential)", "iteration",
+    finish(hidden_ax, "Hidden activations (NumPy sequential)", "iteration",
             "hidden activation")
 
     for k, style in enumerate(SERIES_STYLES):
@@ -172,15 +161,15 @@ def dynamics_figure(runs):
                          label=f"w{k + 1}", **style)
         output_w_ax.plot(steps, sequential.output_weights[:, k // 2, k % 2],
                          label=f"w{k + 5}", **style)
-    _finish(hidden_w_ax, "Hidden weights w1..w4 (NumPy sequential)", "iteration",
+    finish(hidden_w_ax, "Hidden weights w1..w4 (NumPy sequential)", "iteration",
             "weight value")
-    _finish(output_w_ax, "Output weights w5..w8 (NumPy sequential)", "iteration",
+    finish(output_w_ax, "Output weights w5..w8 (NumPy sequential)", "iteration",
             "weight value")
 
     for k, style in enumerate(SERIES_STYLES):
         split_ax.plot(steps, sequential.hidden_weights[:, k // 2, k % 2]
                       - parallel.hidden_weights[:, k // 2, k % 2], label=f"w{k + 1}", **style)
-    _finish(split_ax, "Where the orders differ: w1..w4, sequential - parallel",
+    finish(split_ax, "Where the orders differ: w1..w4, sequential - parallel",
             "iteration", "weight difference")
     return figure
 
@@ -210,7 +199,7 @@ def study_figure(summaries, settings):
     ):
         share_ax.semilogx(rates, 100 * np.array(counts) / runs, marker="o", markersize=3,
                           label=name, **style)
-    _finish(share_ax, "Which order reached the threshold first", "learning rate",
+    finish(share_ax, "Which order reached the threshold first", "learning rate",
             "share of paired runs (%)")
 
     low, high = np.array([s.ratio_quartiles for s in summaries]).T
@@ -219,7 +208,7 @@ def study_figure(summaries, settings):
                       label="median", **SERIES_STYLES[0])
     ratio_ax.axhline(1.0, color="0.4", linewidth=0.8, linestyle=(0, (1, 3)),
                      label="1 = as many updates")
-    _finish(ratio_ax, "Updates needed, sequential / parallel", "learning rate",
+    finish(ratio_ax, "Updates needed, sequential / parallel", "learning rate",
             "ratio of updates (sequential / parallel)")
 
     for update, style in zip(("parallel", "sequential"), SERIES_STYLES):
@@ -227,13 +216,13 @@ def study_figure(summaries, settings):
                             markersize=3, label=update, **style)
     if any(s.median_updates[u] > 0 for s in summaries for u in s.median_updates):
         updates_ax.set_yscale("log")  # a log scale needs a run that took an update
-    _finish(updates_ax, f"Median updates to reach loss < {settings.threshold:g}",
+    finish(updates_ax, f"Median updates to reach loss < {settings.threshold:g}",
             "learning rate", "updates")
 
     saved_ax.semilogx(rates, [s.mean_saved for s in summaries], marker="o", markersize=3,
                       label="parallel - sequential, mean", **SERIES_STYLES[0])
     saved_ax.set_ylim(bottom=min(0.0, *(s.mean_saved for s in summaries)))
-    _finish(saved_ax, "Updates sequential saves, per run", "learning rate",
+    finish(saved_ax, "Updates sequential saves, per run", "learning rate",
             "updates saved (mean over starts)")
     return figure
 
@@ -275,7 +264,7 @@ def _plot_shares(ax, summaries, setups, title):
         ax.semilogx([o.learning_rate for o in outcomes], [100 * o.share for o in outcomes],
                     label=setup.label, **_setup_style(setup))
     ax.set_ylim(-2, 102)
-    _finish(ax, title, "learning rate", "starts that solved XOR (%)")
+    finish(ax, title, "learning rate", "starts that solved XOR (%)")
 
 
 def _output_map(ax, figure, parameters, title):
@@ -296,7 +285,7 @@ def _output_map(ax, figure, parameters, title):
         ax.plot(x1, x2, marker="o", markersize=9, color="white" if t1 else "black",
                 markeredgecolor="black")  # white: target o1 = 1, black: 0
     figure.colorbar(image, ax=ax, label="o1", shrink=0.85)
-    _finish(ax, title, "i1", "i2", legend=False)
+    finish(ax, title, "i1", "i2", legend=False)
 
 
 def xor_study_figure(summaries, runs, settings):
@@ -340,10 +329,114 @@ def xor_study_figure(summaries, runs, settings):
     return figure
 
 
-def write_figure(figure, path):
-    """Write the PNG whole or not at all."""
-    with atomic_output(path) as temporary:
-        figure.savefig(temporary, format="png", dpi=DPI)
+def network_picture(args):
+    from figures.network import network_picture
+
+    return network_picture(args.iterations, args.iteration, args.update, args.example,
+                           args.training)
+
+
+def graph_picture(args):
+    quiet_tensorflow_logs(args.verbose)
+    from figures.computation_graph import computation_graph_figure, graph_lines
+    from frameworks.computation_graph import first_iteration_graph
+
+    nodes = first_iteration_graph()
+    return {GRAPH_FILE: computation_graph_figure(nodes)}, graph_lines(nodes)
+
+
+def animation_picture(args):
+    from figures.animation import animation_picture
+
+    return animation_picture(args.iterations, args.update, args.example, args.training)
+
+
+def gradients_picture(args):
+    from figures.gradient_sizes import gradients_picture
+
+    return gradients_picture(args.iterations, args.example, args.training)
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A picture of one reference run (or of its first iteration), chosen by --NAME."""
+
+    help: str
+    takes: tuple  # the dests of the options it uses (--out-dir aside)
+    draw: object  # (args) -> ({file name: Figure or animation}, lines to print)
+
+
+#: The options of a run that a picture trains (NumPy, float64): N, lr, optimizer, data.
+RUN_OPTIONS = ("iterations", "lr", "optimizer", *(d for d, *_ in HYPERPARAMETER_OPTIONS),
+               *DATA_OPTIONS)
+PICTURES = {
+    "network": Picture(
+        "write network.png: the network as the tutorial draws it, at iteration --iteration"
+        " of a run in the --update order: every neuron's net and out, and on every edge w,"
+        " dE/dw and w+ (NumPy, float64)", (*RUN_OPTIONS, "update", "iteration"),
+        network_picture),
+    "graph": Picture(
+        "write computation_graph.png: iteration 1's E_total as a graph of operations, each"
+        " node with its value and dE/d(node), from tf.GradientTape", ("verbose",),
+        graph_picture),
+    "animate": Picture(
+        "write training.gif: the network over a run in the --update order, frames at"
+        " iterations spaced logarithmically from 1 to N, with the loss curve (NumPy,"
+        " float64)",
+        (*RUN_OPTIONS, "update"), animation_picture),
+    "gradients": Picture(
+        "write gradients.png: |dE/dw| of w1..w8 over a run in both orders, and the hidden"
+        " layer's gradient size over the output layer's (NumPy, float64)", RUN_OPTIONS,
+        gradients_picture),
+}
+#: Options that only a picture (or --study, for --data and --seed) uses.
+PICTURE_ONLY = ("iteration", "update", *DATA_OPTIONS)
+STUDY_USES = ("data", "seed")
+
+
+def add_picture_arguments(parser):
+    group = parser.add_argument_group(
+        "pictures", "one picture instead of the two figures; README: Pictures")
+    for name, picture in PICTURES.items():
+        group.add_argument(f"--{name}", action="store_true", help=picture.help)
+    group.add_argument("--iteration", type=whole_number(1), default=1, metavar="K",
+                       help="the iteration --network shows, 1 to --iterations (default: 1,"
+                       " the tutorial's)")
+    group.add_argument("--update", choices=UPDATE_ORDERS, default="parallel",
+                       help="the update order of --network and --animate (default:"
+                       " parallel, the tutorial's)")
+
+
+def _chosen_mode(parser, args):
+    """The one picture or study asked for (None: the two figures)."""
+    chosen = [name for name in (*PICTURES, "study") if getattr(args, name)]
+    if len(chosen) > 1:
+        parser.refuse(chosen[1], f"not allowed with argument --{chosen[0]}")
+    return chosen[0] if chosen else None
+
+
+def _users(dest):
+    """'--network, --animate or --gradients': the modes that take ``dest``."""
+    users = [f"--{name}" for name, picture in PICTURES.items() if dest in picture.takes]
+    if dest in STUDY_USES:
+        users.insert(0, "--study")
+    return ", ".join(users[:-1]) + " or " + users[-1] if len(users) > 1 else users[0]
+
+
+def check_picture_options(parser, args):
+    """A parser error for an option the chosen picture (or the figures) would ignore,
+    and for an --iteration beyond --iterations."""
+    mode = _chosen_mode(parser, args)
+    if mode in PICTURES:
+        for dest in sorted(parser.given - {mode, "out_dir", *PICTURES[mode].takes}):
+            parser.refuse(dest, f"not used by --{mode}")
+        if args.iteration > args.iterations:
+            parser.refuse("iteration", f"{args.iteration} is beyond --iterations"
+                          f" {args.iterations}")
+        return
+    ignored = set(PICTURE_ONLY) - (set(STUDY_USES) if mode == "study" else set())
+    for dest in sorted(parser.given & ignored):
+        parser.refuse(dest, f"only allowed with argument {_users(dest)}")
 
 
 def parse_args(argv=None):
@@ -357,44 +450,71 @@ def parse_args(argv=None):
         "--out-dir", type=writable_folder("output"), default=".", metavar="DIR",
         help="folder for the PNG files, created if missing (default: the current folder)",
     )
+    add_picture_arguments(parser)
+    add_data_arguments(parser, study=True)
     add_training_arguments(parser, stopping=False)
-    add_study_arguments(parser)
+    add_study_arguments(parser, data_options=False)
+    # A study trains from its own random starts, its own way, on mazur or xor.
+    parser.not_with("study", "train_biases", "init", "batch_size")
     add_verbose_argument(parser)
     args = parser.parse_args(argv)
+    check_picture_options(parser, args)
     if args.study:
         check_study_options(parser, args)
     parse_training_settings(parser, args)
+    parse_data_settings(parser, args)
     return args
+
+
+class Diverged(Exception):
+    """A run of the figures diverged; its message is the one line to print."""
+
+
+def comparison_figures(args):
+    """({file name: Figure}, lines) for the two figures: all six runs, on Mazur's sample."""
+    quiet_tensorflow_logs(args.verbose)
+    from console.report import divergence_among
+    from implementations import run_all
+
+    runs = run_all(args.iterations, MAZUR.with_learning_rate(args.lr), args.dtype,
+                   progress=True, training=args.training)
+    problem = divergence_among(result for _, result in runs)
+    if problem:
+        raise Diverged(problem)
+    return build_figures(runs), []
+
+
+def pictures_asked(args):
+    """({file name: Figure or animation}, lines to print) for the command line."""
+    if args.study and args.data == "xor":
+        return xor_study_figures(args), []
+    if args.study:
+        return study_figures(study_settings(args)), []
+    for name, picture in PICTURES.items():
+        if getattr(args, name):
+            return picture.draw(args)
+    return comparison_figures(args)
 
 
 @stops_cleanly
 def main(argv=None):
     args = parse_args(argv)
-    if args.study and args.data == "xor":
-        figures = xor_study_figures(args)
-    elif args.study:
-        figures = study_figures(study_settings(args))
-    else:
-        quiet_tensorflow_logs(args.verbose)
-        from console.report import divergence_among
-        from implementations import run_all
-
-        runs = run_all(args.iterations, MAZUR.with_learning_rate(args.lr), args.dtype,
-                       progress=True, training=args.training)
-        problem = divergence_among(result for _, result in runs)
-        if problem:
-            print(problem, file=sys.stderr)
-            return EXIT_DIVERGED
-        figures = build_figures(runs)
-    for name, figure in figures.items():
+    try:
+        pictures, lines = pictures_asked(args)
+    except Diverged as problem:
+        print(problem, file=sys.stderr)
+        return EXIT_DIVERGED
+    for name, picture in pictures.items():
         path = os.path.join(args.out_dir, name)
         try:
             os.makedirs(args.out_dir, exist_ok=True)
-            write_figure(figure, path)
+            write_picture(picture, path)
         except OSError as error:
             print(f"error: cannot write {path}: {error.strerror or error}", file=sys.stderr)
             return EXIT_WRITE_FAILED
         print(f"wrote {path}")
+    for line in lines:
+        print(line)
     return 0
 
 

@@ -1,7 +1,9 @@
 """Files written whole or not at all, and a record of what this run has written."""
 
 import contextlib
+import errno
 import os
+import shutil
 import stat
 import tempfile
 
@@ -17,14 +19,15 @@ def _suffix(path):
     return "." + name.rsplit(".", 1)[1] if "." in name else ""
 
 
-def _mode_for(path):
-    """An existing file keeps its permissions; a new one gets 0666 less the umask."""
+def _mode_for(path, new=0o666):
+    """An existing file or folder keeps its permissions; a new one gets ``new``
+    (0666 for a file, 0777 for a folder) less the umask."""
     try:
         return stat.S_IMODE(os.stat(path).st_mode)
     except FileNotFoundError:
         umask = os.umask(0)
         os.umask(umask)
-        return 0o666 & ~umask
+        return new & ~umask
 
 
 @contextlib.contextmanager
@@ -49,6 +52,44 @@ def atomic_output(path):
         if temporary and os.path.exists(temporary):
             os.unlink(temporary)
         raise
+
+
+@contextlib.contextmanager
+def atomic_folder(path, replaceable):
+    """Yield a temporary folder beside ``path``; on success it becomes ``path``.
+
+    A folder already at ``path`` is moved aside, the new one renamed into its
+    place, and only then is the old one removed: if anything fails (or
+    Ctrl-C, or SIGTERM) before the new one is in place, the old one is put
+    back and the temporary folder removed.  A reader never finds a
+    half-written folder, and there is at most a moment without one.
+    ``replaceable(path)`` says whether a folder already there may go (it is
+    asked again here: the folder may have changed since the command line was
+    checked).
+    """
+    parent = os.path.dirname(os.path.abspath(path))
+    temporary = aside = None
+    try:
+        temporary = tempfile.mkdtemp(prefix=".partial-", dir=parent)
+        yield temporary
+        os.chmod(temporary, _mode_for(path, new=0o777))
+        if os.path.lexists(path):
+            if not (os.path.isdir(path) and replaceable(path)):
+                raise FileExistsError(errno.EEXIST, "is there now, and may not be replaced")
+            aside = tempfile.mkdtemp(prefix=".replaced-", dir=parent)
+            os.rename(path, os.path.join(aside, "old"))
+        os.rename(temporary, path)
+        temporary = None
+        WRITTEN.append(path)
+    except OSError as error:  # named by the folder asked for, not a temporary one
+        raise OSError(error.errno, error.strerror or str(error), path) from None
+    finally:
+        if temporary:  # failed or stopped: the old folder goes back
+            if aside and not os.path.lexists(path):
+                os.rename(os.path.join(aside, "old"), path)
+            shutil.rmtree(temporary, ignore_errors=True)
+        if aside:
+            shutil.rmtree(aside, ignore_errors=True)
 
 
 def kept_files_note():

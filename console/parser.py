@@ -60,6 +60,10 @@ class ArgumentParser(argparse.ArgumentParser):
         return {dest for dest, value in vars(given).items()
                 if dest in names and value is not not_given}
 
+    def refuse(self, dest, why):
+        """One line and exit 2: the option of ``dest`` cannot be taken, because ``why``."""
+        self.error(f"argument {self._name(dest)}: {why}")
+
     def _name(self, dest):
         action = next(action for action in self._actions if action.dest == dest)
         return "/".join(action.option_strings) or action.metavar or dest

@@ -26,7 +26,7 @@ def progress_iterations(iterations):
     return sorted({1, iterations} | {k for k in tenths if k >= 1})
 
 
-def _vector(values, digits=8):
+def vector_text(values, digits=8):
     return "[" + ", ".join(f"{v:.{digits}f}" for v in values) + "]"
 
 
@@ -70,8 +70,8 @@ def data_lines(example):
     lines = [f"  biases          {biases} (constants, never trained)" if not example.train_biases
              else f"  biases          one per neuron, trained; they start at {biases}"]
     if example.samples == 1 and example.data.name == "mazur":
-        lines += [f"  input           {_vector(x[0], 2)}",
-                  f"  target          {_vector(target[0], 2)}"]
+        lines += [f"  input           {vector_text(x[0], 2)}",
+                  f"  target          {vector_text(target[0], 2)}"]
     else:
         batches = ("full batch" if example.batch == example.samples
                    else "online" if example.batch == 1 else "mini-batches")
@@ -94,7 +94,7 @@ def _sample_lines(result, example):
     def given(values):  # the data's own figures, as written
         return "[" + ", ".join(f"{v:g}" for v in values) + "]"
 
-    lines = [f"  {given(inputs)} -> {_vector(prediction)}   target {given(target)}"
+    lines = [f"  {given(inputs)} -> {vector_text(prediction)}   target {given(target)}"
              for inputs, prediction, target in zip(x[:SAMPLES_SHOWN], result.predictions,
                                                    result.targets)]
     if len(x) > SAMPLES_SHOWN:
@@ -129,7 +129,7 @@ def format_report(result, title, update_note, example=MAZUR):
         lines[-1] = "Training (loss at iteration k: that of batch k's forward pass, before update k)"
     width = len(str(n))
     for k in progress_iterations(n):
-        prediction = f"   prediction {_vector(result.outputs[k - 1])}" if one_sample else ""
+        prediction = f"   prediction {vector_text(result.outputs[k - 1])}" if one_sample else ""
         lines.append(f"  iteration {k:>{width}}   loss {result.losses[k - 1]:.10f}{prediction}")
     error = ", ".join(f"{e:+.8f}" for e in result.final_prediction - result.target)
     results = {}
@@ -145,8 +145,8 @@ def format_report(result, title, update_note, example=MAZUR):
     }
     if one_sample:
         results |= {
-            "prediction": f"{_vector(result.final_prediction)}"
-            f"   target {_vector(result.target, 2)}",
+            "prediction": f"{vector_text(result.final_prediction)}"
+            f"   target {vector_text(result.target, 2)}",
             "error": f"[{error}]   (prediction - target)",
         }
     if result.error_reduction_percent is not None:  # None for mini-batches

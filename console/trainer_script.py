@@ -81,6 +81,9 @@ class TrainerScript:
     replicas: bool = False  # takes --replicas (tf.distribute)
     #: {dest: why}: options that cannot train under --replicas above 1
     not_with_replicas: dict = field(default_factory=dict)
+    #: (parser, args) -> None: the script's own checks across its options
+    #: (parser.error or parser.refuse for a command line that does not hold together)
+    check_options: object = None
 
     def parse(self, argv=None):
         parser = training_parser(self.prog, self.description, self.default_update,
@@ -95,6 +98,8 @@ class TrainerScript:
                 if dest in parser.given:
                     parser.error(f"argument --{dest.replace('_', '-')}: not allowed with"
                                  f" argument --replicas above 1 ({why})")
+        if self.check_options:
+            self.check_options(parser, args)
         return args
 
     def main(self, argv=None):

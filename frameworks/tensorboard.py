@@ -36,7 +36,7 @@ def _scalar_metadata():
 _CAUSES = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOENT)
 
 
-def _as_os_error(error, path):
+def as_os_error(error, path):
     """An OSError with one line for a tf.errors.OpError while writing ``path``.
 
     TensorFlow's message can run to fifty lines (the graph node, its trace);
@@ -84,7 +84,7 @@ class ScalarLog:
             self.writer = tf.summary.create_file_writer(self.path)
         except tf.errors.OpError as error:
             shutil.rmtree(self.path, ignore_errors=True)
-            raise _as_os_error(error, self.path) from None
+            raise as_os_error(error, self.path) from None
         self.metadata = _scalar_metadata()
         self._write = tf.function(
             self._write_rows,
@@ -116,7 +116,7 @@ class ScalarLog:
             self._write(rows[keep], steps[keep])
             self.writer.flush()
         except tf.errors.OpError as error:
-            raise _as_os_error(error, self.path) from None
+            raise as_os_error(error, self.path) from None
 
     def write_final(self, result):
         """Step N + 1: the loss, prediction and weights after the last update.

@@ -61,9 +61,26 @@ def update_step(x, target, parameters, lr, update, optimizer=None, t=1, training
     return hidden, output, new
 
 
+class Update(NamedTuple):
+    """What one update computed: the new Parameters and the gradients that made them."""
+
+    new: Parameters
+    #: dE/dW of each layer as its step used it (the penalty's gradient added;
+    #: sequential: w1..w4's through the new w5..w8), and dE/db of trained
+    #: biases (None where the biases stay constant).
+    gradients: Parameters
+
+
 def updated_parameters(x, target, hidden, output, parameters, lr, update, optimizer, t,
                        training, train_biases):
-    """Backpropagate one forward pass and make update ``t``: the new Parameters.
+    """Backpropagate one forward pass and make update ``t``: the new Parameters."""
+    return backpropagate(x, target, hidden, output, parameters, lr, update, optimizer, t,
+                         training, train_biases).new
+
+
+def backpropagate(x, target, hidden, output, parameters, lr, update, optimizer, t, training,
+                  train_biases):
+    """Backpropagate one forward pass and make update ``t``: an Update.
 
     The output layer's step comes first; its new weights carry delta_o back
     in the sequential order (carrying_weights).  Each layer's weight
@@ -75,17 +92,37 @@ def updated_parameters(x, target, hidden, output, parameters, lr, update, optimi
     bias_lr = lr[..., 0] if np.ndim(lr) else lr
 
     def layer_step(name, w, b, deltas, inputs):
+        """(new w, new b, dE/dw, dE/db or None) of one layer."""
         gradient = training.gradient_with_penalty(weight_gradient(deltas, inputs), w)
         new_w = optimizer.step(name, w, gradient, lr, t)
-        if train_biases:
-            b = optimizer.step(f"{name}_bias", b, bias_gradient(deltas), bias_lr, t)
-        return new_w, b
+        if not train_biases:
+            return new_w, b, gradient, None
+        b_gradient = bias_gradient(deltas)
+        new_b = optimizer.step(f"{name}_bias", b, b_gradient, bias_lr, t)
+        return new_w, new_b, gradient, b_gradient
 
     delta_o = output_deltas(target, output) / x.shape[-2]  # of the batch's mean loss
-    new_w_output, new_b_output = layer_step("output", w_output, b_output, delta_o, hidden)
+    new_w_output, new_b_output, dw_output, db_output = layer_step(
+        "output", w_output, b_output, delta_o, hidden)
     delta_h = hidden_deltas(delta_o, carrying_weights(update, w_output, new_w_output), hidden)
-    new_w_hidden, new_b_hidden = layer_step("hidden", w_hidden, b_hidden, delta_h, x)
-    return Parameters(new_w_hidden, new_w_output, new_b_hidden, new_b_output)
+    new_w_hidden, new_b_hidden, dw_hidden, db_hidden = layer_step(
+        "hidden", w_hidden, b_hidden, delta_h, x)
+    return Update(Parameters(new_w_hidden, new_w_output, new_b_hidden, new_b_output),
+                  Parameters(dw_hidden, dw_output, db_hidden, db_output))
+
+
+class Iteration(NamedTuple):
+    """Iteration ``number`` of a reference run, everything it computed (``train(observe=)``)."""
+
+    number: int  # 1 for the first
+    x: np.ndarray  # the batch's inputs (m, 2)
+    target: np.ndarray  # (m, 2)
+    parameters: Parameters  # what the forward pass used
+    hidden: np.ndarray  # out_h of every sample of the batch (m, 2)
+    output: np.ndarray  # out_o (m, 2)
+    loss: float  # the batch's mean E
+    #: the update made from this forward pass; None at a run's stopping iteration
+    update: Update = None
 
 
 def check_settings(iterations, update, dtype):
@@ -108,12 +145,13 @@ def unwatched(count, label):
 
 
 def train(iterations=1000, update="parallel", example=MAZUR, dtype="float64", steps=unwatched,
-          training=PLAIN_SGD):
+          training=PLAIN_SGD, observe=None):
     """Train ``example``'s network for up to ``iterations`` updates in the given order.
 
     Iteration k trains on the example's batch k; ``training`` chooses the
     optimizer, the schedule, the stopping loss and the penalties
-    (numpy_ref.optimizers; the default is the tutorial's SGD).
+    (numpy_ref.optimizers; the default is the tutorial's SGD).  ``observe``,
+    if given, is called with each Iteration, as it is made (the pictures).
     """
     check_settings(iterations, update, dtype)
     training = training.for_iterations(iterations)
@@ -141,12 +179,18 @@ def train(iterations=1000, update="parallel", example=MAZUR, dtype="float64", st
             hidden_history[k], output_history[k] = parameters.w_hidden, parameters.w_output
             if training.until_loss is not None and losses[k] < training.until_loss:
                 recorded, stopped_at = k + 1, k + 1  # iteration k+1 makes no update
+                if observe:
+                    observe(Iteration(k + 1, batch_x, batch_target, parameters, hidden, output,
+                                      losses[k]))
                 break
             if k == 0 or not training.schedule.constant:
                 lr = training.schedule.rate(example.learning_rate, k, dtype)  # after k updates
-            parameters = updated_parameters(batch_x, batch_target, hidden, output, parameters,
-                                            lr, update, optimizer, k + 1, training,
-                                            example.train_biases)
+            made = backpropagate(batch_x, batch_target, hidden, output, parameters, lr, update,
+                                 optimizer, k + 1, training, example.train_biases)
+            if observe:
+                observe(Iteration(k + 1, batch_x, batch_target, parameters, hidden, output,
+                                  losses[k], made))
+            parameters = made.new
         _, predictions = forward(x, *parameters)
     return TrainingResult(
         implementation="numpy",

@@ -7,6 +7,7 @@ import pytest
 from conftest import run_script
 
 import plot_tensorflow_results as plot
+from figures.style import write_figure
 from numpy_ref import MAZUR
 
 
@@ -56,7 +57,7 @@ def test_comparison_panels_show_the_runs(figures):
 
 def test_written_pngs_are_whole_and_of_the_expected_size(figures, tmp_path):
     for name, figure in figures.items():
-        plot.write_figure(figure, str(tmp_path / name))
+        write_figure(figure, str(tmp_path / name))
         assert png_size(tmp_path / name) == (1000, 800)
     assert sorted(os.listdir(tmp_path)) == sorted(figures)
 
@@ -71,7 +72,7 @@ def test_a_failed_write_leaves_nothing_behind(figures, tmp_path, monkeypatch):
 
     monkeypatch.setattr(figure, "savefig", broken_savefig)
     with pytest.raises(OSError):
-        plot.write_figure(figure, str(tmp_path / "training_dynamics.png"))
+        write_figure(figure, str(tmp_path / "training_dynamics.png"))
     assert os.listdir(tmp_path) == []
 
 

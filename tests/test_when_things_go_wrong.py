@@ -173,16 +173,16 @@ def test_sigterm_inside_tensorflows_c_code_still_stops_the_run(capsys):
 def test_a_tensorflow_write_error_is_one_line():
     import tensorflow as tf
 
-    from frameworks.tensorboard import _as_os_error
+    from frameworks.tensorboard import as_os_error
 
     full = tf.errors.ResourceExhaustedError(
         None, None, "{{function_node __wrapped__WriteSummary}} Graph execution error:\n"
         "Detected at node while/write_summary_10\n  File ...\n"
         "log/events.out.tfevents: No space left on device\n Hint: ...")
-    error = _as_os_error(full, "log")
+    error = as_os_error(full, "log")
     assert (error.strerror, error.filename) == ("No space left on device", "log")
     odd = tf.errors.UnknownError(None, None, "{{function_node x}} Could not open\nmore\nlines")
-    assert _as_os_error(odd, "log").strerror == "Could not open"
+    assert as_os_error(odd, "log").strerror == "Could not open"
 
 
 def test_ctrl_c_inside_a_destructor_still_stops_the_run(capsys):

@@ -1,0 +1,113 @@
+"""--animate: training.gif, the network diagram over a run, with the loss curve beside it.
+
+Frames at iterations spaced logarithmically from 1 to N (early training
+changes fast, late training slowly), each the network of that iteration
+(edge width and colour following the weights, o1 and o2 beside their
+targets), every sample's outputs, and the loss curve with a marker at the
+frame's iteration.  Written with matplotlib's Pillow writer.
+"""
+
+import numpy as np
+from matplotlib.animation import PillowWriter
+from matplotlib.figure import Figure
+
+from numpy_ref.network import forward
+
+from .network_diagram import draw_network, largest_weight, state_of
+from .runs import describe_run, run_keeping
+
+FILE = "training.gif"
+FRAMES = 40  # at least, where the run has as many iterations
+FRAMES_PER_SECOND = 5
+SIZE = (10, 5.6)  # inches, at DPI below: 800 x 448 pixels a frame
+DPI = 80
+SAMPLES_LISTED = 8  # beyond these, the outputs panel counts the rest
+
+
+def frame_iterations(iterations, frames=FRAMES):
+    """At least min(frames, iterations) distinct iterations from 1 to ``iterations``,
+    spaced logarithmically (rounding merges the first few: more are asked for)."""
+    wanted = min(frames, iterations)
+    count = wanted
+    while True:
+        chosen = np.unique(np.round(np.geomspace(1, iterations, count)).astype(int))
+        if len(chosen) >= wanted:
+            return [int(k) for k in chosen]
+        count += 1
+
+
+def _short(value):
+    return f"{float(value):.4f}"
+
+
+def _outputs_text(example, parameters):
+    """Every sample's o1, o2 beside its targets, under the frame's weights."""
+    x, target, _, _ = example.arrays("float64")
+    _, output = forward(x, *parameters)
+    lines = [f"{'i1':>6} {'i2':>6}   {'o1':>6} {'o2':>6}   {'t1':>4} {'t2':>4}"]
+    for inputs, out, wanted in list(zip(x, output, target))[:SAMPLES_LISTED]:
+        lines.append(f"{inputs[0]:>6.3g} {inputs[1]:>6.3g}   {_short(out[0])} {_short(out[1])}"
+                     f"   {wanted[0]:>4g} {wanted[1]:>4g}")
+    if len(x) > SAMPLES_LISTED:
+        lines.append(f"... and {len(x) - SAMPLES_LISTED} more samples")
+    return "\n".join(lines)
+
+
+class TrainingAnimation:
+    """The frames of one run, drawn as they are written (``write``)."""
+
+    def __init__(self, result, states, title):
+        self.result, self.states, self.title = result, states, title
+        self.widest = largest_weight(states)
+        self.figure = Figure(figsize=SIZE, dpi=DPI)
+        grid = self.figure.add_gridspec(2, 2, width_ratios=(1.7, 1), left=0.01, right=0.98,
+                                        top=0.9, bottom=0.1, wspace=0.12, hspace=0.35)
+        self.network_ax = self.figure.add_subplot(grid[:, 0])
+        self.loss_ax = self.figure.add_subplot(grid[0, 1])
+        self.outputs_ax = self.figure.add_subplot(grid[1, 1])
+        self._draw_loss_curve()
+
+    def _draw_loss_curve(self):
+        steps = np.arange(1, self.result.recorded + 1)
+        self.loss_ax.loglog(steps, self.result.losses, color="black", linewidth=1.2)
+        self.marker, = self.loss_ax.loglog([1], [self.result.losses[0]], marker="o",
+                                           color="tab:red", markersize=7)
+        self.loss_ax.set_title("loss of each iteration's batch", fontsize=9)
+        self.loss_ax.set_xlabel("iteration", fontsize=8)
+        self.loss_ax.tick_params(labelsize=7)
+        self.loss_ax.grid(True, alpha=0.3)
+
+    def _draw(self, state):
+        self.network_ax.clear()
+        draw_network(self.network_ax, state, self.widest, details=False, number=_short)
+        self.marker.set_data([state.iteration], [state.loss])
+        self.outputs_ax.clear()
+        self.outputs_ax.set_axis_off()
+        self.outputs_ax.text(0, 1, _outputs_text(self.result.example, state.parameters),
+                             family="monospace", fontsize=7.5, va="top",
+                             transform=self.outputs_ax.transAxes)
+        self.figure.suptitle(f"{self.title}\niteration {state.iteration} of"
+                             f" {self.result.iterations}: loss {state.loss:.6f}", fontsize=10)
+
+    def write(self, path):
+        """Draw every frame into the GIF at ``path``."""
+        writer = PillowWriter(fps=FRAMES_PER_SECOND)
+        # Not writer.saving(): on an interrupt it would still write what it has,
+        # and with no frame yet fail with an IndexError of its own.
+        writer.setup(self.figure, path, dpi=DPI)
+        for state in self.states:
+            self._draw(state)
+            writer.grab_frame()
+        writer.finish()
+
+
+def animation_picture(iterations, update, example, training):
+    """({FILE: TrainingAnimation}, the lines to print)."""
+    frames = frame_iterations(iterations)
+    result, kept = run_keeping(iterations, update, example, training, set(frames))
+    states = [state_of(kept[k]) for k in frames]
+    animation = TrainingAnimation(result, states, describe_run(update, example, training))
+    lines = [f"{len(states)} frames, iterations {frames[0]} to {frames[-1]} on a log scale;"
+             f" loss {states[0].loss:.6f} at iteration 1, {states[-1].loss:.6f} at"
+             f" {frames[-1]}"]
+    return {FILE: animation}, lines

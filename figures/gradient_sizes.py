@@ -1,0 +1,92 @@
+"""--gradients: gradients.png, how large each weight's gradient is, and why w1..w4 move so little.
+
+dE/dw1..w4 = delta_h · i with delta_h = (sum of delta_o · w) · out_h (1 - out_h):
+each hidden gradient carries an output delta back through a weight and a
+sigmoid slope (at most 1/4), and is then scaled by an input (0.05 and 0.10
+in the tutorial).  The size of a layer's gradient is the Euclidean norm of
+its four dE/dw.
+"""
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from numpy_ref.trainers import UPDATE_ORDERS
+
+from .runs import describe_run, weight_gradients
+from .style import DPI, FIGURE_SIZE, finish
+
+FILE = "gradients.png"
+WEIGHTS = [f"w{k}" for k in range(1, 9)]
+#: w1..w4 in shades of blue, w5..w8 in shades of orange; line styles tell them apart.
+WEIGHT_STYLES = [dict(color=colour, linestyle=line)
+                 for colour in ("tab:blue", "tab:orange")
+                 for line in ("-", "--", "-.", ":")]
+ORDER_STYLES = {"parallel": dict(color="black", linestyle="-"),
+                "sequential": dict(color="tab:red", linestyle="--")}
+#: |dE/dw| of exactly zero cannot be drawn on a log axis; it is drawn here.
+LOG_FLOOR = 1e-20
+
+
+def hidden_to_output(gradients):
+    """Per update: |dE/dw1..w4| / |dE/dw5..w8|, the layers' gradient norms."""
+    return (np.linalg.norm(gradients[:, :4], axis=1)
+            / np.linalg.norm(gradients[:, 4:], axis=1))
+
+
+def _plot_sizes(ax, gradients, update):
+    steps = np.arange(1, len(gradients) + 1)
+    for k, style in enumerate(WEIGHT_STYLES):
+        ax.loglog(steps, np.maximum(np.abs(gradients[:, k]), LOG_FLOOR), label=WEIGHTS[k],
+                  **style)
+    finish(ax, f"|dE/dw| of each weight, {update} order", "iteration (log scale)", "|dE/dw|")
+    ax.legend(fontsize=7, ncol=2)
+
+
+def _plot_moves(ax, runs, example):
+    """How far each weight got from its start, in both orders."""
+    _, _, w_hidden, w_output = example.arrays("float64")
+    start = np.concatenate([w_hidden.ravel(), w_output.ravel()])
+    positions = np.arange(len(WEIGHTS))
+    for shift, (update, (result, _)) in zip((-0.2, 0.2), runs.items()):
+        end = np.concatenate([result.final_hidden_weights.ravel(),
+                              result.final_output_weights.ravel()])
+        ax.bar(positions + shift, np.abs(end - start), width=0.4, label=update,
+               color=ORDER_STYLES[update]["color"], alpha=0.75)
+    ax.set_xticks(positions, WEIGHTS)
+    finish(ax, f"How far each weight moved in {result.updates} updates", "weight",
+           "|w after - w at the start|")
+
+
+def gradients_figure(runs, example, caption):
+    figure = Figure(figsize=FIGURE_SIZE, dpi=DPI, layout="constrained")
+    figure.suptitle(caption, fontsize=11)
+    (parallel_ax, sequential_ax), (ratio_ax, moved_ax) = figure.subplots(2, 2)
+    for ax, update in ((parallel_ax, "parallel"), (sequential_ax, "sequential")):
+        _plot_sizes(ax, runs[update][1], update)
+    for update, (_, gradients) in runs.items():
+        ratio_ax.loglog(np.arange(1, len(gradients) + 1), hidden_to_output(gradients),
+                        label=update, **ORDER_STYLES[update])
+    finish(ratio_ax, "Hidden layer's gradient size / output layer's", "iteration (log scale)",
+           "|dE/dw1..w4| / |dE/dw5..w8|")
+    _plot_moves(moved_ax, runs, example)
+    return figure
+
+
+def ratio_lines(runs):
+    """What the picture shows, in figures: the size ratio at the first and last update."""
+    lines = []
+    for update, (_, gradients) in runs.items():
+        ratio = hidden_to_output(gradients)
+        lines.append(f"{update}: the hidden layer's gradient is {ratio[0]:.4f} of the output"
+                     f" layer's at iteration 1 ({1 / ratio[0]:.0f} times smaller),"
+                     f" {ratio[-1]:.4f} at iteration {len(ratio)}")
+    return lines
+
+
+def gradients_picture(iterations, example, training):
+    """({FILE: Figure}, the lines to print) for both orders of the run."""
+    runs = {update: weight_gradients(iterations, update, example, training)
+            for update in UPDATE_ORDERS}
+    caption = (f"Gradient sizes over {iterations} iterations, both update orders:"
+               f" {describe_run(None, example, training)}")
+    return {FILE: gradients_figure(runs, example, caption)}, ratio_lines(runs)

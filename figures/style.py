@@ -1,0 +1,55 @@
+"""What every picture shares: its size, line styles, titles, and how it is written."""
+
+from console.files import atomic_output
+
+FIGURE_SIZE = (10, 8)  # inches; at DPI below, 1000 x 800 pixels
+DPI = 100
+
+#: Four line styles for four weights or two outputs.
+SERIES_STYLES = [
+    dict(linestyle="-", color="tab:blue"),
+    dict(linestyle="--", color="tab:orange"),
+    dict(linestyle="-.", color="tab:green"),
+    dict(linestyle=":", color="tab:red", linewidth=2),
+]
+
+
+def finish(ax, title, xlabel, ylabel, legend=True):
+    """Title, axis labels, a light grid and (unless told not to) the legend."""
+    ax.set_title(title, fontsize=10)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(True, alpha=0.3)
+    if legend:
+        ax.legend(fontsize=7)
+
+
+def write_figure(figure, path):
+    """Write the PNG whole or not at all."""
+    with atomic_output(path) as temporary:
+        figure.savefig(temporary, format="png", dpi=DPI)
+
+
+def write_picture(picture, path):
+    """Write a Figure as a PNG, or an animation (anything with ``write(path)``),
+    whole or not at all."""
+    if not hasattr(picture, "write"):
+        write_figure(picture, path)
+        return
+    with atomic_output(path) as temporary:
+        picture.write(temporary)
+
+
+#: The tutorial prints its computed figures to nine decimals (0.593269992).
+DECIMALS = 9
+
+
+def tutorial_number(value):
+    """Nine decimals with trailing zeros dropped, as the tutorial prints: 0.593269992,
+    0.3775.  A number those nine decimals would show as 0 is written in
+    scientific notation instead."""
+    value = float(value)
+    text = f"{value:.{DECIMALS}f}".rstrip("0").rstrip(".")
+    if float(text) == 0 and value != 0:
+        return f"{value:.3e}"
+    return "0" if text == "-0" else text
