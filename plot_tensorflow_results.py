@@ -1,4 +1,4 @@
-"""Draw the two figures: tensorflow_keras_comparison.png and training_dynamics.png.
+"""Draw the two figures (tensorflow_keras_comparison.png, training_dynamics.png), a study, or a picture.
 
 Both come from the same six runs as compare_implementations.py (NumPy in
 float64, the frameworks in --dtype), each a 2x2 grid:
@@ -24,12 +24,30 @@ xor_study.png (with --study --data xor)
     set-up (biases, batches, order, optimizer), and o1 over the input square
     for one network that solved XOR and one that got stuck.
 
+One picture instead, of one reference run (NumPy, float64; figures/):
+
+network.png (--network)
+    the network as the tutorial draws it at iteration --iteration K (default
+    1) in the --update order: every neuron's net and out, on every edge w,
+    dE/dw and w+; edge width |w|, colour its sign.
+computation_graph.png (--graph)
+    iteration 1's E_total as 41 nodes (leaves and operations), each with its
+    value and dE_total/d(node) from tf.GradientTape.
+training.gif (--animate)
+    the network over the run, frames at iterations spaced logarithmically
+    from 1 to N, with the loss curve and every sample's outputs.
+gradients.png (--gradients)
+    |dE/dw| of w1..w8 over the run in both orders, the hidden layer's
+    gradient size over the output layer's, and how far each weight moved.
+
 Always headless (no display needed).  Each file is written whole or not at all.
 
     python plot_tensorflow_results.py
     python plot_tensorflow_results.py --iterations 5000 --out-dir figures
     python plot_tensorflow_results.py --study --optimizer adam
     python plot_tensorflow_results.py --study --data xor
+    python plot_tensorflow_results.py --network --iteration 500 --update sequential
+    python plot_tensorflow_results.py --animate --data xor --train-biases --init random --lr 8
 """
 
 import os

@@ -42,15 +42,20 @@ def _plot_sizes(ax, gradients, update):
     ax.legend(fontsize=7, ncol=2)
 
 
-def _plot_moves(ax, runs, example):
-    """How far each weight got from its start, in both orders."""
+def distance_moved(result, example):
+    """|w after the run - w at its start| for w1..w8."""
     _, _, w_hidden, w_output = example.arrays("float64")
     start = np.concatenate([w_hidden.ravel(), w_output.ravel()])
+    end = np.concatenate([result.final_hidden_weights.ravel(),
+                          result.final_output_weights.ravel()])
+    return np.abs(end - start)
+
+
+def _plot_moves(ax, runs, example):
+    """How far each weight got from its start, in both orders."""
     positions = np.arange(len(WEIGHTS))
     for shift, (update, (result, _)) in zip((-0.2, 0.2), runs.items()):
-        end = np.concatenate([result.final_hidden_weights.ravel(),
-                              result.final_output_weights.ravel()])
-        ax.bar(positions + shift, np.abs(end - start), width=0.4, label=update,
+        ax.bar(positions + shift, distance_moved(result, example), width=0.4, label=update,
                color=ORDER_STYLES[update]["color"], alpha=0.75)
     ax.set_xticks(positions, WEIGHTS)
     finish(ax, f"How far each weight moved in {result.updates} updates", "weight",
@@ -72,14 +77,19 @@ def gradients_figure(runs, example, caption):
     return figure
 
 
-def ratio_lines(runs):
-    """What the picture shows, in figures: the size ratio at the first and last update."""
+def summary_lines(runs, example):
+    """What the picture shows, in figures: the size ratio at the first and last update,
+    and how far each layer's weights moved."""
     lines = []
-    for update, (_, gradients) in runs.items():
+    for update, (result, gradients) in runs.items():
         ratio = hidden_to_output(gradients)
-        lines.append(f"{update}: the hidden layer's gradient is {ratio[0]:.4f} of the output"
-                     f" layer's at iteration 1 ({1 / ratio[0]:.0f} times smaller),"
-                     f" {ratio[-1]:.4f} at iteration {len(ratio)}")
+        moved = distance_moved(result, example)
+        lines.append(f"{update}: hidden / output gradient size {ratio[0]:.4f} at iteration 1"
+                     f" ({1 / ratio[0]:.0f} times smaller), {ratio[-1]:.4f} at iteration"
+                     f" {len(ratio)}")
+        lines.append(f"{update}: in {result.updates} updates w1..w4 moved"
+                     f" {moved[:4].min():.2f} to {moved[:4].max():.2f}, w5..w8"
+                     f" {moved[4:].min():.2f} to {moved[4:].max():.2f}")
     return lines
 
 
@@ -89,4 +99,4 @@ def gradients_picture(iterations, example, training):
             for update in UPDATE_ORDERS}
     caption = (f"Gradient sizes over {iterations} iterations, both update orders:"
                f" {describe_run(None, example, training)}")
-    return {FILE: gradients_figure(runs, example, caption)}, ratio_lines(runs)
+    return {FILE: gradients_figure(runs, example, caption)}, summary_lines(runs, example)

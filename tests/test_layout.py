@@ -9,7 +9,7 @@ from conftest import ROOT, run_script
 
 SCRIPTS = ("ann_tensorflow", "ann_keras", "compare_implementations",
            "plot_tensorflow_results", "test_installation")
-PACKAGES = ("numpy_ref", "console", "frameworks", "implementations")
+PACKAGES = ("numpy_ref", "console", "frameworks", "implementations", "figures")
 HEAVY = ("tensorflow", "keras", "matplotlib")
 
 

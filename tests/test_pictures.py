@@ -108,8 +108,9 @@ def test_the_gradient_ratio_at_iteration_1_is_the_tutorials():
     hidden = [float(PUBLISHED[f"dE/dw{k}"]) for k in range(1, 5)]
     output = [float(PUBLISHED[f"dE/dw{k}"]) for k in range(5, 9)]
     ratio = np.linalg.norm(hidden) / np.linalg.norm(output)
-    assert f"is {ratio:.4f} of the output layer's at iteration 1" in lines[0]
-    assert lines[0].startswith("parallel:") and lines[1].startswith("sequential:")
+    assert lines[0].startswith(f"parallel: hidden / output gradient size {ratio:.4f} at"
+                               " iteration 1")
+    assert [line.split(":")[0] for line in lines] == ["parallel"] * 2 + ["sequential"] * 2
     figure = pictures[gradient_sizes.FILE]
     axes = figure.get_axes()
     assert len(axes) == 4

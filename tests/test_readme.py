@@ -333,3 +333,70 @@ def test_readme_xor_verdict_is_what_the_study_finds():
     assert (f"{settings.starts} random starts" in PROSE
             and f"at most {settings.max_iterations} updates" in PROSE
             and f"at {settings.rates} learning rates" in PROSE)
+
+
+def readme_paragraph(start):
+    """The paragraph of the README that begins with ``start``, its lines joined."""
+    return " ".join(README.split(start, 1)[1].split("\n\n", 1)[0].split())
+
+
+def test_readme_picture_commands_print_what_it_shows(tmp_path, capsys):
+    import plot_tensorflow_results as plot
+
+    for picture in ("--network", "--graph", "--animate", "--gradients"):
+        assert plot.main([picture, "--out-dir", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out.replace(str(tmp_path), ".")
+    assert printed.rstrip("\n") == readme_block("printed by: the four commands above")
+
+
+def test_readme_network_figures_are_on_the_picture():
+    from test_pictures import network_numbers
+
+    _, numbers = network_numbers("parallel")
+    quoted = re.findall(r"([\w/+]+) = ([-\d.]+\d)", readme_paragraph("`network.png`:"))
+    assert len(quoted) == 5
+    for name, value in quoted:
+        assert numbers[name] == value, name
+    _, at_1000 = network_numbers("parallel", iteration=1000)
+    signs = {name: float(at_1000[name]) < 0 for name in ("w5", "w6", "w7", "w8")}
+    assert signs == {"w5": True, "w6": True, "w7": False, "w8": False}
+
+
+def test_readme_graph_figures_are_the_tapes():
+    from figures.style import tutorial_number
+    from frameworks.computation_graph import first_iteration_graph
+
+    node = {n.name: n for n in first_iteration_graph()}
+    text = readme_paragraph("`computation_graph.png`:")
+    carried = tutorial_number(node["net_o1"].gradient)
+    assert f"w5*out_h1 all carry {carried}" in text
+    assert {tutorial_number(node[name].gradient)
+            for name in ("net_o1", "wsum_o1", "w5*out_h1")} == {carried}
+    assert (f"dE/dw5 = {carried} × out_h1 {tutorial_number(node['out_h1'].value)} ="
+            f" {tutorial_number(node['w5'].gradient)}") in text
+    back = tutorial_number(node["net_o2"].gradient).lstrip("-")
+    assert (f"dE/dout_h1 = {carried} × 0.40 − {back} × 0.50 ="
+            f" {tutorial_number(node['out_h1'].gradient)}") in text
+    assert (node["w5"].value, node["w7"].value) == (0.4, 0.5)
+
+
+def test_readme_gradient_sentences_hold():
+    from figures.gradient_sizes import gradients_picture
+    from numpy_ref.first_iteration import first_iteration
+    from numpy_ref.optimizers import PLAIN_SGD
+
+    _, lines = gradients_picture(1000, MAZUR, PLAIN_SGD)
+    text = readme_paragraph("`gradients.png`:")
+    ratios = [_numbers(line) for line in lines[0::2]]
+    assert (f"gradient is {ratios[0][0]:.4f} of the output layer's ({ratios[0][2]:.0f} times"
+            f" smaller; {ratios[1][0]:.4f} in the sequential order") in text
+    assert ratios[0][3] == ratios[1][3] and f"still only {ratios[0][3]:.4f}" in text
+    # "in 1000 updates w1..w4 moved A to B, w5..w8 C to D": A, B, C, D
+    moved = np.array([_numbers(line)[3:9:] for line in lines[1::2]])[:, [0, 1, 4, 5]]
+    assert (f"w1..w4 move by {moved[:, 0].min():.2f} to {moved[:, 1].max():.2f} and w5..w8"
+            f" by {moved[:, 2].min():.2f} to {moved[:, 3].max():.2f}") in text
+    # sequential: back through the new w5..w8, w5 and w6 smaller, w7 and w8 larger,
+    # each of which shrinks delta_o1 w5 + delta_o2 w7 (delta_o1 > 0 > delta_o2)
+    it = first_iteration("parallel")
+    assert np.all((it.new_w_output - it.w_output) * [[-1, -1], [1, 1]] > 0)
+    assert it.delta_output[0] > 0 > it.delta_output[1]
