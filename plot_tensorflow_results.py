@@ -81,6 +81,7 @@ from console.study import (
     run_and_summarise,
     study_settings,
 )
+from figures.runs import Diverged
 from figures.style import DPI, FIGURE_SIZE, SERIES_STYLES, finish, write_picture
 from implementations import FRAMEWORKS, find
 from numpy_ref import MAZUR
@@ -482,10 +483,6 @@ def parse_args(argv=None):
     parse_training_settings(parser, args)
     parse_data_settings(parser, args)
     return args
-
-
-class Diverged(Exception):
-    """A run of the figures diverged; its message is the one line to print."""
 
 
 def comparison_figures(args):

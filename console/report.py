@@ -9,7 +9,8 @@ def divergence_message(result):
     """One line saying the run diverged, or None when every figure is finite."""
     if not result.diverged:
         return None
-    if np.isfinite(result.final_loss) and not np.isfinite(result.final_penalty):
+    if (result.final_weights_finite and np.isfinite(result.final_loss)
+            and not np.isfinite(result.final_penalty)):
         return ("error: training diverged: the penalty l1 sum|w| + l2 sum w^2 became"
                 " infinite; try a smaller --l1 or --l2")
     where = result.first_bad_iteration()

@@ -6,7 +6,20 @@ NumPy in float64, so the pictures show the same numbers as the reference
 
 import numpy as np
 
+from console.report import divergence_message
 from numpy_ref.trainers import train
+
+
+class Diverged(Exception):
+    """A run a picture draws became NaN or infinite; the message is the one line to print."""
+
+
+def finite(result):
+    """``result``, or Diverged when its loss or weights became NaN or infinite."""
+    problem = divergence_message(result)
+    if problem:
+        raise Diverged(problem)
+    return result
 
 
 def run_keeping(iterations, update, example, training, kept):
@@ -18,7 +31,7 @@ def run_keeping(iterations, update, example, training, kept):
             seen[iteration.number] = iteration
 
     result = train(iterations, update, example, "float64", training=training, observe=observe)
-    return result, seen
+    return finite(result), seen
 
 
 def weight_gradients(iterations, update, example, training):
@@ -31,7 +44,7 @@ def weight_gradients(iterations, update, example, training):
             gradients.append(np.concatenate([made.w_hidden.ravel(), made.w_output.ravel()]))
 
     result = train(iterations, update, example, "float64", training=training, observe=observe)
-    return result, np.array(gradients)
+    return finite(result), np.array(gradients)
 
 
 def describe_run(update, example, training):

@@ -44,11 +44,18 @@ def write_picture(picture, path):
 DECIMALS = 9
 
 
+#: From this size on, a number is written in scientific notation: its nine
+#: decimals would make a label wider than the picture (a diverging run's weights).
+LARGE = 1e4
+
+
 def tutorial_number(value):
     """Nine decimals with trailing zeros dropped, as the tutorial prints: 0.593269992,
-    0.3775.  A number those nine decimals would show as 0 is written in
-    scientific notation instead."""
+    0.3775.  A number those nine decimals would show as 0, or one of LARGE or
+    more (and inf, nan), is written in scientific notation instead."""
     value = float(value)
+    if not abs(value) < LARGE:
+        return f"{value:.6e}"
     text = f"{value:.{DECIMALS}f}".rstrip("0").rstrip(".")
     if float(text) == 0 and value != 0:
         return f"{value:.3e}"

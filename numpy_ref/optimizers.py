@@ -383,10 +383,16 @@ class Training:
 
     def penalty(self, *weights):
         """l1 sum|w| + l2 sum w^2 over every weight given (Keras's L1 and L2); inf
-        where it overflows, which the result counts as divergence."""
+        where it overflows, which the result counts as divergence.  A term whose
+        coefficient is 0 is left out: 0 * inf (a huge weight squared) would be NaN."""
+        total = 0.0
         with np.errstate(over="ignore", invalid="ignore"):
-            return float(sum(self.l1 * np.sum(np.abs(w)) + self.l2 * np.sum(np.square(w))
-                             for w in weights))
+            for w in weights:
+                if self.l1:
+                    total += self.l1 * np.sum(np.abs(w))
+                if self.l2:
+                    total += self.l2 * np.sum(np.square(w))
+        return float(total)
 
     def penalty_gradient(self, w):
         """d/dw (l1 |w| + l2 w^2) = l1 sign(w) + 2 l2 w (sign(0) = 0, as autodiff takes it)."""

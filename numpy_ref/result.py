@@ -103,10 +103,14 @@ class TrainingResult:
     @property
     def diverged(self):
         """True when any loss, final weight or the final penalty is NaN or infinite."""
-        checked = (self.losses, self.final_hidden_weights, self.final_output_weights,
-                   *self.final_biases)
-        return not all(np.all(np.isfinite(a)) for a in checked) or not (
-            np.isfinite(self.final_loss) and np.isfinite(self.final_penalty))
+        return not (np.all(np.isfinite(self.losses)) and self.final_weights_finite
+                    and np.isfinite(self.final_loss) and np.isfinite(self.final_penalty))
+
+    @property
+    def final_weights_finite(self):
+        """Whether every final weight and bias is a finite number."""
+        return all(np.all(np.isfinite(a)) for a in (
+            self.final_hidden_weights, self.final_output_weights, *self.final_biases))
 
     def first_bad_iteration(self):
         """The first iteration whose loss is NaN or infinite (None if none is)."""
