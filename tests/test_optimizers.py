@@ -390,3 +390,11 @@ def test_a_signal_while_python_shuts_down_is_ignored(monkeypatch):
     finally:
         for signum, handler in saved.items():
             signal.signal(signum, handler)
+
+
+def test_a_zero_penalty_stays_zero_for_huge_weights():
+    """0 * inf would be NaN: a huge weight squared must not make a run with no
+    penalty look diverged."""
+    huge = np.array([[1e300, -1e300], [1e300, 1e300]])
+    assert Training().penalty(huge, huge) == 0.0
+    assert Training(l1=0.5).penalty(huge, huge) == 4e300

@@ -247,3 +247,19 @@ def test_ctrl_c_while_the_animation_is_written_leaves_no_file(tmp_path):
     assert child.returncode == 130
     assert err.decode().strip() == "interrupted: stopped before the end, nothing was written"
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("picture", ["--network", "--animate", "--gradients"])
+def test_a_diverged_run_draws_nothing_and_is_one_line(tmp_path, capsys, picture):
+    assert plot.main([picture, "--optimizer", "adam", "--lr", "1e308", "--iterations", "5",
+                      "--out-dir", str(tmp_path)]) == 1
+    assert capsys.readouterr().err == (
+        "error: training diverged: the loss or weights became NaN or infinite at iteration 4"
+        " (learning rate 1e+308); try a smaller --lr\n")
+    assert os.listdir(tmp_path) == []
+
+
+def test_huge_numbers_are_written_in_e_notation():
+    assert tutorial_number(-4.385677e304) == "-4.385677e+304"
+    assert tutorial_number(float("inf")) == "inf"
+    assert tutorial_number(9999.5) == "9999.5"
