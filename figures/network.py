@@ -27,8 +27,13 @@ def network_figure(state, iterations, update, example, training):
 
 
 def network_picture(iterations, iteration, update, example, training):
-    """({FILE: Figure}, the lines to print) for iteration ``iteration`` of the run."""
-    _, kept = run_keeping(iterations, update, example, training, {iteration})
+    """({FILE: Figure}, the lines to print) for iteration ``iteration`` of the run.
+
+    Only the first ``iteration`` iterations are trained: nothing later changes
+    them (a schedule keeps the decay steps of the whole run).
+    """
+    _, kept = run_keeping(iteration, update, example, training.for_iterations(iterations),
+                          {iteration})
     state = state_of(kept[iteration])
     lines = [f"iteration {iteration}, {update} update: E_total = {tutorial_number(state.loss)}"]
     return {FILE: network_figure(state, iterations, update, example, training)}, lines

@@ -249,9 +249,10 @@ def test_ctrl_c_while_the_animation_is_written_leaves_no_file(tmp_path):
     assert os.listdir(tmp_path) == []
 
 
-@pytest.mark.parametrize("picture", ["--network", "--animate", "--gradients"])
+@pytest.mark.parametrize("picture", [["--network", "--iteration", "5"], ["--animate"],
+                                     ["--gradients"]])
 def test_a_diverged_run_draws_nothing_and_is_one_line(tmp_path, capsys, picture):
-    assert plot.main([picture, "--optimizer", "adam", "--lr", "1e308", "--iterations", "5",
+    assert plot.main([*picture, "--optimizer", "adam", "--lr", "1e308", "--iterations", "5",
                       "--out-dir", str(tmp_path)]) == 1
     assert capsys.readouterr().err == (
         "error: training diverged: the loss or weights became NaN or infinite at iteration 4"
