@@ -90,6 +90,10 @@ def export_folder(text):
     if not text.strip():
         raise argparse.ArgumentTypeError(f"the folder must be named, not {text!r}")
     text = text.rstrip(os.sep) or os.sep  # "model/" is the folder, or the link, "model"
+    if os.path.ismount(text) or os.path.realpath(text) == os.path.realpath(os.curdir):
+        raise argparse.ArgumentTypeError(
+            f"{text} is the current folder or a mount point, which cannot be replaced;"
+            " name a folder inside it")
     _check_writable_folder(os.path.dirname(os.path.abspath(text)))
     if os.path.lexists(text) and not os.path.isdir(text):
         raise argparse.ArgumentTypeError(f"is there and is not a folder: {text}")

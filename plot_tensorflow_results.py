@@ -68,6 +68,7 @@ from console.arguments import (
     whole_number,
     writable_folder,
 )
+from console.files import folder_for_results
 from console.parser import ArgumentParser, add_verbose_argument
 from console.process import (
     EXIT_DIVERGED,
@@ -364,16 +365,24 @@ def graph_picture(args):
     return {GRAPH_FILE: computation_graph_figure(nodes)}, graph_lines(nodes)
 
 
+def _reference_steps():
+    """numpy_ref's loop wrapper: a progress bar on a long run, at a terminal."""
+    from console.progress import watched
+
+    return watched(FRAMEWORKS["numpy"].seconds_per_iteration)
+
+
 def animation_picture(args):
     from figures.animation import animation_picture
 
-    return animation_picture(args.iterations, args.update, args.example, args.training)
+    return animation_picture(args.iterations, args.update, args.example, args.training,
+                             _reference_steps())
 
 
 def gradients_picture(args):
     from figures.gradient_sizes import gradients_picture
 
-    return gradients_picture(args.iterations, args.example, args.training)
+    return gradients_picture(args.iterations, args.example, args.training, _reference_steps())
 
 
 @dataclass(frozen=True)
@@ -467,7 +476,8 @@ def parse_args(argv=None):
     add_run_arguments(parser)
     parser.add_argument(
         "--out-dir", type=writable_folder("output"), default=".", metavar="DIR",
-        help="folder for the PNG files, created if missing (default: the current folder)",
+        help="folder for the PNG and GIF files, created if missing (default: the current"
+        " folder)",
     )
     add_picture_arguments(parser)
     add_data_arguments(parser, study=True)
@@ -522,8 +532,8 @@ def main(argv=None):
     for name, picture in pictures.items():
         path = os.path.join(args.out_dir, name)
         try:
-            os.makedirs(args.out_dir, exist_ok=True)
-            write_picture(picture, path)
+            with folder_for_results(args.out_dir):
+                write_picture(picture, path)
         except OSError as error:
             print(f"error: cannot write {path}: {error.strerror or error}", file=sys.stderr)
             return EXIT_WRITE_FAILED

@@ -7,6 +7,7 @@ imported.
 import argparse
 import math
 import os
+import re
 import tempfile
 from dataclasses import replace
 
@@ -34,10 +35,18 @@ MAX_DECAY_STEPS = 10**15
 MAX_REPLICAS = 64
 
 
+def _whole(text):
+    """int(text) for plain ASCII digits, with an optional sign; else ValueError.
+    (int() alone also takes '5_0' and other scripts' digits.)"""
+    if not re.fullmatch(r"\s*[-+]?[0-9]+\s*", text):
+        raise ValueError(text)
+    return int(text)
+
+
 def iteration_count(text):
     """ITERATIONS: a whole number from 1 to MAX_ITERATIONS."""
     try:
-        count = int(text)
+        count = _whole(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"iterations must be a whole number, not {text!r}"
@@ -94,7 +103,7 @@ def whole_number(lowest, highest=None):
 
     def check(text):
         try:
-            value = int(text)
+            value = _whole(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
         if value < lowest:

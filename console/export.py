@@ -18,14 +18,17 @@ from .report import SAMPLES_SHOWN, vector_text
 #: --quantize: the TFLite model's post-training quantisation.
 QUANTIZATIONS = ("none", "float16", "int8")
 
-#: The file a folder written by model.export holds; a folder with other things
-#: in it, and without this file, is never replaced.
+#: What a folder written by model.export holds: saved_model.pb, and at most
+#: these beside it.  A folder with anything else in it is never replaced.
 SAVED_MODEL_FILE = "saved_model.pb"
+SAVED_MODEL_ENTRIES = {SAVED_MODEL_FILE, "fingerprint.pb", "variables", "assets"}
 
 
 def replaceable_folder(path):
-    """Whether ``path`` is a folder that --export may replace: empty, or a SavedModel."""
-    return not os.listdir(path) or os.path.isfile(os.path.join(path, SAVED_MODEL_FILE))
+    """Whether ``path`` is a folder that --export may replace: empty, or a SavedModel
+    and nothing else."""
+    entries = set(os.listdir(path))
+    return not entries or (SAVED_MODEL_FILE in entries and entries <= SAVED_MODEL_ENTRIES)
 
 
 def largest_difference(predictions, keras_predictions):

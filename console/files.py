@@ -20,14 +20,17 @@ def _suffix(path):
 
 
 def _mode_for(path, new=0o666):
-    """An existing file or folder keeps its permissions; a new one gets ``new``
+    """An existing file or folder keeps its permissions; a new one, or one that
+    replaces a link (whose target's permissions are not its own), gets ``new``
     (0666 for a file, 0777 for a folder) less the umask."""
     try:
-        return stat.S_IMODE(os.stat(path).st_mode)
+        if not os.path.islink(path):
+            return stat.S_IMODE(os.stat(path).st_mode)
     except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return new & ~umask
+        pass
+    umask = os.umask(0)
+    os.umask(umask)
+    return new & ~umask
 
 
 @contextlib.contextmanager
@@ -90,6 +93,21 @@ def atomic_folder(path, replaceable):
             shutil.rmtree(temporary, ignore_errors=True)
         if aside:
             shutil.rmtree(aside, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def folder_for_results(path):
+    """Create the folder ``path`` if it is missing, for the files written inside this
+    block; if the block fails (or is interrupted) and the folder it created is
+    still empty, the folder goes too: a run that wrote nothing leaves nothing."""
+    created = not os.path.isdir(path)
+    os.makedirs(path, exist_ok=True)
+    try:
+        yield
+    except BaseException:
+        if created and not os.listdir(path):
+            os.rmdir(path)
+        raise
 
 
 def kept_files_note():

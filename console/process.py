@@ -308,7 +308,8 @@ def _interrupt_behind(error):
 
     A signal whose handler raises while C code (TensorFlow's) calls back into
     Python surfaces as 'SystemError: ... returned a result with an exception
-    set', with the interrupt as its cause.
+    set', or while a native module initialises as 'ImportError:
+    initialization failed', with the interrupt as its cause.
     """
     while error is not None:
         if isinstance(error, KeyboardInterrupt):
@@ -340,23 +341,24 @@ def _status_of(main, argv, previous):
         return status
     except KeyboardInterrupt as interrupt:
         return _stopped_status(interrupt)
-    except SystemError as error:
+    except (SystemError, ImportError) as error:
+        # An interrupt inside C code surfaces as a SystemError; one inside a
+        # module's native initialisation (TensorFlow's) as "ImportError:
+        # initialization failed".  A package that is not there is one line.
         interrupt = _interrupt_behind(error)
-        if interrupt is None:
+        if interrupt is not None:
+            return _stopped_status(interrupt)
+        message = missing_package(error) if isinstance(error, ModuleNotFoundError) else None
+        if message is None:
             raise
-        return _stopped_status(interrupt)
+        print(message, file=sys.stderr)
+        return EXIT_MISSING_PACKAGE
     except BrokenPipeError:
         _silence_stdout()
         return EXIT_BROKEN_PIPE
     except OutputFailed as failure:
         print(failure, file=sys.stderr)
         return EXIT_WRITE_FAILED
-    except ModuleNotFoundError as error:
-        message = missing_package(error)
-        if message is None:
-            raise
-        print(message, file=sys.stderr)
-        return EXIT_MISSING_PACKAGE
 
 
 _quieted = False

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from numpy_ref.network import forward
 
 from .network_diagram import draw_network, largest_weight, state_of
-from .runs import describe_run, run_keeping
+from .runs import describe_run, log_spaced, plural, run_keeping
 
 FILE = "training.gif"
 FRAMES = 40  # at least, where the run has as many iterations
@@ -25,15 +25,8 @@ SAMPLES_LISTED = 8  # beyond these, the outputs panel counts the rest
 
 
 def frame_iterations(iterations, frames=FRAMES):
-    """At least min(frames, iterations) distinct iterations from 1 to ``iterations``,
-    spaced logarithmically (rounding merges the first few: more are asked for)."""
-    wanted = min(frames, iterations)
-    count = wanted
-    while True:
-        chosen = np.unique(np.round(np.geomspace(1, iterations, count)).astype(int))
-        if len(chosen) >= wanted:
-            return [int(k) for k in chosen]
-        count += 1
+    """The iterations drawn: at least min(frames, iterations), log-spaced from 1 to N."""
+    return log_spaced(iterations, frames)
 
 
 def _short(value):
@@ -87,7 +80,7 @@ class TrainingAnimation:
                              family="monospace", fontsize=7.5, va="top",
                              transform=self.outputs_ax.transAxes)
         self.figure.suptitle(f"{self.title}\niteration {state.iteration} of"
-                             f" {self.result.iterations}: loss {state.loss:.6f}", fontsize=10)
+                             f" {self.result.iterations}: loss {state.loss:.6g}", fontsize=10)
 
     def write(self, path):
         """Draw every frame into the GIF at ``path``."""
@@ -101,13 +94,13 @@ class TrainingAnimation:
         writer.finish()
 
 
-def animation_picture(iterations, update, example, training):
+def animation_picture(iterations, update, example, training, steps):
     """({FILE: TrainingAnimation}, the lines to print)."""
     frames = frame_iterations(iterations)
-    result, kept = run_keeping(iterations, update, example, training, set(frames))
+    result, kept = run_keeping(iterations, update, example, training, set(frames), steps)
     states = [state_of(kept[k]) for k in frames]
     animation = TrainingAnimation(result, states, describe_run(update, example, training))
-    lines = [f"{len(states)} frames, iterations {frames[0]} to {frames[-1]} on a log scale;"
-             f" loss {states[0].loss:.6f} at iteration 1, {states[-1].loss:.6f} at"
+    lines = [f"{plural(len(states), 'frame')}, iterations {frames[0]} to {frames[-1]} on a"
+             f" log scale; loss {states[0].loss:.6g} at iteration 1, {states[-1].loss:.6g} at"
              f" {frames[-1]}"]
     return {FILE: animation}, lines

@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 
 from numpy_ref.trainers import UPDATE_ORDERS
 
-from .runs import describe_run, weight_gradients
+from .runs import describe_run, log_spaced, plural, weight_gradients
 from .style import DPI, FIGURE_SIZE, finish
 
 FILE = "gradients.png"
@@ -25,20 +25,31 @@ ORDER_STYLES = {"parallel": dict(color="black", linestyle="-"),
                 "sequential": dict(color="tab:red", linestyle="--")}
 #: |dE/dw| of exactly zero cannot be drawn on a log axis; it is drawn here.
 LOG_FLOOR = 1e-20
+#: The iterations drawn, at most, spaced logarithmically like the axes: a long
+#: run is drawn (and kept in memory) at these only.
+DRAWN = 2000
+#: Runs this short get a marker on every point, or one point would not show.
+MARKED_BELOW = 30
 
 
 def hidden_to_output(gradients):
-    """Per update: |dE/dw1..w4| / |dE/dw5..w8|, the layers' gradient norms."""
-    return (np.linalg.norm(gradients[:, :4], axis=1)
-            / np.linalg.norm(gradients[:, 4:], axis=1))
+    """Per update: |dE/dw1..w4| / |dE/dw5..w8|, the layers' gradient norms
+    (inf where the output layer's gradient is exactly 0)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (np.linalg.norm(gradients[:, :4], axis=1)
+                / np.linalg.norm(gradients[:, 4:], axis=1))
 
 
-def _plot_sizes(ax, gradients, update):
-    steps = np.arange(1, len(gradients) + 1)
+def _line_style(at):
+    return dict(marker="o", markersize=3) if len(at) < MARKED_BELOW else {}
+
+
+def _plot_sizes(ax, at, gradients, update):
     for k, style in enumerate(WEIGHT_STYLES):
-        ax.loglog(steps, np.maximum(np.abs(gradients[:, k]), LOG_FLOOR), label=WEIGHTS[k],
-                  **style)
-    finish(ax, f"|dE/dw| of each weight, {update} order", "iteration (log scale)", "|dE/dw|")
+        ax.loglog(at, np.maximum(np.abs(gradients[:, k]), LOG_FLOOR), label=WEIGHTS[k],
+                  **style, **_line_style(at))
+    finish(ax, f"|dE/dw| of each weight, {update} order", "iteration (log scale)",
+           f"|dE/dw| (0 drawn at {LOG_FLOOR:g})")
     ax.legend(fontsize=7, ncol=2)
 
 
@@ -58,45 +69,50 @@ def _plot_moves(ax, runs, example):
         ax.bar(positions + shift, distance_moved(result, example), width=0.4, label=update,
                color=ORDER_STYLES[update]["color"], alpha=0.75)
     ax.set_xticks(positions, WEIGHTS)
-    finish(ax, f"How far each weight moved in {result.updates} updates", "weight",
+    finish(ax, f"How far each weight moved in {plural(result.updates, 'update')}", "weight",
            "|w after - w at the start|")
 
 
-def gradients_figure(runs, example, caption):
+def gradients_figure(at, runs, example, caption):
     figure = Figure(figsize=FIGURE_SIZE, dpi=DPI, layout="constrained")
     figure.suptitle(caption, fontsize=11)
     (parallel_ax, sequential_ax), (ratio_ax, moved_ax) = figure.subplots(2, 2)
     for ax, update in ((parallel_ax, "parallel"), (sequential_ax, "sequential")):
-        _plot_sizes(ax, runs[update][1], update)
+        _plot_sizes(ax, at, runs[update][1], update)
     for update, (_, gradients) in runs.items():
-        ratio_ax.loglog(np.arange(1, len(gradients) + 1), hidden_to_output(gradients),
-                        label=update, **ORDER_STYLES[update])
+        ratio_ax.loglog(at, hidden_to_output(gradients), label=update,
+                        **ORDER_STYLES[update], **_line_style(at))
     finish(ratio_ax, "Hidden layer's gradient size / output layer's", "iteration (log scale)",
            "|dE/dw1..w4| / |dE/dw5..w8|")
     _plot_moves(moved_ax, runs, example)
     return figure
 
 
-def summary_lines(runs, example):
+def _times_smaller(ratio):
+    """' (81 times smaller)' for a ratio below 1, else nothing."""
+    return f" ({1 / ratio:.0f} times smaller)" if 0 < ratio < 1 else ""
+
+
+def summary_lines(at, runs, example):
     """What the picture shows, in figures: the size ratio at the first and last update,
     and how far each layer's weights moved."""
     lines = []
     for update, (result, gradients) in runs.items():
         ratio = hidden_to_output(gradients)
         moved = distance_moved(result, example)
-        lines.append(f"{update}: hidden / output gradient size {ratio[0]:.4f} at iteration 1"
-                     f" ({1 / ratio[0]:.0f} times smaller), {ratio[-1]:.4f} at iteration"
-                     f" {len(ratio)}")
-        lines.append(f"{update}: in {result.updates} updates w1..w4 moved"
-                     f" {moved[:4].min():.2f} to {moved[:4].max():.2f}, w5..w8"
-                     f" {moved[4:].min():.2f} to {moved[4:].max():.2f}")
+        lines.append(f"{update}: hidden / output gradient size {ratio[0]:.4g} at iteration 1"
+                     f"{_times_smaller(ratio[0])}, {ratio[-1]:.4g} at iteration {at[-1]}")
+        lines.append(f"{update}: in {plural(result.updates, 'update')} w1..w4 moved"
+                     f" {moved[:4].min():.3g} to {moved[:4].max():.3g}, w5..w8"
+                     f" {moved[4:].min():.3g} to {moved[4:].max():.3g}")
     return lines
 
 
-def gradients_picture(iterations, example, training):
+def gradients_picture(iterations, example, training, steps):
     """({FILE: Figure}, the lines to print) for both orders of the run."""
-    runs = {update: weight_gradients(iterations, update, example, training)
+    at = log_spaced(iterations, DRAWN)
+    runs = {update: weight_gradients(iterations, update, example, training, at, steps)
             for update in UPDATE_ORDERS}
-    caption = (f"Gradient sizes over {iterations} iterations, both update orders:"
+    caption = (f"Gradient sizes over {plural(iterations, 'iteration')}, both update orders:"
                f" {describe_run(None, example, training)}")
-    return {FILE: gradients_figure(runs, example, caption)}, summary_lines(runs, example)
+    return {FILE: gradients_figure(at, runs, example, caption)}, summary_lines(at, runs, example)

@@ -10,15 +10,22 @@ FILE = "network.png"
 SIZE = (11, 8.2)  # inches: every edge's three numbers readable at figures.style.DPI
 
 
+def loss_text(state):
+    """(the loss in a few words, what else the title says about it): E_total of the one
+    sample, or the batch's loss, whose sample the neurons show and whose dE/dw the edges."""
+    if state.batch == 1:
+        return f"E_total = {tutorial_number(state.loss)}", " at this forward pass"
+    return (f"batch loss = {tutorial_number(state.loss)}, the mean E of its {state.batch}"
+            " samples", "; neurons: the batch's first sample; dE/dw: the whole batch's")
+
+
 def network_figure(state, iterations, update, example, training):
     figure = Figure(figsize=SIZE, layout="constrained")
     ax = figure.subplots()
     draw_network(ax, state, largest_weight([state]))
-    sample = "" if example.samples == 1 else " (the values of the batch's first sample)"
     ax.set_title(
         f"Iteration {state.iteration} of {iterations}: {describe_run(update, example, training)}"
-        f"\nE_total = {tutorial_number(state.loss)} at this forward pass{sample}",
-        fontsize=11)
+        f"\n{''.join(loss_text(state))}", fontsize=11)
     figure.text(0.5, 0.01,
                 "Each edge: its weight w, dE/dw from this forward pass, and w+ after the update."
                 "  Edge width: |w|; blue: w > 0, orange: w < 0; grey dashes: a constant bias.",
@@ -35,5 +42,5 @@ def network_picture(iterations, iteration, update, example, training):
     _, kept = run_keeping(iteration, update, example, training.for_iterations(iterations),
                           {iteration})
     state = state_of(kept[iteration])
-    lines = [f"iteration {iteration}, {update} update: E_total = {tutorial_number(state.loss)}"]
+    lines = [f"iteration {iteration}, {update} update: {loss_text(state)[0]}"]
     return {FILE: network_figure(state, iterations, update, example, training)}, lines

@@ -61,7 +61,8 @@ class NetworkState(NamedTuple):
     """One iteration of a run, as the diagram shows it, for one sample of its batch."""
 
     iteration: int
-    loss: float  # the batch's loss at this forward pass
+    loss: float  # the batch's loss at this forward pass: the mean of its samples' E
+    batch: int  # how many samples the batch has (every value below is one sample's)
     inputs: np.ndarray  # i1, i2
     net_hidden: np.ndarray
     hidden: np.ndarray
@@ -79,7 +80,8 @@ def state_of(iteration, sample=0):
     x = iteration.x[sample:sample + 1]
     made = iteration.update
     return NetworkState(
-        iteration=iteration.number, loss=float(iteration.loss), inputs=x[0],
+        iteration=iteration.number, loss=float(iteration.loss), batch=len(iteration.x),
+        inputs=x[0],
         net_hidden=layer(parameters.w_hidden, x, parameters.b_hidden)[0],
         hidden=iteration.hidden[sample],
         net_output=layer(parameters.w_output, iteration.hidden[sample:sample + 1],

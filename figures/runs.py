@@ -1,13 +1,14 @@
 """The reference runs the pictures draw: numpy_ref's trainer, watched as it trains.
 
 NumPy in float64, so the pictures show the same numbers as the reference
-(and, at iteration 1, the tutorial's); no TensorFlow is needed.
+(and, at iteration 1, the tutorial's); no TensorFlow is needed.  Only the
+iterations a picture draws are kept, so a long run costs time, not memory.
 """
 
 import numpy as np
 
 from console.report import divergence_message
-from numpy_ref.trainers import train
+from numpy_ref.trainers import train, unwatched
 
 
 class Diverged(Exception):
@@ -22,35 +23,51 @@ def finite(result):
     return result
 
 
-def run_keeping(iterations, update, example, training, kept):
-    """Train; return (TrainingResult, {k: numpy_ref.trainers.Iteration} for k in ``kept``)."""
+def log_spaced(iterations, count):
+    """At least min(count, iterations) distinct iterations from 1 to ``iterations``,
+    spaced logarithmically (rounding merges the first few: more are asked for)."""
+    wanted = min(count, iterations)
+    asked = wanted
+    while True:
+        chosen = np.unique(np.round(np.geomspace(1, iterations, asked)).astype(int))
+        if len(chosen) >= wanted:
+            return [int(k) for k in chosen]
+        asked += 1
+
+
+def run_keeping(iterations, update, example, training, kept, steps=unwatched):
+    """Train; return (TrainingResult, {k: numpy_ref.trainers.Iteration} for k in ``kept``).
+
+    ``steps``: numpy_ref's loop wrapper (a progress bar on a long run)."""
     seen = {}
 
     def observe(iteration):
         if iteration.number in kept:
             seen[iteration.number] = iteration
 
-    result = train(iterations, update, example, "float64", training=training, observe=observe)
+    result = train(iterations, update, example, "float64", steps=steps, training=training,
+                   observe=observe)
     return finite(result), seen
 
 
-def weight_gradients(iterations, update, example, training):
-    """(TrainingResult, dE/dw1..dE/dw8 of every update as an (N, 8) array)."""
-    gradients = []
+def weight_gradients(iterations, update, example, training, at, steps=unwatched):
+    """(TrainingResult, dE/dw1..dE/dw8 of the updates at iterations ``at``, (len(at), 8))."""
+    result, kept = run_keeping(iterations, update, example, training, set(at), steps)
+    gradients = [kept[k].update.gradients for k in at]
+    return result, np.array([np.concatenate([g.w_hidden.ravel(), g.w_output.ravel()])
+                             for g in gradients])
 
-    def observe(iteration):
-        if iteration.update is not None:
-            made = iteration.update.gradients
-            gradients.append(np.concatenate([made.w_hidden.ravel(), made.w_output.ravel()]))
 
-    result = train(iterations, update, example, "float64", training=training, observe=observe)
-    return finite(result), np.array(gradients)
+def plural(count, noun):
+    """'1 update', '2 updates'."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def describe_run(update, example, training):
     """'parallel update, sgd, lr 0.5, mazur data' for a title (no order: both are drawn)."""
     data = f"{example.data.name} data" + (", trained biases" if example.train_biases else "")
     batch = "" if example.batch == example.samples else f", batches of {example.batch}"
+    start = f", random start (seed {example.seed})" if example.init == "random" else ""
     order = f"{update} update, " if update else ""
     return (f"{order}{training.optimizer.describe()}, lr {example.learning_rate:g},"
-            f" {data}{batch}")
+            f" {data}{batch}{start}")

@@ -321,6 +321,8 @@ def test_replicas_export_the_same_model(tmp_path):
     (["--export", "{tmp}/file"], "argument --export: is there and is not a folder"),
     (["--export", "{tmp}/folder.tflite"], "holds files and is not a SavedModel"),
     (["--export", ""], "argument --export: the folder must be named"),
+    (["--export", "."], "argument --export: . is the current folder or a mount point"),
+    (["--export", "{tmp}/fake"], "holds files and is not a SavedModel"),
     (["--dtype", "float64", "--tflite", "{tmp}/m.tflite"],
      "argument --tflite: not allowed with argument --dtype float64"),
     (["--export", "{tmp}/m.keras", "--save", "{tmp}/m.keras"],
@@ -335,6 +337,9 @@ def test_a_command_line_that_cannot_work_is_refused_before_tensorflow(tmp_path, 
     (tmp_path / "folder.tflite" / "notes.txt").write_text("not a model")
     (tmp_path / "file").write_text("")
     (tmp_path / "model").mkdir()
+    (tmp_path / "fake").mkdir()  # a saved_model.pb, but other files beside it
+    (tmp_path / "fake" / "saved_model.pb").write_text("")
+    (tmp_path / "fake" / "thesis.tex").write_text("precious")
     # without TensorFlow: a refusal that imported it would end in "not installed", exit 1
     no_tensorflow = without_package(tmp_path, "tensorflow")
     before = sorted(os.listdir(tmp_path))

@@ -23,7 +23,7 @@ from figures.style import tutorial_number, write_picture
 from numpy_ref import MAZUR
 from numpy_ref.first_iteration import first_iteration
 from numpy_ref.optimizers import PLAIN_SGD
-from numpy_ref.trainers import train
+from numpy_ref.trainers import train, unwatched
 
 WEIGHT_NAMES = [f"w{k}" for k in range(1, 9)]
 
@@ -104,11 +104,11 @@ def test_edge_width_and_colour_follow_the_weight():
 
 
 def test_the_gradient_ratio_at_iteration_1_is_the_tutorials():
-    pictures, lines = gradient_sizes.gradients_picture(1000, MAZUR, PLAIN_SGD)
+    pictures, lines = gradient_sizes.gradients_picture(1000, MAZUR, PLAIN_SGD, unwatched)
     hidden = [float(PUBLISHED[f"dE/dw{k}"]) for k in range(1, 5)]
     output = [float(PUBLISHED[f"dE/dw{k}"]) for k in range(5, 9)]
     ratio = np.linalg.norm(hidden) / np.linalg.norm(output)
-    assert lines[0].startswith(f"parallel: hidden / output gradient size {ratio:.4f} at"
+    assert lines[0].startswith(f"parallel: hidden / output gradient size {ratio:.4g} at"
                                " iteration 1")
     assert [line.split(":")[0] for line in lines] == ["parallel"] * 2 + ["sequential"] * 2
     figure = pictures[gradient_sizes.FILE]
@@ -121,7 +121,7 @@ def test_the_gradient_ratio_at_iteration_1_is_the_tutorials():
 def test_weight_gradients_are_those_the_updates_used():
     from figures.runs import weight_gradients
 
-    result, gradients = weight_gradients(20, "parallel", MAZUR, PLAIN_SGD)
+    result, gradients = weight_gradients(20, "parallel", MAZUR, PLAIN_SGD, range(1, 21))
     assert gradients.shape == (20, 8)
     # plain SGD: w+ = w - lr dE/dw, so dE/dw = (w - w+) / lr
     moved = np.concatenate([result.hidden_weights[:, None].reshape(20, 4),
@@ -142,7 +142,7 @@ def test_frames_are_log_spaced_distinct_from_1_to_n(iterations):
 
 @pytest.fixture(scope="module")
 def gif(tmp_path_factory):
-    pictures, lines = animation.animation_picture(1000, "sequential", MAZUR, PLAIN_SGD)
+    pictures, lines = animation.animation_picture(1000, "sequential", MAZUR, PLAIN_SGD, unwatched)
     path = tmp_path_factory.mktemp("gif") / animation.FILE
     write_picture(pictures[animation.FILE], str(path))
     return path, lines
@@ -161,7 +161,7 @@ def test_the_animation_is_a_gif_of_at_least_30_frames_under_5_mb(gif):
 
 
 def test_pictures_are_the_same_bytes_every_time(gif, tmp_path):
-    pictures, _ = animation.animation_picture(1000, "sequential", MAZUR, PLAIN_SGD)
+    pictures, _ = animation.animation_picture(1000, "sequential", MAZUR, PLAIN_SGD, unwatched)
     again = tmp_path / "again.gif"
     write_picture(pictures[animation.FILE], str(again))
     assert again.read_bytes() == gif[0].read_bytes()
@@ -209,6 +209,9 @@ def test_a_picture_that_cannot_be_written_keeps_nothing_and_exits_1(tmp_path, ca
     (["--network", "--iteration", "one"],
      "argument --iteration: must be a whole number, not 'one'"),
     (["--network", "--iteration", "nan"], "argument --iteration: must be a whole number"),
+    (["--network", "--iteration", "5_0"], "argument --iteration: must be a whole number"),
+    (["--network", "--iterations", "\u0663"], "argument --iterations: iterations must be a"
+                                               " whole number"),
     (["--iteration", "3"], "argument --iteration: only allowed with argument --network"),
     (["--animate", "--iteration", "3"], "argument --iteration: not used by --animate"),
     (["--network", "--dtype", "float32"], "argument --dtype: not used by --network"),
@@ -235,11 +238,13 @@ def test_a_bad_picture_option_is_one_line_and_exit_2(args, words):
 
 
 def test_ctrl_c_while_the_animation_is_written_leaves_no_file(tmp_path):
+    out_dir = tmp_path / "new"  # created for the GIF, and gone again after the Ctrl-C
     child = subprocess.Popen(
         [sys.executable, "plot_tensorflow_results.py", "--animate", "--iterations", "3000",
-         "--out-dir", str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+         "--out-dir", str(out_dir)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
-    while not any(name.startswith(".partial-") for name in os.listdir(tmp_path)):
+    while not (out_dir.exists() and any(name.startswith(".partial-")
+                                         for name in os.listdir(out_dir))):
         assert child.poll() is None and time.monotonic() < deadline, child.communicate()
         time.sleep(0.02)
     child.send_signal(signal.SIGINT)
@@ -264,3 +269,24 @@ def test_huge_numbers_are_written_in_e_notation():
     assert tutorial_number(-4.385677e304) == "-4.385677e+304"
     assert tutorial_number(float("inf")) == "inf"
     assert tutorial_number(9999.5) == "9999.5"
+
+
+def test_a_one_iteration_run_draws_every_point_and_counts_in_the_singular():
+    pictures, lines = gradient_sizes.gradients_picture(1, MAZUR, PLAIN_SGD, unwatched)
+    for ax in pictures[gradient_sizes.FILE].get_axes()[:3]:
+        assert all(line.get_marker() == "o" for line in ax.get_lines())
+    assert "in 1 update w1..w4 moved 0.000219 to 0.000498" in lines[1]
+    assert pictures[gradient_sizes.FILE]._suptitle.get_text().startswith(
+        "Gradient sizes over 1 iteration,")
+
+
+def test_a_batch_picture_says_whose_numbers_it_shows():
+    from dataclasses import replace
+
+    from numpy_ref.data import XOR_DATA
+
+    example = replace(MAZUR, data=XOR_DATA)
+    figure, _ = network_numbers("parallel", example=example)
+    title = figure.get_axes()[0].get_title()
+    assert ("batch loss = 0.322880044, the mean E of its 4 samples; neurons: the batch's"
+            " first sample; dE/dw: the whole batch's") in title

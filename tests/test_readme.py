@@ -384,17 +384,18 @@ def test_readme_gradient_sentences_hold():
     from figures.gradient_sizes import gradients_picture
     from numpy_ref.first_iteration import first_iteration
     from numpy_ref.optimizers import PLAIN_SGD
+    from numpy_ref.trainers import unwatched
 
-    _, lines = gradients_picture(1000, MAZUR, PLAIN_SGD)
+    _, lines = gradients_picture(1000, MAZUR, PLAIN_SGD, unwatched)
     text = readme_paragraph("`gradients.png`:")
     ratios = [_numbers(line) for line in lines[0::2]]
-    assert (f"gradient is {ratios[0][0]:.4f} of the output layer's ({ratios[0][2]:.0f} times"
-            f" smaller; {ratios[1][0]:.4f} in the sequential order") in text
-    assert ratios[0][3] == ratios[1][3] and f"still only {ratios[0][3]:.4f}" in text
+    assert (f"gradient is {ratios[0][0]:.4g} of the output layer's ({ratios[0][2]:.0f} times"
+            f" smaller; {ratios[1][0]:.4g} in the sequential order") in text
+    assert ratios[0][3] == ratios[1][3] and f"still only {ratios[0][3]:.4g}" in text
     # "in 1000 updates w1..w4 moved A to B, w5..w8 C to D": A, B, C, D
     moved = np.array([_numbers(line)[3:9:] for line in lines[1::2]])[:, [0, 1, 4, 5]]
-    assert (f"w1..w4 move by {moved[:, 0].min():.2f} to {moved[:, 1].max():.2f} and w5..w8"
-            f" by {moved[:, 2].min():.2f} to {moved[:, 3].max():.2f}") in text
+    assert (f"w1..w4 move by {moved[:, 0].min():.3g} to {moved[:, 1].max():.3g} and w5..w8"
+            f" by {moved[:, 2].min():.3g} to {moved[:, 3].max():.3g}") in text
     # sequential: back through the new w5..w8, w5 and w6 smaller, w7 and w8 larger,
     # each of which shrinks delta_o1 w5 + delta_o2 w7 (delta_o1 > 0 > delta_o2)
     it = first_iteration("parallel")

@@ -234,6 +234,38 @@ def test_ctrl_c_while_a_script_starts_prints_no_traceback(script, delay):
     assert child.returncode in (130, 0)
 
 
+def test_ctrl_c_while_a_native_module_initialises_is_one_line(capsys):
+    """TensorFlow's profiler plugin, interrupted while it initialises, raises
+    'ImportError: initialization failed' with the interrupt as its cause."""
+
+    @process.stops_cleanly
+    def main(argv):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as interrupt:
+            raise ImportError("initialization failed") from interrupt
+
+    assert main(None) == process.EXIT_INTERRUPTED
+    assert capsys.readouterr().err == (
+        "interrupted: stopped before the end, nothing was written\n")
+
+
+def test_a_file_that_replaces_a_link_does_not_take_its_targets_mode(tmp_path):
+    target = tmp_path / "target"
+    target.write_text("")
+    target.chmod(0o666)
+    link = tmp_path / "figure.png"
+    link.symlink_to(target)
+    umask = os.umask(0o022)
+    try:
+        with atomic_output(str(link)) as temporary:
+            open(temporary, "w").close()
+    finally:
+        os.umask(umask)
+    assert not link.is_symlink() and (link.stat().st_mode & 0o777) == 0o644
+    assert target.read_text() == ""  # the link's target is left alone
+
+
 #: Runs test_installation.py --help as a script, with a Ctrl-C sent while
 #: stops_cleanly starts its watchdog thread, before main's own handlers are in
 #: place (the window a CI run once hit, 20 ms after the console import).
