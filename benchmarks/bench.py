@@ -46,9 +46,9 @@ from implementations import FRAMEWORKS, IMPLEMENTATIONS  # noqa: E402
 BASELINE = ("-c", "import tensorflow")
 
 #: (arguments after `python`, its goal, expected exit).  A goal is a ratio to
-#: the bare import, QUICK (answer within QUICK_ANSWER_S), STUDY (finish within
-#: STUDY_S) or None (measured, no goal).
-QUICK, STUDY = "quick", "study"
+#: the bare import, a kind of command that must finish within a time
+#: (SECONDS_GOALS: QUICK, STUDY, ANIMATION) or None (measured, no goal).
+QUICK, STUDY, ANIMATION = "quick", "study", "animation"
 COMMANDS = (
     (BASELINE, None, 0),
     (("ann_tensorflow.py", "1000"), 1.15, 0),
@@ -70,11 +70,15 @@ COMMANDS = (
     (("ann_keras.py", "abc"), QUICK, 2),
     (("compare_implementations.py", "--lr", "0"), QUICK, 2),
     (("plot_tensorflow_results.py", "--help"), QUICK, 0),
+    (("plot_tensorflow_results.py", "--network", "--out-dir", "{tmp}"), 1.5, 0),
+    (("plot_tensorflow_results.py", "--graph", "--out-dir", "{tmp}"), 1.5, 0),
+    (("plot_tensorflow_results.py", "--gradients", "--out-dir", "{tmp}"), 1.5, 0),
+    (("plot_tensorflow_results.py", "--animate", "--out-dir", "{tmp}"), ANIMATION, 0),
 )
-#: The bad-argument and --help commands should answer within this, in seconds.
-QUICK_ANSWER_S = 0.5
-#: The default update-order study (and the XOR study) should finish within this, in seconds.
-STUDY_S = 60
+#: Seconds within which each kind of command should finish: the bad-argument
+#: and --help commands, the default update-order study (and the XOR study),
+#: and the 1000-iteration animation.
+SECONDS_GOALS = {QUICK: 0.5, STUDY: 60, ANIMATION: 30}
 #: Data-parallel training on XOR (full batches of 4): how many replicas, and the
 #: cost per step aimed at against one device at the same steps per execution.
 REPLICAS = 2
@@ -161,10 +165,8 @@ def command_name(arguments):
 def goal_text(arguments, goal):
     if arguments == BASELINE:
         return "base"
-    if goal == STUDY:
-        return f"<{STUDY_S:g}s"
-    if goal == QUICK:
-        return f"<{QUICK_ANSWER_S:g}s"
+    if goal in SECONDS_GOALS:
+        return f"<{SECONDS_GOALS[goal]:g}s"
     return "-" if goal is None else f"<= {goal:g}"
 
 
