@@ -139,11 +139,10 @@ def _neuron_labels(state, details, number):
     pairs = {}
     for k, name in enumerate(("i1", "i2")):
         pairs[name] = (f"{name} = {number(state.inputs[k])}", "left")
-    for k, (layer_name, net, out) in enumerate(
-            ((f"h{k + 1}", state.net_hidden[k], state.hidden[k]) for k in range(2))):
-        text = f"net_{layer_name} = {number(net)}\nout_{layer_name} = {number(out)}"
-        pairs[layer_name] = (text if details else f"out = {number(out)}",
-                             "above" if k == 0 else "below")
+    for k in range(2):
+        name, out = f"h{k + 1}", number(state.hidden[k])
+        text = f"net_{name} = {number(state.net_hidden[k])}\nout_{name} = {out}"
+        pairs[name] = (text if details else f"out = {out}", "above" if k == 0 else "below")
     for k in range(2):
         name = f"o{k + 1}"
         lines = [f"out_{name} = {number(state.output[k])}",
