@@ -83,7 +83,7 @@ from console.study import (
     study_settings,
 )
 from figures.runs import Diverged
-from figures.style import DPI, FIGURE_SIZE, SERIES_STYLES, finish, write_picture
+from figures.style import DPI, FIGURE_SIZE, LOG_FLOOR, SERIES_STYLES, finish, write_picture
 from implementations import FRAMEWORKS, find
 from numpy_ref import MAZUR
 from numpy_ref.trainers import UPDATE_ORDERS
@@ -92,7 +92,6 @@ COMPARISON_FILE = "tensorflow_keras_comparison.png"
 DYNAMICS_FILE = "training_dynamics.png"
 STUDY_FILE = "update_order_study.png"  # SGD's; another optimizer's adds _NAME
 XOR_STUDY_FILE = "xor_study.png"
-GRAPH_FILE = "computation_graph.png"
 #: One line style per implementation (implementations.IMPLEMENTATIONS names),
 #: so the lines stay apart in greyscale too.
 RUN_STYLES = {
@@ -104,8 +103,6 @@ RUN_STYLES = {
     "keras-parallel": dict(color="tab:green", linestyle=(0, (6, 2, 1, 2, 1, 2)),
                            linewidth=1.0),
 }
-#: |Δ| of exactly zero cannot be drawn on a log axis; it is drawn here.
-LOG_FLOOR = 1e-20
 
 
 def _label(implementation, result):
@@ -358,11 +355,10 @@ def network_picture(args):
 
 def graph_picture(args):
     quiet_tensorflow_logs(args.verbose)
-    from figures.computation_graph import computation_graph_figure, graph_lines
+    from figures.computation_graph import computation_graph_picture
     from frameworks.computation_graph import first_iteration_graph
 
-    nodes = first_iteration_graph()
-    return {GRAPH_FILE: computation_graph_figure(nodes)}, graph_lines(nodes)
+    return computation_graph_picture(first_iteration_graph())
 
 
 def _reference_steps():

@@ -266,9 +266,13 @@ def _csv_text(fields, rows):
 
 
 def format_csv(rows):
-    return _csv_text(CSV_FIELDS, [{**row, "prediction_o1": (row["prediction"] or [None])[0],
-                                   "prediction_o2": (row["prediction"] or [None, None])[1]}
-                                  for row in rows])
+    return _csv_text(CSV_FIELDS, [{**row, **_prediction_columns(row)} for row in rows])
+
+
+def _prediction_columns(row):
+    """prediction_o1, prediction_o2 of the one sample (empty beyond one sample)."""
+    o1, o2 = row["prediction"] or (None, None)
+    return {"prediction_o1": o1, "prediction_o2": o2}
 
 
 # ---------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from numpy_ref.network import forward
 
 from .network_diagram import draw_network, largest_weight, state_of
-from .runs import describe_run, log_spaced, plural, run_keeping
+from .runs import DRAWN, describe_run, log_spaced, plural, run_keeping
 
 FILE = "training.gif"
 FRAMES = 40  # at least, where the run has as many iterations
@@ -61,8 +61,9 @@ class TrainingAnimation:
         self._draw_loss_curve()
 
     def _draw_loss_curve(self):
-        steps = np.arange(1, self.result.recorded + 1)
-        self.loss_ax.loglog(steps, self.result.losses, color="black", linewidth=1.2)
+        drawn = log_spaced(self.result.recorded, DRAWN)
+        self.loss_ax.loglog(drawn, self.result.losses[np.array(drawn) - 1], color="black",
+                            linewidth=1.2)
         self.marker, = self.loss_ax.loglog([1], [self.result.losses[0]], marker="o",
                                            color="tab:red", markersize=7)
         self.loss_ax.set_title("loss of each iteration's batch", fontsize=9)

@@ -23,6 +23,7 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from .style import DECIMALS, DPI, tutorial_number
 
+FILE = "computation_graph.png"
 GRAPH_FIGURE_SIZE = (18, 10)  # inches; at DPI, 1800 x 1000 pixels
 ORDERING_SWEEPS = 4  # passes over the columns; Mazur's graph settles after one
 
@@ -191,6 +192,11 @@ def computation_graph_figure(nodes):
     ax.text(SIDE_MARGIN, 0.1, _note(nodes), ha="left", va="bottom", fontsize=FONT_SIZE + 0.5,
             linespacing=1.4, color="0.2")
     return figure
+
+
+def computation_graph_picture(nodes):
+    """({FILE: Figure}, the lines to print) for first_iteration_graph's nodes."""
+    return {FILE: computation_graph_figure(nodes)}, graph_lines(nodes)
 
 
 def graph_lines(nodes):

@@ -12,8 +12,8 @@ from matplotlib.figure import Figure
 
 from numpy_ref.trainers import UPDATE_ORDERS
 
-from .runs import describe_run, log_spaced, plural, weight_gradients
-from .style import DPI, FIGURE_SIZE, finish
+from .runs import DRAWN, describe_run, log_spaced, plural, weight_gradients
+from .style import DPI, FIGURE_SIZE, LOG_FLOOR, finish
 
 FILE = "gradients.png"
 WEIGHTS = [f"w{k}" for k in range(1, 9)]
@@ -23,11 +23,6 @@ WEIGHT_STYLES = [dict(color=colour, linestyle=line)
                  for line in ("-", "--", "-.", ":")]
 ORDER_STYLES = {"parallel": dict(color="black", linestyle="-"),
                 "sequential": dict(color="tab:red", linestyle="--")}
-#: |dE/dw| of exactly zero cannot be drawn on a log axis; it is drawn here.
-LOG_FLOOR = 1e-20
-#: The iterations drawn, at most, spaced logarithmically like the axes: a long
-#: run is drawn (and kept in memory) at these only.
-DRAWN = 2000
 #: Runs this short get a marker on every point, or one point would not show.
 MARKED_BELOW = 30
 
@@ -110,7 +105,7 @@ def summary_lines(at, runs, example):
 
 def gradients_picture(iterations, example, training, steps):
     """({FILE: Figure}, the lines to print) for both orders of the run."""
-    at = log_spaced(iterations, DRAWN)
+    at = log_spaced(iterations, DRAWN)  # only these are kept and drawn
     runs = {update: weight_gradients(iterations, update, example, training, at, steps)
             for update in UPDATE_ORDERS}
     caption = (f"Gradient sizes over {plural(iterations, 'iteration')}, both update orders:"

@@ -7,6 +7,7 @@ iterations a picture draws are kept, so a long run costs time, not memory.
 
 import numpy as np
 
+from console.comparison import data_text
 from console.report import divergence_message
 from numpy_ref.trainers import train, unwatched
 
@@ -21,6 +22,11 @@ def finite(result):
     if problem:
         raise Diverged(problem)
     return result
+
+
+#: How many points, at most, a curve over the iterations is drawn with: spaced
+#: logarithmically like its axis, so a long run costs no more to draw.
+DRAWN = 2000
 
 
 def log_spaced(iterations, count):
@@ -64,10 +70,9 @@ def plural(count, noun):
 
 
 def describe_run(update, example, training):
-    """'parallel update, sgd, lr 0.5, mazur data' for a title (no order: both are drawn)."""
-    data = f"{example.data.name} data" + (", trained biases" if example.train_biases else "")
-    batch = "" if example.batch == example.samples else f", batches of {example.batch}"
-    start = f", random start (seed {example.seed})" if example.init == "random" else ""
+    """'parallel update, sgd, lr 0.5' for a title (no order: both are drawn), with the
+    data as the results table names it when it is not the tutorial's
+    (' on xor (4 samples, batches of 4, trained biases)')."""
     order = f"{update} update, " if update else ""
-    return (f"{order}{training.optimizer.describe()}, lr {example.learning_rate:g},"
-            f" {data}{batch}{start}")
+    return (f"{order}{training.optimizer.describe()}, lr {example.learning_rate:g}"
+            f"{data_text(example.to_json())}")

@@ -5,6 +5,10 @@ from console.files import atomic_output
 FIGURE_SIZE = (10, 8)  # inches; at DPI below, 1000 x 800 pixels
 DPI = 100
 
+#: A value of exactly zero cannot be drawn on a log axis; it is drawn here
+#: (and the axis's label says so).
+LOG_FLOOR = 1e-20
+
 #: Four line styles for four weights or two outputs.
 SERIES_STYLES = [
     dict(linestyle="-", color="tab:blue"),
