@@ -1,6 +1,6 @@
 """Benchmark: every script against a bare `import tensorflow`, and each trainer's cost per iteration.
 
-    python benchmarks/bench.py              # the full run: about 25 minutes, 2 cores
+    python benchmarks/bench.py              # the full run: about 55 minutes, 2 cores
     python benchmarks/bench.py --runs 5 --sizes 10000
 
 Four tables:

@@ -284,9 +284,8 @@ def check_float32(parser, args):
         broken = {"below 1": rounded >= 1, "above 0": not 0 < rounded < math.inf,
                   "finite": rounded == math.inf}[condition]
         if broken:
-            parser.error(f"argument --{dest.replace('_', '-')}: {value!r} becomes"
-                         f" {rounded:g} in float32, which is not {condition}; use a"
-                         " value float32 can hold, or --dtype float64")
+            parser.refuse(dest, f"{value!r} becomes {rounded:g} in float32, which is not"
+                                f" {condition}; use a value float32 can hold, or --dtype float64")
 
 
 def parse_training_settings(parser, args):
@@ -299,8 +298,8 @@ def parse_training_settings(parser, args):
         uses = dict(OPTIMIZERS[args.optimizer].defaults)
         for dest, *_ in HYPERPARAMETER_OPTIONS:
             if getattr(args, dest) is not None and dest not in uses:
-                parser.error(f"argument --{dest}: not used by --optimizer {args.optimizer}"
-                             f" (it takes {', '.join('--' + k for k in uses) or 'none'})")
+                parser.refuse(dest, f"not used by --optimizer {args.optimizer}"
+                              f" (it takes {', '.join('--' + k for k in uses) or 'none'})")
     if not hasattr(args, "lr_schedule"):  # the optimizer alone (None for "all")
         args.training = (None if args.optimizer not in OPTIMIZERS
                          else Training(optimizer=optimizer_for(args.optimizer, args)))
@@ -308,8 +307,7 @@ def parse_training_settings(parser, args):
     uses = SCHEDULES[args.lr_schedule].uses
     for dest in ("decay_steps", "decay_rate"):
         if getattr(args, dest) is not None and dest not in uses:
-            parser.error(f"argument --{dest.replace('_', '-')}: not used by"
-                         f" --lr-schedule {args.lr_schedule}")
+            parser.refuse(dest, f"not used by --lr-schedule {args.lr_schedule}")
     args.training = Training(
         optimizer=optimizer_for(args.optimizer, args),
         schedule=Schedule.named(args.lr_schedule, args.decay_steps, args.decay_rate),

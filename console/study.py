@@ -78,9 +78,8 @@ def check_study_options(parser, args):
     if args.data == "xor":
         for dest in ("optimizer", "threshold", *(d for d, *_ in HYPERPARAMETER_OPTIONS)):
             if dest in parser.given:
-                parser.error(f"argument --{dest.replace('_', '-')}: not used by the XOR"
-                             " study, which trains sgd, momentum and adam itself and counts"
-                             " updates to solve")
+                parser.refuse(dest, "not used by the XOR study, which trains sgd, momentum"
+                                    " and adam itself and counts updates to solve")
     if args.optimizer == "all":
         parser.error("argument --optimizer: --study takes one optimizer, not all")
     # The study is NumPy's, in float64, over its own grid of learning rates.

@@ -96,8 +96,7 @@ class TrainerScript:
         if getattr(args, "replicas", 1) > 1:
             for dest, why in self.not_with_replicas.items():
                 if dest in parser.given:
-                    parser.error(f"argument --{dest.replace('_', '-')}: not allowed with"
-                                 f" argument --replicas above 1 ({why})")
+                    parser.refuse(dest, f"not allowed with argument --replicas above 1 ({why})")
         if self.check_options:
             self.check_options(parser, args)
         return args
