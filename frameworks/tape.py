@@ -16,6 +16,7 @@ hidden activations and weights.
 
 import contextlib
 
+import numpy as np
 import tensorflow as tf
 
 from numpy_ref import MAZUR
@@ -73,12 +74,18 @@ class TapeNetwork:
         self.output_kernel = tf.Variable(
             kernel_from_weights(example.output_weights, dtype), name="output_kernel"
         )
-        b_hidden, b_output = example.biases(dtype)  # [b_h1, b_h2], [b_o1, b_o2]
         if example.train_biases:
+            b_hidden, b_output = example.biases(dtype)  # [b_h1, b_h2], [b_o1, b_o2]
             self.hidden_bias = tf.Variable(b_hidden, name="hidden_bias")
             self.output_bias = tf.Variable(b_output, name="output_bias")
-        else:  # the tutorial's: constants, not Variables
-            self.hidden_bias, self.output_bias = tf.constant(b_hidden), tf.constant(b_output)
+        else:
+            # The tutorial's b1 and b2: constants, one per layer, as it writes them.
+            # (A (2,) constant would let TensorFlow fuse x @ K + b into one op, and
+            # the fused op rounds differently in float32: the last digits of a
+            # float32 run would no longer be those it printed before biases could
+            # train.)
+            self.hidden_bias = tf.constant(example.hidden_bias, dtype)
+            self.output_bias = tf.constant(example.output_bias, dtype)
         self.loss = loss_function(loss)
         self.training = training
         self.penalty = weight_penalty(training)  # None: the loss trained is E alone
@@ -325,7 +332,8 @@ class TapeNetwork:
         return {
             "hidden_kernel": self.hidden_kernel.numpy(),
             "output_kernel": self.output_kernel.numpy(),
-            "biases": (self.hidden_bias.numpy(), self.output_bias.numpy()),
+            "biases": tuple(np.broadcast_to(bias.numpy(), 2).copy()  # per neuron
+                            for bias in (self.hidden_bias, self.output_bias)),
             "loss": self.loss(self.target, output).numpy(),
             "predictions": output.numpy(),
         }

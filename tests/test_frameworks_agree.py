@@ -45,6 +45,19 @@ def test_float32_run_is_unmistakably_its_own_order(train_run, implementation, up
     assert own * 10 <= cross, (own, cross)
 
 
+def test_float32_parallel_runs_of_the_tape_and_keras_are_the_same_numbers(train_run):
+    """Both differentiate the same float32 operations (their losses differ by
+    factors of 2 only), so their histories agree bit for bit.  A change in how
+    one of them computes shows here: a (2,) constant bias, which let
+    TensorFlow fuse x @ K + b into one op that rounds differently, had moved
+    the tape's last digits."""
+    tape = train_run("tensorflow", "parallel", "float32")
+    keras = train_run("keras", "parallel", "float32")
+    for field in ("losses", "outputs", "hidden_weights", "output_weights",
+                  "final_hidden_weights", "final_output_weights"):
+        assert np.array_equal(getattr(tape, field), getattr(keras, field)), field
+
+
 def test_frameworks_start_from_the_tutorial_not_the_transposed_weights(train_run):
     for implementation, update in FRAMEWORK_RUNS:
         first = train_run(implementation, update, "float32").initial_loss
