@@ -273,7 +273,7 @@ SCRIPT = TrainerScript(
     title="Mazur's 2-2-2 network, Keras (keras.Model trained by fit)",
     update_notes={
         "sequential": "hand-written train_step: output layer first, then w1..w4",
-        "parallel": "stock Keras train_step: SGD on MSE, both layers at once",
+        "parallel": "stock Keras train_step: the optimizer on MSE, both layers at once",
     },
     explain=explain,
     train=train,

@@ -251,7 +251,7 @@ def add_training_arguments(parser, optimizer_choices=tuple(OPTIMIZERS), stopping
     group.add_argument("--decay-rate", type=positive_number, metavar="R",
                        help=f"R of the exponential schedule (default: {DEFAULT_DECAY_RATE:g})")
     group.add_argument("--until-loss", type=positive_number, metavar="X",
-                       help="stop at the first iteration whose loss is below X,"
+                       help="stop at the first iteration whose loss (its batch's) is below X,"
                        " without making its update")
     group.add_argument("--l1", type=non_negative_number, default=0.0, metavar="L1",
                        help="train on E + L1 sum|w| over w1..w8 (default: 0)")
@@ -394,19 +394,24 @@ def _samples(data):
 
 
 def check_replicas(parser, example, replicas):
-    """A parser error unless every batch splits evenly over ``replicas`` devices."""
+    """A parser error unless every batch splits evenly over ``replicas`` devices.
+
+    Every batch, the last of each pass included (samples - q B), splits
+    evenly exactly when the sample count and the batch size are both
+    multiples of R.
+    """
     if replicas > example.samples:
         parser.error(f"argument --replicas: {replicas} replicas need at least {replicas}"
                      f" samples, and {example.data.name} has {example.samples}")
-    last = example.data.batch_sizes(example.batch)[-1]
+    if example.samples % replicas:
+        parser.refuse("replicas", f"the {_samples(example.data)} cannot be split evenly over"
+                      f" {replicas} replicas with any --batch-size (the last batch of a pass"
+                      f" would not split); choose a number of replicas that divides"
+                      f" {example.samples}")
     if example.batch % replicas:
         parser.error(f"argument --replicas: a batch of {example.batch} samples cannot be split"
                      f" evenly over {replicas} replicas; choose a --batch-size that is a"
                      f" multiple of {replicas}")
-    if last % replicas:
-        parser.error(f"argument --replicas: the last batch of each pass over the"
-                     f" {_samples(example.data)} has {last}, which cannot be split evenly"
-                     f" over {replicas} replicas")
 
 
 def add_logdir_argument(parser):

@@ -135,10 +135,13 @@ def format_report(result, title, update_note, example=MAZUR):
     error = ", ".join(f"{e:+.8f}" for e in result.final_prediction - result.target)
     results = {}
     if result.training.until_loss is not None:
+        # --until-loss compares the loss of the iteration's batch
+        compared, never = (("loss", "the loss") if example.batch == example.samples
+                           else ("its batch's loss", "every batch's loss"))
         results["stopped"] = (
-            f"at iteration {result.stopped_at}, loss below {result.training.until_loss:g}"
+            f"at iteration {result.stopped_at}, {compared} below {result.training.until_loss:g}"
             if result.stopped_at else
-            f"never: the loss stayed at or above {result.training.until_loss:g}")
+            f"never: {never} stayed at or above {result.training.until_loss:g}")
     results |= {
         f"loss at iteration {n}": f"{result.last_iteration_loss:.10f}",
         f"loss after {result.updates} updates": f"{result.final_loss:.10f}"

@@ -76,10 +76,14 @@ def check_study_options(parser, args):
         parser.error(f"argument --data: --study studies {' or '.join(STUDIED_DATA)},"
                      f" not {args.data}")
     if args.data == "xor":
-        for dest in ("optimizer", "threshold", *(d for d, *_ in HYPERPARAMETER_OPTIONS)):
+        if "threshold" in parser.given:
+            parser.refuse("threshold", "not used by the XOR study, which counts the updates"
+                                       " until every output is on the right side of 0.5,"
+                                       " not until a loss")
+        for dest in ("optimizer", *(d for d, *_ in HYPERPARAMETER_OPTIONS)):
             if dest in parser.given:
                 parser.refuse(dest, "not used by the XOR study, which trains sgd, momentum"
-                                    " and adam itself and counts updates to solve")
+                                    " and adam itself, with Keras's defaults")
     if args.optimizer == "all":
         parser.error("argument --optimizer: --study takes one optimizer, not all")
     # The study is NumPy's, in float64, over its own grid of learning rates.

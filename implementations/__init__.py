@@ -102,7 +102,7 @@ IMPLEMENTATIONS = (
                    "sequential"),
     Implementation("tensorflow-sequential", "tensorflow", "TF tape",
                    "tf.GradientTape, deltas via new w5..w8", "sequential"),
-    Implementation("keras-parallel", "keras", "Keras fit", "stock fit(): SGD on MSE",
+    Implementation("keras-parallel", "keras", "Keras fit", "stock fit(): its optimizer on MSE",
                    "parallel"),
 )
 

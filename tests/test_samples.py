@@ -221,7 +221,8 @@ def test_bad_data_options_are_one_line_before_tensorflow(args, message):
     (["--replicas", "2"], "2 replicas need at least 2 samples, and mazur has 1"),
     (["--data", "xor", "--batch-size", "3", "--replicas", "2"],
      "a batch of 3 samples cannot be split evenly over 2 replicas"),
-    (["--data", "xor", "--replicas", "3"], "a batch of 4 samples cannot be split evenly"),
+    (["--data", "xor", "--replicas", "3"],
+     "the 4 samples of xor cannot be split evenly over 3 replicas with any --batch-size"),
     (["--data", "xor", "--replicas", "0"], "must be at least 1, not 0"),
     (["--data", "xor", "--explain", "--replicas", "2"], "not allowed with argument --explain"),
 ])
@@ -230,13 +231,16 @@ def test_replicas_that_cannot_share_the_batch_are_refused(args, message):
         assert message in _refused(script, *args)
 
 
-def test_an_uneven_last_batch_is_refused_for_replicas(tmp_path):
-    path = tmp_path / "six.csv"
-    path.write_text(SIX_SAMPLES.replace("0.2,0.3,0.1,0.9\n", ""))  # five samples
-    message = _refused("ann_tensorflow.py", "--data", str(path), "--batch-size", "2",
-                       "--replicas", "2")
-    assert "the last batch of each pass over the 5 samples" in message
-    assert "has 1, which cannot be split evenly over 2 replicas" in message
+def test_a_sample_count_no_batch_can_split_is_refused_for_replicas(tmp_path):
+    """Five samples: an even batch leaves an odd last batch, so no --batch-size helps."""
+    path = tmp_path / "five.csv"
+    path.write_text(SIX_SAMPLES.replace("0.2,0.3,0.1,0.9\n", ""))
+    for batch_size in ("2", "4"):
+        message = _refused("ann_tensorflow.py", "--data", str(path), "--batch-size",
+                           batch_size, "--replicas", "2")
+        assert "the 5 samples of" in message
+        assert "cannot be split evenly over 2 replicas with any --batch-size" in message
+        assert "choose a number of replicas that divides 5" in message
 
 
 def test_numpy_has_no_replicas():
@@ -277,6 +281,18 @@ def test_xor_report_lists_every_sample():
     assert "Predictions after training (inputs -> o1, o2)" in done.stdout
     assert "  [1, 1] -> [" in done.stdout
     assert "b_h1 = " in done.stdout
+
+
+def test_until_loss_with_small_batches_says_it_stopped_on_a_batch():
+    """Online XOR can stop on one fitted sample while the loss over all four is high."""
+    done = run_script("-m", "numpy_ref", "3000", "--data", "xor", "--train-biases", "--init",
+                      "random", "--seed", "1", "--lr", "4", "--batch-size", "1",
+                      "--until-loss", "0.001")
+    assert done.returncode == 0, done.stderr
+    assert "  stopped                  at iteration 1685, its batch's loss below 0.001\n" in (
+        done.stdout)
+    assert "  loss at iteration 1685   0.0009985950\n" in done.stdout
+    assert "  loss after 1684 updates  0.1679272444   (mean E over every sample)" in done.stdout
 
 
 # Replicas -------------------------------------------------------------------------
