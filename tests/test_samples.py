@@ -7,6 +7,8 @@ data the command line can ask for; and what the command line refuses.
 import functools
 import json
 import math
+import os
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -352,6 +354,31 @@ def test_replicas_on_the_command_line_report_themselves():
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["replicas"] == 2
     assert math.isfinite(json.loads(done.stdout)["final_loss"])
+
+
+def test_readme_replicas_runs_differ_only_in_the_replicas_line():
+    """The README's two runs: the same printed numbers, one more line with --replicas 2."""
+    readme = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
+    start = readme.index("<!-- output of: the two runs below, then diff -->")
+    block = readme[start:].split("```text\n", 1)[1].split("```", 1)[0].splitlines()
+    commands = [line[2:].split(" > ")[0].split() for line in block if line.startswith("$ python")]
+    outputs = []
+    for command in commands:
+        assert command[:2] == ["python", "ann_tensorflow.py"]
+        done = run_script(*command[1:], timeout=300)
+        assert done.returncode == 0, done.stderr
+        outputs.append(done.stdout.splitlines())
+    one, two = outputs
+    added = [line for line in two if line not in one]
+    assert two[:6] == one[:6] and two[7:] == one[6:]
+    assert block[block.index("$ diff one.txt two.txt") + 1:] == ["6a7", f"> {added[0]}"]
+    assert "  loss after 2000 updates  0.0020959462   (mean E over every sample)" in one
+    predictions = [[float(n) for n in re.findall(r"[\d.]+", line.split("->")[1])]
+                   for line in one if line.startswith("  [")]  # o1, o2, t1, t2
+    assert len(predictions) == 4
+    assert all((o1 > 0.5, o2 > 0.5) == (t1 == 1, t2 == 1) for o1, o2, t1, t2 in predictions)
+    assert "Both print `loss after 2000 updates 0.0020959462`, with all four samples'" \
+        " outputs on the right side of 0.5." in " ".join(readme.split())
 
 
 # What the hostile tester found -----------------------------------------------------
