@@ -238,7 +238,8 @@ def study_figure(summaries, settings):
 
     saved_ax.semilogx(rates, [s.mean_saved for s in summaries], marker="o", markersize=3,
                       label="parallel - sequential, mean", **SERIES_STYLES[0])
-    saved_ax.set_ylim(bottom=min(0.0, *(s.mean_saved for s in summaries)))
+    saved_ax.axhline(0.0, color="0.4", linewidth=0.8, linestyle=(0, (1, 3)),
+                     label="0 = as many updates")
     finish(saved_ax, "Updates sequential saves, per run", "learning rate",
             "updates saved (mean over starts)")
     return figure
@@ -276,12 +277,24 @@ def _setup_style(setup):
 
 
 def _plot_shares(ax, summaries, setups, title):
+    from matplotlib.lines import Line2D
+
     for setup in setups:
         outcomes = summaries[setup]
         ax.semilogx([o.learning_rate for o in outcomes], [100 * o.share for o in outcomes],
-                    label=setup.label, **_setup_style(setup))
-    ax.set_ylim(-2, 102)
-    finish(ax, title, "learning rate", "starts that solved XOR (%)")
+                    **_setup_style(setup))
+    # One legend entry per colour (set-up but the order) and one per order's line
+    # style, above 100%, where no curve goes.
+    entries = {setup.label.rsplit(", ", 1)[0]: _setup_style(setup)["color"] for setup in setups}
+    handles = [Line2D([], [], color=colour, label=label) for label, colour in entries.items()]
+    orders = {setup.update: _setup_style(setup) for setup in setups}
+    handles += [Line2D([], [], color="0.3", linestyle=style["linestyle"], marker=style["marker"],
+                       markersize=3, label=update) for update, style in orders.items()]
+    ax.set_ylim(-2, 100 + 8 * -(-len(handles) // 2))  # room for the legend's rows
+    ax.set_yticks(range(0, 101, 20))
+    finish(ax, title, "learning rate", "starts that solved XOR (%)", legend=False)
+    ax.legend(handles=handles, fontsize=7, ncol=2, loc="upper left", columnspacing=1.0,
+              handlelength=1.6)
 
 
 def _output_map(ax, figure, parameters, title):
