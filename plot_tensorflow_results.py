@@ -279,15 +279,16 @@ def _setup_style(setup):
 def _plot_shares(ax, summaries, setups, title):
     from matplotlib.lines import Line2D
 
-    for setup in setups:
+    styles = {setup: _setup_style(setup) for setup in setups}
+    for setup, style in styles.items():
         outcomes = summaries[setup]
         ax.semilogx([o.learning_rate for o in outcomes], [100 * o.share for o in outcomes],
-                    **_setup_style(setup))
-    # One legend entry per colour (set-up but the order) and one per order's line
-    # style, above 100%, where no curve goes.
-    entries = {setup.label.rsplit(", ", 1)[0]: _setup_style(setup)["color"] for setup in setups}
-    handles = [Line2D([], [], color=colour, label=label) for label, colour in entries.items()]
-    orders = {setup.update: _setup_style(setup) for setup in setups}
+                    **style)
+    # One legend entry per colour (the set-up but its order) and one per order's
+    # line style, above 100%, where no curve goes.
+    colours = {setup.label.rsplit(", ", 1)[0]: style["color"] for setup, style in styles.items()}
+    orders = {setup.update: style for setup, style in styles.items()}
+    handles = [Line2D([], [], color=colour, label=label) for label, colour in colours.items()]
     handles += [Line2D([], [], color="0.3", linestyle=style["linestyle"], marker=style["marker"],
                        markersize=3, label=update) for update, style in orders.items()]
     ax.set_ylim(-2, 100 + 8 * -(-len(handles) // 2))  # room for the legend's rows

@@ -371,14 +371,12 @@ def parse_data_settings(parser, args):
     try:
         data = data_set(args.data)
     except DataError as error:
-        parser.error(f"argument --data: {error}")
+        parser.refuse("data", str(error))
     studies = hasattr(args, "study")
     if args.seed is not None and args.init != "random" and not getattr(args, "study", False):
-        parser.error("argument --seed: only used by --init random"
-                     + (" and --study" if studies else ""))
+        parser.refuse("seed", "only used by --init random" + (" and --study" if studies else ""))
     if args.batch_size is not None and args.batch_size > data.samples:
-        parser.error(f"argument --batch-size: {args.batch_size} is more than the"
-                     f" {_samples(data)}")
+        parser.refuse("batch_size", f"{args.batch_size} is more than the {_samples(data)}")
     example = replace(MAZUR, data=data, train_biases=args.train_biases,
                       batch_size=args.batch_size).with_learning_rate(args.lr)
     if args.init == "random":
@@ -401,17 +399,17 @@ def check_replicas(parser, example, replicas):
     multiples of R.
     """
     if replicas > example.samples:
-        parser.error(f"argument --replicas: {replicas} replicas need at least {replicas}"
-                     f" samples, and {example.data.name} has {example.samples}")
+        parser.refuse("replicas", f"{replicas} replicas need at least {replicas} samples,"
+                      f" and {example.data.name} has {example.samples}")
     if example.samples % replicas:
         parser.refuse("replicas", f"the {_samples(example.data)} cannot be split evenly over"
                       f" {replicas} replicas with any --batch-size (the last batch of a pass"
                       f" would not split); choose a number of replicas that divides"
                       f" {example.samples}")
     if example.batch % replicas:
-        parser.error(f"argument --replicas: a batch of {example.batch} samples cannot be split"
-                     f" evenly over {replicas} replicas; choose a --batch-size that is a"
-                     f" multiple of {replicas}")
+        parser.refuse("replicas", f"a batch of {example.batch} samples cannot be split evenly"
+                      f" over {replicas} replicas; choose a --batch-size that is a multiple"
+                      f" of {replicas}")
 
 
 def add_logdir_argument(parser):

@@ -73,8 +73,7 @@ def add_study_arguments(parser, data_options=True):
 def check_study_options(parser, args):
     """A parser error for an option that the chosen study does not take."""
     if args.data not in STUDIED_DATA:
-        parser.error(f"argument --data: --study studies {' or '.join(STUDIED_DATA)},"
-                     f" not {args.data}")
+        parser.refuse("data", f"--study studies {' or '.join(STUDIED_DATA)}, not {args.data}")
     if args.data == "xor":
         if "threshold" in parser.given:
             parser.refuse("threshold", "not used by the XOR study, which counts the updates"
@@ -85,7 +84,7 @@ def check_study_options(parser, args):
                 parser.refuse(dest, "not used by the XOR study, which trains sgd, momentum"
                                     " and adam itself, with Keras's defaults")
     if args.optimizer == "all":
-        parser.error("argument --optimizer: --study takes one optimizer, not all")
+        parser.refuse("optimizer", "--study takes one optimizer, not all")
     # The study is NumPy's, in float64, over its own grid of learning rates.
     parser.not_with("study", "iterations", "lr", "dtype", "verbose")
 

@@ -177,19 +177,20 @@ def train(iterations=1000, update="parallel", example=MAZUR, dtype="float64", st
             losses[k] = mean_loss(batch_target, output)
             outputs[k], hiddens[k] = output[0], hidden[0]  # the batch's first sample
             hidden_history[k], output_history[k] = parameters.w_hidden, parameters.w_output
-            if training.until_loss is not None and losses[k] < training.until_loss:
-                recorded, stopped_at = k + 1, k + 1  # iteration k+1 makes no update
-                if observe:
-                    observe(Iteration(k + 1, batch_x, batch_target, parameters, hidden, output,
-                                      losses[k]))
-                break
-            if k == 0 or not training.schedule.constant:
-                lr = training.schedule.rate(example.learning_rate, k, dtype)  # after k updates
-            made = backpropagate(batch_x, batch_target, hidden, output, parameters, lr, update,
-                                 optimizer, k + 1, training, example.train_biases)
+            # iteration k+1 stops the run, without an update, when its loss is below until_loss
+            stops = training.until_loss is not None and losses[k] < training.until_loss
+            made = None
+            if not stops:
+                if k == 0 or not training.schedule.constant:
+                    lr = training.schedule.rate(example.learning_rate, k, dtype)  # after k updates
+                made = backpropagate(batch_x, batch_target, hidden, output, parameters, lr,
+                                     update, optimizer, k + 1, training, example.train_biases)
             if observe:
                 observe(Iteration(k + 1, batch_x, batch_target, parameters, hidden, output,
                                   losses[k], made))
+            if stops:
+                recorded, stopped_at = k + 1, k + 1
+                break
             parameters = made.new
         _, predictions = forward(x, *parameters)
     return TrainingResult(
