@@ -34,6 +34,9 @@ each is loaded back and its predictions printed beside the Keras model's.
 
 import console  # noqa: F401  first: Ctrl-C during the imports below ends quietly
 
+# isort: split
+
+
 import argparse
 import os
 import sys
@@ -46,9 +49,9 @@ from console.export import (
     saved_model_comparison,
     tflite_comparison,
 )
-from console.files import atomic_folder, atomic_output
 from console.trainer_script import Output, Run, TrainerScript
 from implementations import FRAMEWORKS
+from support.files import atomic_folder, atomic_output
 
 
 def _check_writable_folder(folder):

@@ -21,6 +21,9 @@ frameworks/tape.py's TapeNetwork.
 
 import console  # noqa: F401  first: Ctrl-C during the imports below ends quietly
 
+# isort: split
+
+
 import sys
 
 from console.arguments import add_logdir_argument

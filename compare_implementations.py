@@ -24,6 +24,9 @@ rates, and how many updates each needs to get below a loss threshold.
 
 import console  # noqa: F401  first: Ctrl-C during the imports below ends quietly
 
+# isort: split
+
+
 import json
 import sys
 import textwrap
@@ -123,8 +126,8 @@ def print_every_optimizer(args):
         optimizer_conclusions,
         optimizer_rows,
     )
-    from console.report import divergence_among
     from implementations import run_all
+    from numpy_ref.result import divergence_among
 
     quiet_tensorflow_logs(args.verbose)
     example = args.example
@@ -162,8 +165,8 @@ def print_rows(args, rows, found, more_settings, csv_text, table_text):
 def print_comparison(args):
     """The results table (or its JSON or CSV); returns the exit status."""
     from console.comparison import compare, conclusions, format_csv, format_table
-    from console.report import divergence_among
     from implementations import run_all
+    from numpy_ref.result import divergence_among
 
     quiet_tensorflow_logs(args.verbose)
     example = args.example

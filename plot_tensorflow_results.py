@@ -50,12 +50,16 @@ Always headless (no display needed).  Each file is written whole or not at all.
     python plot_tensorflow_results.py --animate --data xor --train-biases --init random --lr 8
 """
 
+import console  # noqa: F401  first: Ctrl-C during the imports below ends quietly
+
+# isort: split
+
 import os
 import sys
 from dataclasses import dataclass
 
-import console  # noqa: F401  first: Ctrl-C during the imports below ends quietly
 import numpy as np
+
 from console.arguments import (
     DATA_OPTIONS,
     HYPERPARAMETER_OPTIONS,
@@ -68,7 +72,6 @@ from console.arguments import (
     whole_number,
     writable_folder,
 )
-from console.files import folder_for_results
 from console.parser import ArgumentParser, add_verbose_argument
 from console.process import (
     EXIT_DIVERGED,
@@ -87,6 +90,7 @@ from figures.style import DPI, FIGURE_SIZE, LOG_FLOOR, SERIES_STYLES, finish, wr
 from implementations import FRAMEWORKS, find
 from numpy_ref import MAZUR
 from numpy_ref.trainers import UPDATE_ORDERS
+from support.files import folder_for_results
 
 COMPARISON_FILE = "tensorflow_keras_comparison.png"
 DYNAMICS_FILE = "training_dynamics.png"
@@ -258,7 +262,8 @@ def study_figures(settings):
 
 def xor_study_figures(args):
     """{file name: Figure} for --study --data xor: runs the XOR study and draws it."""
-    from console.xor_study import run_and_summarise as run_xor, xor_settings
+    from console.xor_study import run_and_summarise as run_xor
+    from console.xor_study import xor_settings
 
     settings = xor_settings(args)
     summaries, runs = run_xor(settings, progress=True)
@@ -377,7 +382,7 @@ def graph_picture(args):
 
 def _reference_steps():
     """numpy_ref's loop wrapper: a progress bar on a long run, at a terminal."""
-    from console.progress import watched
+    from support.progress import watched
 
     return watched(FRAMEWORKS["numpy"].seconds_per_iteration)
 
@@ -508,8 +513,8 @@ def parse_args(argv=None):
 def comparison_figures(args):
     """({file name: Figure}, lines) for the two figures: all six runs, on Mazur's sample."""
     quiet_tensorflow_logs(args.verbose)
-    from console.report import divergence_among
     from implementations import run_all
+    from numpy_ref.result import divergence_among
 
     runs = run_all(args.iterations, MAZUR.with_learning_rate(args.lr), args.dtype,
                    progress=True, training=args.training)

@@ -16,6 +16,9 @@ the fix; 2 for a bad command line.
 
 import console  # noqa: F401  first: Ctrl-C during the imports below ends quietly
 
+# isort: split
+
+
 import importlib
 import platform
 import sys

@@ -10,6 +10,7 @@ import io
 import numpy as np
 
 from implementations import REFERENCE, other_order
+from numpy_ref.example import data_text
 
 #: float64 machine epsilon, the scale of rounding when the frameworks run in float64.
 FLOAT64_EPSILON = float(np.finfo(np.float64).eps)
@@ -153,20 +154,6 @@ def _short(value):
 #: What a result's JSON says about its data and how it trains (numpy_ref.Example.to_json).
 DATA_FIELDS = ("data", "samples", "batch_size", "train_biases", "init", "seed")
 
-
-def data_text(row):
-    """' on xor (4 samples, batches of 4, trained biases)': what differs from the
-    tutorial's one sample, constant biases and weights ('' for the tutorial's)."""
-    details = []
-    if row["samples"] > 1:
-        details.append(f"{row['samples']} samples, batches of {row['batch_size']}")
-    if row["train_biases"]:
-        details.append("trained biases")
-    if row["init"] == "random":
-        details.append(f"random start, seed {row['seed']}")
-    if not details and row["data"] == "mazur":
-        return ""
-    return f" on {row['data']} ({', '.join(details)})" if details else f" on {row['data']}"
 
 
 def _title(rows, iterations):

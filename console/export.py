@@ -1,7 +1,7 @@
 """ann_keras.py's --export and --tflite on disk and on the terminal, without TensorFlow.
 
 A SavedModel is a folder, written whole or not at all
-(console.files.atomic_folder); one already there is replaced only if it is a
+(support.files.atomic_folder); one already there is replaced only if it is a
 SavedModel (``replaceable_folder``).  Each artefact, once
 written and loaded back, is set beside the Keras model by a ``Comparison``:
 both predictions for each sample and the largest difference, as text for the

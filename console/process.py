@@ -24,7 +24,9 @@ import signal
 import sys
 import threading
 
-from .files import WRITTEN, kept_files_note
+from support.files import WRITTEN, kept_files_note
+from support.progress import bar_on_screen
+
 from .startup import EARLY_EXIT, missing_package, quiet_when_done, running_a_project_script
 
 #: Exit status for a run whose loss or weights became NaN or infinite.
@@ -50,19 +52,9 @@ EXIT_TERMINATED = 143
 ASCII_SPELLINGS = {"Δ": "d", "·": "*", "—": "-", "–": "-", "≈": "~", "µ": "u"}
 
 
-_bar_on_screen = False
-
-
-def progress_bar_shown():
-    """Called when a progress bar is drawn: a message that stops the run then
-    starts on a line of its own, not at the end of the bar."""
-    global _bar_on_screen
-    _bar_on_screen = True
-
-
 def _stopped(word):
     """The one line for a run cut short, after whatever it had kept."""
-    start = "\n" if _bar_on_screen else ""
+    start = "\n" if bar_on_screen() else ""
     return f"{start}{word}: stopped before the end, {kept_files_note()}"
 
 
@@ -260,7 +252,7 @@ def stops_cleanly(main):
     """Wrap a script's main so that it ends with one line and the right exit status.
 
     Ctrl-C and SIGTERM stop the run (130, 143); files are only ever written
-    through console.files.atomic_output, so an interrupted run leaves no
+    through support.files.atomic_output, so an interrupted run leaves no
     half-written file behind.  A reader that stops early (``| head``) ends
     the run quietly (141).  Standard output that is closed, full or failing
     is one line and exit 1, and so is a missing package.

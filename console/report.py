@@ -1,24 +1,7 @@
-"""The plain-text log a learner reads, and the one-line divergence message."""
+"""The plain-text log a learner reads."""
 
-import numpy as np
 
 from numpy_ref import MAZUR
-
-
-def divergence_message(result):
-    """One line saying the run diverged, or None when every figure is finite."""
-    if not result.diverged:
-        return None
-    if (result.final_weights_finite and np.isfinite(result.final_loss)
-            and not np.isfinite(result.final_penalty)):
-        return ("error: training diverged: the penalty l1 sum|w| + l2 sum w^2 became"
-                " infinite; try a smaller --l1 or --l2")
-    where = result.first_bad_iteration()
-    when = f"at iteration {where}" if where else "after the last update"
-    return (
-        f"error: training diverged: the loss or weights became NaN or infinite "
-        f"{when} (learning rate {result.learning_rate:g}); try a smaller --lr"
-    )
 
 
 def progress_iterations(iterations):
@@ -174,16 +157,3 @@ def format_report(result, title, update_note, example=MAZUR):
         lines.append(f"  b_h1 = {_weight(b_h1)}  b_h2 = {_weight(b_h2)}"
                      f"  b_o1 = {_weight(b_o1)}  b_o2 = {_weight(b_o2)}")
     return "\n".join(lines)
-
-
-def divergence_among(results):
-    """The divergence line of the first diverged run among several, tagged with its
-    implementation, order and (when not SGD) optimizer; None when every run stayed
-    finite."""
-    for result in results:
-        problem = divergence_message(result)
-        if problem:
-            optimizer = result.training.optimizer.name
-            named = "" if optimizer == "sgd" else f", {optimizer}"
-            return f"{problem} [{result.implementation}, {result.update}{named}]"
-    return None

@@ -6,17 +6,16 @@ text below is computed from its summaries.
 
 import csv
 import io
+from dataclasses import replace
 
 import numpy as np
-
-from dataclasses import replace
 
 from numpy_ref.optimizers import Optimizer
 from numpy_ref.study import StudySettings, order_effect, rate_grid, run_study, summarise, totals
 from numpy_ref.xor_study import XorStudySettings
+from support.progress import watched
 
 from .arguments import HYPERPARAMETER_OPTIONS, iteration_count, positive_number, whole_number
-from .progress import watched
 
 #: More random starts than this would not fit in memory: every learning rate
 #: times every start trains as one batch (about 100 MB per 10,000 starts).

@@ -19,12 +19,13 @@ from dataclasses import dataclass, field
 
 from numpy_ref import MAZUR
 from numpy_ref.optimizers import Optimizer
+from numpy_ref.result import divergence_message
 
 from .arguments import parse_training_args, training_parser
 from .explain import explanation_document, format_explanation
 from .parser import add_verbose_argument
 from .process import EXIT_DIVERGED, EXIT_WRITE_FAILED, quiet_tensorflow_logs, stops_cleanly
-from .report import divergence_message, format_report
+from .report import format_report
 
 
 @dataclass

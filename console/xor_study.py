@@ -12,9 +12,15 @@ import textwrap
 import numpy as np
 
 from numpy_ref.data import XOR_DATA
-from numpy_ref.xor_study import SETUPS, Setup, XorStudySettings, best, run_xor_study, summarise_setup
-
-from .progress import counter
+from numpy_ref.xor_study import (
+    SETUPS,
+    Setup,
+    XorStudySettings,
+    best,
+    run_xor_study,
+    summarise_setup,
+)
+from support.progress import counter
 
 #: Seconds one set-up takes, roughly, on one core here: only used to decide
 #: whether the study is long enough for a progress bar.

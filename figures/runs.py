@@ -7,8 +7,8 @@ iterations a picture draws are kept, so a long run costs time, not memory.
 
 import numpy as np
 
-from console.comparison import data_text
-from console.report import divergence_message
+from numpy_ref.example import data_text
+from numpy_ref.result import divergence_message
 from numpy_ref.trainers import train, unwatched
 
 

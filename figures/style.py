@@ -1,6 +1,6 @@
 """What every picture shares: its size, line styles, titles, and how it is written."""
 
-from console.files import atomic_output
+from support.files import atomic_output
 
 FIGURE_SIZE = (10, 8)  # inches; at DPI below, 1000 x 800 pixels
 DPI = 100

@@ -11,9 +11,9 @@ train function imports its module when it is called.
 
 from dataclasses import dataclass
 
-from console.progress import keras_bar, watched
 from numpy_ref import MAZUR, UPDATE_ORDERS
 from numpy_ref.optimizers import PLAIN_SGD
+from support.progress import keras_bar, watched
 
 
 def _train_numpy(iterations, update, example, dtype, progress, training):

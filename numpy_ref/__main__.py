@@ -11,6 +11,9 @@ ann_tensorflow.py and ann_keras.py are checked against.
 
 import console  # noqa: F401  first: Ctrl-C during the imports below ends quietly
 
+# isort: split
+
+
 import sys
 
 from console.explain import numpy_sections, run_settings

@@ -100,3 +100,18 @@ class Example:
 
 #: The network exactly as the tutorial starts it.
 MAZUR = Example()
+
+
+def data_text(row):
+    """' on xor (4 samples, batches of 4, trained biases)': what differs from the
+    tutorial's one sample, constant biases and weights ('' for the tutorial's)."""
+    details = []
+    if row["samples"] > 1:
+        details.append(f"{row['samples']} samples, batches of {row['batch_size']}")
+    if row["train_biases"]:
+        details.append("trained biases")
+    if row["init"] == "random":
+        details.append(f"random start, seed {row['seed']}")
+    if not details and row["data"] == "mazur":
+        return ""
+    return f" on {row['data']} ({', '.join(details)})" if details else f" on {row['data']}"

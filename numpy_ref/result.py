@@ -149,3 +149,32 @@ class TrainingResult:
             },
             "final_penalty": self.final_penalty,
         }
+
+
+def divergence_message(result):
+    """One line saying the run diverged, or None when every figure is finite."""
+    if not result.diverged:
+        return None
+    if (result.final_weights_finite and np.isfinite(result.final_loss)
+            and not np.isfinite(result.final_penalty)):
+        return ("error: training diverged: the penalty l1 sum|w| + l2 sum w^2 became"
+                " infinite; try a smaller --l1 or --l2")
+    where = result.first_bad_iteration()
+    when = f"at iteration {where}" if where else "after the last update"
+    return (
+        f"error: training diverged: the loss or weights became NaN or infinite "
+        f"{when} (learning rate {result.learning_rate:g}); try a smaller --lr"
+    )
+
+
+def divergence_among(results):
+    """The divergence line of the first diverged run among several, tagged with its
+    implementation, order and (when not SGD) optimizer; None when every run stayed
+    finite."""
+    for result in results:
+        problem = divergence_message(result)
+        if problem:
+            optimizer = result.training.optimizer.name
+            named = "" if optimizer == "sgd" else f", {optimizer}"
+            return f"{problem} [{result.implementation}, {result.update}{named}]"
+    return None

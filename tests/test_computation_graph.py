@@ -12,8 +12,7 @@ import numpy as np
 import pytest
 
 from figures.computation_graph import computation_graph_figure, graph_layout
-from figures.style import tutorial_number
-from figures.style import DPI, write_figure
+from figures.style import DPI, tutorial_number, write_figure
 from frameworks.computation_graph import OPS, first_iteration_graph
 from numpy_ref import MAZUR, Example
 from numpy_ref.data import XOR_DATA

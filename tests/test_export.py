@@ -14,7 +14,7 @@ from test_readme import NUMBER, PROSE, README, readme_block
 
 import ann_keras
 from console.export import QUANTIZATIONS, largest_difference, replaceable_folder
-from console.files import atomic_folder
+from support.files import atomic_folder
 
 README_COMMANDS = ("python ann_keras.py 1000 --export mazur_model --tflite mazur.tflite",
                    "python ann_keras.py 1000 --tflite mazur_int8.tflite --quantize int8")

@@ -8,8 +8,8 @@ order than the other.
 """
 
 import json
-import re
 import math
+import re
 
 import keras
 import numpy as np
@@ -20,14 +20,14 @@ import ann_keras
 import ann_tensorflow
 import compare_implementations
 from console.comparison import distance
+from console.study import run_with_baseline, verdict
 from frameworks import keras_model, tape
 from frameworks.common import WeightPenalty, exact, keras_floatx
+from implementations import other_order
 from numpy_ref import MAZUR, train
 from numpy_ref.__main__ import SCRIPT as NUMPY_SCRIPT
 from numpy_ref.optimizers import OPTIMIZERS, Optimizer, Schedule, Training
 from numpy_ref.study import StudySettings, order_effect, rate_grid
-from console.study import run_with_baseline, verdict
-from implementations import other_order
 
 ITERATIONS = 200
 
@@ -367,7 +367,7 @@ def test_minus_zero_reads_as_zero(capsys):
 def test_a_diverged_run_names_its_optimizer():
     from dataclasses import replace
 
-    from console.report import divergence_among
+    from numpy_ref.result import divergence_among
 
     adam = train(2, "parallel", training=Training(optimizer=Optimizer.named("adam")))
     line = divergence_among([replace(adam, final_loss=float("nan"))])

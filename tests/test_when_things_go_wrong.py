@@ -17,8 +17,8 @@ import pytest
 from conftest import ROOT, run_script, without_package
 
 from console import process
-from console.files import atomic_output
 from numpy_ref import MAZUR
+from support.files import atomic_output
 
 INSTALL = "pip install -r requirements.txt"
 
@@ -69,9 +69,8 @@ def test_installation_check_reports_a_missing_numpy(tmp_path):
 # Files that cannot be written after training ---------------------------------
 
 def test_a_save_that_fails_after_training_keeps_the_results(tmp_path, capsys, monkeypatch):
-    from frameworks.keras_model import MazurModel
-
     import ann_keras
+    from frameworks.keras_model import MazurModel
 
     def full_disk(self, path, *args, **kwargs):
         with open(path, "wb") as half:
@@ -89,9 +88,8 @@ def test_a_save_that_fails_after_training_keeps_the_results(tmp_path, capsys, mo
 
 
 def test_a_log_that_fails_after_training_keeps_the_results(tmp_path, capsys, monkeypatch):
-    from frameworks.tensorboard import ScalarLog
-
     import ann_tensorflow
+    from frameworks.tensorboard import ScalarLog
 
     def full_disk(self, *args):
         open(os.path.join(self.path, "events.out.tfevents.half"), "wb").close()

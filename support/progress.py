@@ -9,14 +9,24 @@ and says so once.
 import os
 import sys
 
-from numpy_ref.trainers import unwatched
-
-from .process import progress_bar_shown
-
 #: Runs expected to take longer than this get a progress bar.
 PROGRESS_AFTER_SECONDS = 2.0
 
 _said_no_tqdm = False
+
+_bar_on_screen = False
+
+
+def progress_bar_shown():
+    """Called when a progress bar is drawn: a message that stops the run then
+    starts on a line of its own, not at the end of the bar."""
+    global _bar_on_screen
+    _bar_on_screen = True
+
+
+def bar_on_screen():
+    """Whether a progress bar has been drawn in this process."""
+    return _bar_on_screen
 
 
 def wants_progress(iterations, seconds_per_iteration, allowed=True):
@@ -61,7 +71,7 @@ def watched(seconds_per_iteration, allowed=True):
     def steps(count, label):
         bar = _tqdm() if wants_progress(count, seconds_per_iteration, allowed) else None
         if bar is None:
-            return unwatched(count, label)
+            return range(count)
         progress_bar_shown()
         return bar(range(count), desc=label, unit="it", file=sys.stderr,
                    mininterval=0.25, miniters=1000)
