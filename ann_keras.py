@@ -41,8 +41,10 @@ import argparse
 import os
 import sys
 
-from console.arguments import add_logdir_argument, can_write_in
-from console.explain import run_settings, value_sections, values_from_arrays
+from console.argument_types import can_write_in
+from console.arguments import add_logdir_argument
+from console.explain import run_settings
+from console.explain_sections import value_sections, values_from_arrays
 from console.export import (
     QUANTIZATIONS,
     replaceable_folder,
@@ -69,8 +71,7 @@ def _file_path(extension):
 
     def check(text):
         if not text.endswith(extension):
-            raise argparse.ArgumentTypeError(
-                f"the file name must end in {extension}: {text!r}")
+            raise argparse.ArgumentTypeError(f"the file name must end in {extension}: {text!r}")
         _check_writable_folder(os.path.dirname(os.path.abspath(text)))
         if os.path.isdir(text):
             raise argparse.ArgumentTypeError(f"is a folder: {text}")
@@ -96,40 +97,49 @@ def export_folder(text):
     if os.path.ismount(text) or os.path.realpath(text) == os.path.realpath(os.curdir):
         raise argparse.ArgumentTypeError(
             f"{text} is the current folder or a mount point, which cannot be replaced;"
-            " name a folder inside it")
+            " name a folder inside it"
+        )
     _check_writable_folder(os.path.dirname(os.path.abspath(text)))
     if os.path.lexists(text) and not os.path.isdir(text):
         raise argparse.ArgumentTypeError(f"is there and is not a folder: {text}")
     try:
         replaceable = not os.path.isdir(text) or replaceable_folder(text)
     except OSError as error:
-        raise argparse.ArgumentTypeError(f"cannot look inside {text}: {error.strerror}") \
-            from None
+        raise argparse.ArgumentTypeError(f"cannot look inside {text}: {error.strerror}") from None
     if not replaceable:
         raise argparse.ArgumentTypeError(
             f"{text} holds files and is not a SavedModel; name a new folder"
-            " (a SavedModel folder is replaced)")
+            " (a SavedModel folder is replaced)"
+        )
     return text
 
 
 def add_options(parser):
     parser.add_argument(
-        "--save", type=save_path, metavar="PATH.keras",
+        "--save",
+        type=save_path,
+        metavar="PATH.keras",
         help="save the trained model; ann_keras.load_model(PATH) loads it back",
     )
     parser.add_argument(
-        "--export", type=export_folder, metavar="DIR",
+        "--export",
+        type=export_folder,
+        metavar="DIR",
         help="write the trained model as a SavedModel for serving (model.export) into"
         " DIR, replacing a SavedModel there; it is loaded back with"
         " tf.saved_model.load and its predictions printed beside the Keras model's",
     )
     parser.add_argument(
-        "--tflite", type=tflite_path, metavar="PATH.tflite",
+        "--tflite",
+        type=tflite_path,
+        metavar="PATH.tflite",
         help="write the trained model as a TFLite flat buffer (float32 models only),"
         " loaded back with the TFLite interpreter and compared the same way",
     )
     parser.add_argument(
-        "--quantize", choices=QUANTIZATIONS, default="none",
+        "--quantize",
+        choices=QUANTIZATIONS,
+        default="none",
         help="the --tflite model's post-training quantisation: none, float16 weights,"
         " or int8 throughout with the training samples as the representative data"
         " set (default: none)",
@@ -145,93 +155,112 @@ def _inside(path, folder):
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
-def check_options(parser, args):
+def check_options(parser, settings):
     """A parser error for ann_keras.py's options that cannot all hold together."""
-    if args.tflite and args.dtype == "float64":
-        parser.refuse("tflite", "not allowed with argument --dtype float64: TFLite's"
-                      " kernels compute in float32 or integers, never float64; train in"
-                      " float32 for a TFLite model")
-    for dest in ("save", "tflite", "logdir"):
-        path = getattr(args, dest)
-        if args.export and path and _inside(path, args.export):
-            where = "the" if _inside(args.export, path) else "inside the"
-            parser.refuse(dest, f"{path} is {where} --export folder, which --export"
-                          " replaces whole; choose another place")
+    files = settings.files
+    if files.tflite and settings.run.dtype == "float64":
+        parser.refuse(
+            "tflite",
+            "not allowed with argument --dtype float64: TFLite's"
+            " kernels compute in float32 or integers, never float64; train in"
+            " float32 for a TFLite model",
+        )
+    for dest, path in (("save", files.save), ("tflite", files.tflite), ("logdir", files.logdir)):
+        if files.export and path and _inside(path, files.export):
+            where = "the" if _inside(files.export, path) else "inside the"
+            parser.refuse(
+                dest,
+                f"{path} is {where} --export folder, which --export"
+                " replaces whole; choose another place",
+            )
 
 
 def load_model(path):
     """Load a model saved by --save (keras.saving.load_model, classes registered)."""
-    from frameworks.keras_model import load_model as load
+    from frameworks.keras_saving import load_model as load
 
     return load(path)
 
 
-def save_atomically(model, path):
-    """Save the .keras file whole or not at all."""
-    with atomic_output(path) as temporary:
-        model.save(temporary)
-
-
 def explain(update, example, dtype, optimizer):
     """The first iteration as the Keras model computes it: (title, sections)."""
-    from frameworks.keras_model import first_iteration
+    from frameworks.keras_fit import first_iteration
 
     arrays = first_iteration(update, example, dtype, optimizer)
     settings = run_settings(update, optimizer, example, dtype)
-    title = (f"First iteration, Keras fit() ({settings})"
-             "\nGradients read off one fit() step: dE/dw = (w - w+) / lr")
+    title = (
+        f"First iteration, Keras fit() ({settings})"
+        "\nGradients read off one fit() step: dE/dw = (w - w+) / lr"
+    )
     if optimizer.name != "sgd":
-        title += (f" (with SGD); w+, and dE/dw1..4 (new) of the sequential order,"
-                  f" from one fit() step with {optimizer.name}")
+        title += (
+            f" (with SGD); w+, and dE/dw1..4 (new) of the sequential order,"
+            f" from one fit() step with {optimizer.name}"
+        )
     return title, value_sections(values_from_arrays(*arrays), update, optimizer, example, dtype)
 
 
-def _train_with_log(args, example, progress_bar):
+def _fitted(run, progress_bar, callbacks=()):
+    """keras_fit.train_model with ``run``'s settings: (TrainingResult, model)."""
+    from frameworks import keras_fit
+
+    return keras_fit.train_model(
+        run.iterations,
+        run.update,
+        run.example,
+        run.dtype,
+        progress_bar=progress_bar,
+        callbacks=callbacks,
+        training=run.training,
+        replicas=run.replicas,
+    )
+
+
+def _train_with_log(run, logdir, progress_bar):
     """Train with the TensorBoard callback: the log grows during fit(); a run that
     does not finish removes it.  Returns (result, model, the log's Output)."""
-    from frameworks import keras_model
+    from frameworks import keras_fit
     from frameworks.tensorboard import ScalarLog
 
-    scalars = ScalarLog(args.logdir, "keras", args.update, args.iterations)
-    callback = keras_model.TensorBoardScalars(scalars)
+    scalars = ScalarLog(logdir, "keras", run.update, run.iterations)
+    callback = keras_fit.TensorBoardScalars(scalars)
     with scalars.whole_or_nothing():
-        result, model = keras_model.train_model(args.iterations, args.update, example,
-                                                args.dtype, progress_bar=progress_bar,
-                                                callbacks=[callback], training=args.training,
-                                                replicas=args.replicas)
+        result, model = _fitted(run, progress_bar, [callback])
 
     def finish_log():
         with scalars.whole_or_nothing():
             callback.finish(result)
-        return scalars.finished(args.logdir)
+        return scalars.finished(logdir)
 
-    return result, model, Output("logged_to", args.logdir, finish_log, discard=scalars.remove)
+    return result, model, Output("logged_to", logdir, finish_log, discard=scalars.remove)
 
 
-def train(args, example):
-    from frameworks import keras_model
+def train(settings):
+    from frameworks import keras_fit
+    from frameworks.keras_saving import save_model
 
-    bar = FRAMEWORKS["keras"].draws_keras_bar(args.iterations, not args.json)
-    if args.logdir:
-        result, model, log = _train_with_log(args, example, bar)
+    run, files = settings.run, settings.files
+    bar = FRAMEWORKS["keras"].draws_keras_bar(run.iterations, not settings.json)
+    if files.logdir:
+        result, model, log = _train_with_log(run, files.logdir, bar)
     else:
-        result, model = keras_model.train_model(args.iterations, args.update, example,
-                                                args.dtype, progress_bar=bar,
-                                                training=args.training,
-                                                replicas=args.replicas)
+        result, model = _fitted(run, bar)
         log = Output("logged_to", None)
 
     def save():
-        save_atomically(model, args.save)
-        return args.save, f"Saved the trained model to {args.save}", {}
+        save_model(model, files.save)
+        return files.save, f"Saved the trained model to {files.save}", {}
 
-    saved = Output("saved_to", args.save, save)
-    header = "" if args.json else keras_model.summary_text(model)
-    return Run(result, header=header,
-               outputs=[saved, *export_outputs(args, model, result.predictions), log])
+    saved = Output("saved_to", files.save, save)
+    header = "" if settings.json else keras_fit.summary_text(model)
+    return Run(
+        result,
+        header=header,
+        outputs=[saved, *export_outputs(settings, model, result.predictions), log],
+    )
 
 
-def export_outputs(args, model, keras_predictions):
+def export_outputs(settings, model, keras_predictions):
     """The SavedModel's and the TFLite model's Output: each written, loaded back from
     where it was written, and its predictions set beside ``keras_predictions``.
 
@@ -239,31 +268,38 @@ def export_outputs(args, model, keras_predictions):
     for or not written; once written, its record (path, predictions, largest
     difference) takes the place of the bare path.
     """
-    inputs = args.example.arrays(args.dtype)[0]
+    files = settings.files
+    inputs = settings.run.example.arrays(settings.run.dtype)[0]
 
     def write_saved_model():
         from frameworks.export import export_saved_model, saved_model_predictions
 
-        with atomic_folder(args.export, replaceable_folder) as temporary:
+        with atomic_folder(files.export, replaceable_folder) as temporary:
             export_saved_model(model, temporary)
         comparison = saved_model_comparison(
-            args.export, saved_model_predictions(args.export, inputs), keras_predictions)
-        return args.export, comparison.text(), {"saved_model": comparison.record()}
+            files.export, saved_model_predictions(files.export, inputs), keras_predictions
+        )
+        return files.export, comparison.text(), {"saved_model": comparison.record()}
 
     def write_tflite():
         from frameworks.export import tflite_flat_buffer, tflite_predictions
 
-        flat_buffer = tflite_flat_buffer(model, args.quantize, inputs)
-        with atomic_output(args.tflite) as temporary:
+        flat_buffer = tflite_flat_buffer(model, files.quantize, inputs)
+        with atomic_output(files.tflite) as temporary:
             with open(temporary, "wb") as stream:
                 stream.write(flat_buffer)
-        comparison = tflite_comparison(args.tflite, args.quantize,
-                                       tflite_predictions(args.tflite, inputs),
-                                       keras_predictions)
-        return args.tflite, comparison.text(), {"tflite": comparison.record()}
+        comparison = tflite_comparison(
+            files.tflite,
+            files.quantize,
+            tflite_predictions(files.tflite, inputs),
+            keras_predictions,
+        )
+        return files.tflite, comparison.text(), {"tflite": comparison.record()}
 
-    return [Output("saved_model", args.export, write_saved_model),
-            Output("tflite", args.tflite, write_tflite)]
+    return [
+        Output("saved_model", files.export, write_saved_model),
+        Output("tflite", files.tflite, write_tflite),
+    ]
 
 
 SCRIPT = TrainerScript(
@@ -283,9 +319,11 @@ SCRIPT = TrainerScript(
     add_options=add_options,
     replicas=True,
     check_options=check_options,
-    not_with_replicas={"until_loss": "the step that stops would call the optimizer's"
-                                     " all-reduce inside a tf.cond, which tf.distribute"
-                                     " refuses; ann_tensorflow.py takes both"},
+    not_with_replicas={
+        "until_loss": "the step that stops would call the optimizer's"
+        " all-reduce inside a tf.cond, which tf.distribute"
+        " refuses; ann_tensorflow.py takes both"
+    },
 )
 
 main = SCRIPT.main

@@ -27,14 +27,17 @@ import console  # noqa: F401  first: Ctrl-C during the imports below ends quietl
 import sys
 
 from console.arguments import add_logdir_argument
-from console.explain import run_settings, value_sections, values_from_arrays
+from console.explain import run_settings
+from console.explain_sections import value_sections, values_from_arrays
 from console.trainer_script import Output, Run, TrainerScript
 from frameworks import LOSSES
 
 
 def add_options(parser):
     parser.add_argument(
-        "--loss", choices=LOSSES, default="half-sse",
+        "--loss",
+        choices=LOSSES,
+        default="half-sse",
         help="half-sse: sum 1/2 (t - o)^2, the tutorial's; mse: mean (t - o)^2;"
         " sse: sum (t - o)^2 (default: half-sse)",
     )
@@ -45,7 +48,7 @@ def add_options(parser):
 def explain(update, example, dtype, optimizer):
     """The first iteration as the tape computes it: (title, sections)."""
     from frameworks.tape import TapeNetwork
-    from numpy_ref.optimizers import Training
+    from numpy_ref.training import Training
 
     network = TapeNetwork(example, dtype, training=Training(optimizer=optimizer))
     arrays = network.first_iteration(update)
@@ -56,25 +59,25 @@ def explain(update, example, dtype, optimizer):
     return title, value_sections(values_from_arrays(*arrays), update, optimizer, example, dtype)
 
 
-def train(args, example):
-    from frameworks import tape
+def train(settings):
+    from implementations import FRAMEWORKS
 
-    result = tape.train(args.iterations, args.update, example, args.dtype, args.loss,
-                        args.training, args.replicas)
+    run, logdir = settings.run, settings.files.logdir
+    result = FRAMEWORKS["tensorflow"].train(run)
     notes = []
-    if args.loss != "half-sse":
-        notes.append(f"(losses above are {args.loss}, not the tutorial's half-sse)")
+    if run.loss != "half-sse":
+        notes.append(f"(losses above are {run.loss}, not the tutorial's half-sse)")
 
     def write_log():
         from frameworks.tensorboard import ScalarLog
 
-        scalars = ScalarLog(args.logdir, "tensorflow", result.update, result.recorded)
+        scalars = ScalarLog(logdir, "tensorflow", result.update, result.recorded)
         with scalars.whole_or_nothing():
             scalars.write_result(result)
             scalars.close()
-        return scalars.finished(args.logdir)
+        return scalars.finished(logdir)
 
-    return Run(result, notes=notes, outputs=[Output("logged_to", args.logdir, write_log)])
+    return Run(result, notes=notes, outputs=[Output("logged_to", logdir, write_log)])
 
 
 SCRIPT = TrainerScript(

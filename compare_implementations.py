@@ -35,15 +35,16 @@ from console.arguments import (
     add_data_arguments,
     add_iterations_argument,
     add_run_arguments,
+    add_study_arguments,
     add_training_arguments,
-    optimizer_for,
-    parse_data_settings,
-    parse_training_settings,
 )
 from console.parser import ArgumentParser, add_verbose_argument
-from console.process import EXIT_DIVERGED, quiet_tensorflow_logs, stops_cleanly
-from console.study import add_study_arguments, check_study_options
-from numpy_ref.optimizers import OPTIMIZERS, Training
+from console.process import EXIT_DIVERGED, stops_cleanly
+from console.settings import comparison_settings
+from console.terminal import quiet_tensorflow_logs
+from numpy_ref.optimizers import OPTIMIZERS
+from numpy_ref.training import Training
+from numpy_ref.xor_study import XorStudySettings
 
 
 def _bullet(text, width=78):
@@ -51,6 +52,7 @@ def _bullet(text, width=78):
 
 
 def parse_args(argv=None):
+    """The ComparisonSettings of the command line ``argv``; exit 2 on a bad one."""
     parser = ArgumentParser("compare_implementations.py", __doc__)
     add_iterations_argument(parser)
     add_run_arguments(parser)
@@ -59,40 +61,35 @@ def parse_args(argv=None):
     output.add_argument("--csv", action="store_true", help="print one CSV table only")
     add_data_arguments(parser, study=True)
     add_training_arguments(parser, optimizer_choices=(*OPTIMIZERS, "all"), stopping=False)
-    add_study_arguments(parser, data_options=False)
+    add_study_arguments(parser)
     # A study trains from its own random starts, its own way, on mazur or xor.
     parser.not_with("study", "train_biases", "init", "batch_size")
     add_verbose_argument(parser)
-    args = parser.parse_args(argv)
-    if args.study:
-        check_study_options(parser, args)
-    parse_training_settings(parser, args)
-    parse_data_settings(parser, args)
-    return args
+    return comparison_settings(parser, parser.parse_args(argv))
 
 
-def print_xor_study(args):
+def print_xor_study(settings):
     """--study --data xor: the XOR study, as a table, JSON or CSV."""
-    from console.xor_study import (
-        format_xor_csv,
-        format_xor_study,
-        run_and_summarise,
-        xor_json,
-        xor_settings,
+    from console.xor_study import format_xor_csv, format_xor_study, run_and_summarise, xor_json
+
+    study = settings.study
+    summaries, _ = run_and_summarise(study, progress=settings.output == "table")
+    document = xor_json(summaries, study)
+    print_study_document(
+        settings.output,
+        document,
+        lambda: format_xor_csv(document),
+        lambda: format_xor_study(summaries, study),
+        document["verdict"],
     )
 
-    settings = xor_settings(args)
-    summaries, _ = run_and_summarise(settings, progress=not (args.json or args.csv))
-    document = xor_json(summaries, settings)
-    print_study_document(args, document, lambda: format_xor_csv(document),
-                         lambda: format_xor_study(summaries, settings), document["verdict"])
 
-
-def print_study_document(args, document, csv_text, table_text, verdict_sentences):
-    """Print a study as --json, --csv or its table and verdict (one bullet a sentence)."""
-    if args.json:
+def print_study_document(output, document, csv_text, table_text, verdict_sentences):
+    """Print a study as ``output`` says: JSON, CSV, or its table and verdict (one bullet
+    a sentence)."""
+    if output == "json":
         print(json.dumps(document, indent=2))
-    elif args.csv:
+    elif output == "csv":
         print(csv_text(), end="")
     else:
         print(table_text())
@@ -101,59 +98,68 @@ def print_study_document(args, document, csv_text, table_text, verdict_sentences
             print(_bullet(sentence))
 
 
-def print_study(args):
+def print_study(settings):
     """--study: the update-order study, as a table, JSON or CSV."""
-    from console.study import (
-        format_study,
-        format_study_csv,
-        run_with_baseline,
-        study_json,
-        study_settings,
+    from console.study import format_study, format_study_csv, run_with_baseline, study_json
+
+    study = settings.study
+    summaries, baseline = run_with_baseline(study, progress=settings.output == "table")
+    document = study_json(summaries, study, baseline)
+    print_study_document(
+        settings.output,
+        document,
+        lambda: format_study_csv(document["learning_rates"]),
+        lambda: format_study(summaries, study),
+        [document["verdict"]],
     )
 
-    settings = study_settings(args)
-    summaries, baseline = run_with_baseline(settings, progress=not (args.json or args.csv))
-    document = study_json(summaries, settings, baseline)
-    print_study_document(args, document, lambda: format_study_csv(document["learning_rates"]),
-                         lambda: format_study(summaries, settings), [document["verdict"]])
 
-
-def print_every_optimizer(args):
+def print_every_optimizer(settings):
     """--optimizer all: one row per optimizer and order; returns the exit status."""
-    from console.comparison import (
-        format_optimizer_csv,
-        format_optimizer_table,
-        optimizer_conclusions,
-        optimizer_rows,
-    )
+    from dataclasses import replace
+
+    from console.comparison import optimizer_conclusions, optimizer_rows
+    from console.comparison_table import format_optimizer_csv, format_optimizer_table
     from implementations import run_all
     from numpy_ref.result import divergence_among
 
-    quiet_tensorflow_logs(args.verbose)
-    example = args.example
-    runs = {name: run_all(args.iterations, example, args.dtype,
-                          progress=not (args.json or args.csv),
-                          training=Training(optimizer=optimizer_for(name, args)))
-            for name in OPTIMIZERS}
+    quiet_tensorflow_logs(settings.verbose)
+    run = settings.run
+    runs = {
+        optimizer.name: run_all(
+            replace(run, training=Training(optimizer=optimizer)),
+            progress=settings.output == "table",
+        )
+        for optimizer in settings.every_optimizer
+    }
     problem = divergence_among(result for each in runs.values() for _, result in each)
     if problem:
         print(problem, file=sys.stderr)
         return EXIT_DIVERGED
     rows = optimizer_rows(runs)
-    print_rows(args, rows, optimizer_conclusions(rows), {}, format_optimizer_csv,
-               lambda: format_optimizer_table(rows, args.iterations, args.lr))
+    print_rows(
+        settings,
+        rows,
+        optimizer_conclusions(rows),
+        csv_text=format_optimizer_csv,
+        table_text=lambda: format_optimizer_table(rows, run.iterations, run.example.learning_rate),
+    )
     return 0
 
 
-def print_rows(args, rows, found, more_settings, csv_text, table_text):
+def print_rows(settings, rows, found, *, csv_text, table_text, more_settings=None):
     """Print a comparison as --json, --csv or the text table with its conclusions."""
-    if args.json:
-        settings = {"iterations": args.iterations, "learning_rate": args.lr,
-                    "framework_dtype": args.dtype, "reference_dtype": "float64",
-                    **more_settings}
-        print(json.dumps({"settings": settings, "rows": rows, "conclusions": found},
-                         indent=2))
-    elif args.csv:
+    run = settings.run
+    if settings.output == "json":
+        described = {
+            "iterations": run.iterations,
+            "learning_rate": run.example.learning_rate,
+            "framework_dtype": run.dtype,
+            "reference_dtype": "float64",
+            **(more_settings or {}),
+        }
+        print(json.dumps({"settings": described, "rows": rows, "conclusions": found}, indent=2))
+    elif settings.output == "csv":
         print(csv_text(rows), end="")
     else:
         print(table_text())
@@ -162,36 +168,44 @@ def print_rows(args, rows, found, more_settings, csv_text, table_text):
             print(_bullet(sentence))
 
 
-def print_comparison(args):
+def print_comparison(settings):
     """The results table (or its JSON or CSV); returns the exit status."""
-    from console.comparison import compare, conclusions, format_csv, format_table
+    from console.comparison import compare, conclusions
+    from console.comparison_table import format_csv, format_table
     from implementations import run_all
     from numpy_ref.result import divergence_among
 
-    quiet_tensorflow_logs(args.verbose)
-    example = args.example
-    runs = run_all(args.iterations, example, args.dtype, progress=not (args.json or args.csv),
-                   training=args.training)
+    quiet_tensorflow_logs(settings.verbose)
+    run = settings.run
+    runs = run_all(run, progress=settings.output == "table")
     problem = divergence_among(result for _, result in runs)
     if problem:
         print(problem, file=sys.stderr)
         return EXIT_DIVERGED
     rows = compare(runs)
-    print_rows(args, rows, conclusions(rows, args.dtype, args.iterations),
-               {"optimizer": args.training.optimizer.to_json()}, format_csv,
-               lambda: format_table(rows, args.dtype, args.iterations))
+    print_rows(
+        settings,
+        rows,
+        conclusions(rows, run.dtype, run.iterations),
+        csv_text=format_csv,
+        table_text=lambda: format_table(rows, run.dtype, run.iterations),
+        more_settings={"optimizer": run.training.optimizer.to_json()},
+    )
     return 0
 
 
 @stops_cleanly
 def main(argv=None):
-    args = parse_args(argv)
-    if args.study:
-        (print_xor_study if args.data == "xor" else print_study)(args)
+    settings = parse_args(argv)
+    if isinstance(settings.study, XorStudySettings):
+        print_xor_study(settings)
         return 0
-    if args.optimizer == "all":
-        return print_every_optimizer(args)
-    return print_comparison(args)
+    if settings.study:
+        print_study(settings)
+        return 0
+    if settings.every_optimizer:
+        return print_every_optimizer(settings)
+    return print_comparison(settings)
 
 
 if __name__ == "__main__":

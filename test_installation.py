@@ -24,7 +24,8 @@ import platform
 import sys
 
 from console.parser import ArgumentParser, add_verbose_argument
-from console.process import quiet_tensorflow_logs, stops_cleanly
+from console.process import stops_cleanly
+from console.terminal import quiet_tensorflow_logs
 
 #: (import name, shown name, lowest version that works, pip requirement)
 PACKAGES = (
@@ -39,8 +40,14 @@ MINIMUM_PYTHON = (3, 11)
 
 #: The tutorial's published gradients at the starting weights, w1..w8.
 PUBLISHED_GRADIENTS = (
-    0.000438568, 0.00087714, 0.00049771, 0.00099543,
-    0.082167041, 0.08266763, -0.02260254, -0.02274024,
+    0.000438568,
+    0.00087714,
+    0.00049771,
+    0.00099543,
+    0.082167041,
+    0.08266763,
+    -0.02260254,
+    -0.02274024,
 )
 #: The tutorial prints eight or nine decimals; agreement to 1e-8 is agreement.
 PUBLISHED_TOLERANCE = 1e-8
@@ -105,13 +112,16 @@ def check_gradients(report):
     network = TapeNetwork(MAZUR, "float64")
     (hidden_kernel_gradient, output_kernel_gradient), _ = network.gradients()
     # kernels are W.T; transpose back to read them as w1..w4, w5..w8
-    tape = np.concatenate([hidden_kernel_gradient.numpy().T.ravel(),
-                           output_kernel_gradient.numpy().T.ravel()])
+    tape = np.concatenate(
+        [hidden_kernel_gradient.numpy().T.ravel(), output_kernel_gradient.numpy().T.ravel()]
+    )
     worst = float(np.max(np.abs(tape - np.array(PUBLISHED_GRADIENTS))))
     report.append(f"{'gradients':<11} tape dE/dw1..dE/dw8 within {worst:.1e} of the tutorial's")
     if worst > PUBLISHED_TOLERANCE:
-        return [f"tape gradients differ from the tutorial's by {worst:.1e}: "
-                f"reinstall with pip install --force-reinstall 'tensorflow>=2.16'"]
+        return [
+            f"tape gradients differ from the tutorial's by {worst:.1e}: "
+            f"reinstall with pip install --force-reinstall 'tensorflow>=2.16'"
+        ]
     return []
 
 
@@ -130,8 +140,10 @@ def check_training_step(report):
             worst = max(worst, float(np.max(np.abs(getattr(tape, name) - getattr(formulas, name)))))
     report.append(f"{'one step':<11} float64 tape vs numpy_ref, both orders: max |Δw| {worst:.1e}")
     if worst > FLOAT64_TOLERANCE:
-        return [f"one float64 training step differs from numpy_ref by {worst:.1e}: "
-                f"reinstall with pip install --force-reinstall -r requirements.txt"]
+        return [
+            f"one float64 training step differs from numpy_ref by {worst:.1e}: "
+            f"reinstall with pip install --force-reinstall -r requirements.txt"
+        ]
     return []
 
 

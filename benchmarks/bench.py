@@ -1,4 +1,5 @@
-"""Benchmark: every script against a bare `import tensorflow`, and each trainer's cost per iteration.
+"""Benchmark: every script against a bare `import tensorflow`, and each trainer's cost an
+iteration.
 
     python benchmarks/bench.py              # the full run: about 55 minutes, 2 cores
     python benchmarks/bench.py --runs 5 --sizes 10000
@@ -23,8 +24,8 @@ Four tables:
 
 The benchmark only reports; it never fails on a figure.  Its trainers are
 the project's registry of implementations (implementations/); tables 3 and 4
-run in child processes, which alone import TensorFlow (4 in its own, which
-sets up logical devices before TensorFlow starts).
+(in_process.py) run in child processes, which alone import TensorFlow (4 in
+its own, which sets up logical devices before TensorFlow starts).
 """
 
 import argparse
@@ -41,7 +42,13 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from implementations import FRAMEWORKS, IMPLEMENTATIONS  # noqa: E402
+from in_process import (  # noqa: E402  tables 3 and 4; imports the project, from ROOT
+    WARM_UP_ITERATIONS,
+    in_process_table,
+    measure_in_process,
+    measure_replicas,
+    replicas_table,
+)
 
 BASELINE = ("-c", "import tensorflow")
 
@@ -79,26 +86,6 @@ COMMANDS = (
 #: and --help commands, the default update-order study (and the XOR study),
 #: and the 1000-iteration animation.
 SECONDS_GOALS = {QUICK: 0.5, STUDY: 60, ANIMATION: 30}
-#: Data-parallel training on XOR (full batches of 4): how many replicas, and the
-#: cost per step aimed at against one device at the same steps per execution.
-REPLICAS = 2
-REPLICAS_GOAL = 3.0
-
-#: How the in-process table names each framework's trainer.
-TRAINER_NAMES = {"numpy": "NumPy reference", "tensorflow": "TensorFlow tape",
-                 "keras": "Keras fit"}
-#: (label, framework, update, optimizer) for the in-process table: every
-#: implementation with plain SGD, grouped by framework, then the frameworks
-#: with Adam (numpy_ref/optimizers.py), the costliest optimizer.
-TRAINERS = (
-    *((TRAINER_NAMES[i.framework], i.framework, i.update, "sgd")
-      for i in sorted(IMPLEMENTATIONS, key=lambda i: list(FRAMEWORKS).index(i.framework))),
-    *((TRAINER_NAMES[i.framework], i.framework, i.update, "adam")
-      for i in IMPLEMENTATIONS if not i.is_reference),
-)
-#: Not a trainer: Keras's fit() machinery alone, the floor under ann_keras.py.
-KERAS_FLOOR = ("Keras fit floor", "floor", "no update", "none")
-WARM_UP_ITERATIONS = 10
 
 
 def machine():
@@ -128,8 +115,10 @@ def run_once(arguments):
     """(wall seconds, peak RSS in MiB, exit status) of one `python ARGS` process."""
     start = time.perf_counter()
     child = subprocess.Popen(
-        [sys.executable, *arguments], cwd=ROOT,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [sys.executable, *arguments],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - start
@@ -139,8 +128,11 @@ def run_once(arguments):
 
 def selected(only):
     """The commands whose text contains ``only`` (all when None), baseline first."""
-    return [command for command in COMMANDS
-            if command[0] == BASELINE or only is None or only in " ".join(command[0])]
+    return [
+        command
+        for command in COMMANDS
+        if command[0] == BASELINE or only is None or only in " ".join(command[0])
+    ]
 
 
 def time_processes(runs, out_dir, commands):
@@ -193,165 +185,6 @@ def process_table(figures, runs, commands):
     return "\n".join(lines)
 
 
-def measure_in_process(runs, sizes, only=None):
-    """Child-process side: time each trainer (whose label, update or optimizer contains
-    ``only``, if given); return {key: {"setup": [...], "per_iteration": [...]}}."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from frameworks.tape import TapeNetwork
-    from implementations import find
-    from numpy_ref import MAZUR
-    from numpy_ref.optimizers import Optimizer, Training
-
-    def settings(optimizer):
-        return Training(optimizer=Optimizer.named(optimizer))
-
-    def trainer(framework, optimizer):
-        """(n, update) -> result: the reference in float64, the frameworks in float32."""
-        return lambda n, update: find(framework, update).train(
-            n, MAZUR, "float64" if framework == "numpy" else "float32",
-            training=settings(optimizer))
-
-    def seconds(function, *args):
-        start = time.perf_counter()
-        function(*args)
-        return time.perf_counter() - start
-
-    def tensorflow_loop(size, update, optimizer):
-        """(set-up s, s/iteration): the compiled loop's first call minus a second one."""
-        network = TapeNetwork(MAZUR, "float32", training=settings(optimizer))
-        start = time.perf_counter()
-        loop = network.training_loop(size, update)
-        loop()  # trace, compile and run
-        first = time.perf_counter() - start
-        start = time.perf_counter()
-        loop()  # run only (training goes on from where the first call left it)
-        second = time.perf_counter() - start
-        return first - second, second / size
-
-    results = {}
-    trainer("tensorflow", "sgd")(WARM_UP_ITERATIONS, "parallel")  # TensorFlow's one-off start
-    trainer("keras", "sgd")(WARM_UP_ITERATIONS, "sequential")
-    chosen = [row for row in (*TRAINERS, KERAS_FLOOR)
-              if only is None or any(only in field for field in row)]
-    for _ in range(runs):
-        for label, framework, update, optimizer in chosen:
-            train = keras_floor if framework == "floor" else trainer(framework, optimizer)
-            for size in sizes:
-                if framework == "tensorflow":
-                    setup, per_iteration = tensorflow_loop(size, update, optimizer)
-                else:
-                    setup = seconds(train, WARM_UP_ITERATIONS, update)
-                    whole = seconds(train, size, update)
-                    per_iteration = (whole - setup) / (size - WARM_UP_ITERATIONS)
-                entry = results.setdefault(f"{label}|{update}|{optimizer}|{size}",
-                                           {"setup": [], "per_iteration": []})
-                entry["setup"].append(setup)
-                entry["per_iteration"].append(per_iteration)
-    return results
-
-
-def keras_floor(iterations, update):
-    """fit() over the same one-sample dataset with a train_step that does nothing.
-
-    What Keras's own loop (data iterator, step counter, callbacks) costs per
-    step at the same steps_per_execution: the floor under ann_keras.py.
-    """
-    import keras
-    import tensorflow as tf
-
-    from frameworks.keras_model import STEPS_PER_EXECUTION
-
-    class Idle(keras.Model):
-        def train_step(self, data):
-            return {"step": tf.constant(0.0)}  # Keras's loop needs one output
-
-    inputs = keras.Input(shape=(2,))
-    model = Idle(inputs, keras.layers.Dense(2)(inputs))
-    model.compile(steps_per_execution=STEPS_PER_EXECUTION, jit_compile=False)
-    sample = tf.data.Dataset.from_tensors((tf.zeros((1, 2)), tf.zeros((1, 2))))
-    model.fit(sample.repeat(iterations), epochs=1, verbose=0)
-
-
-def in_process_table(results, runs):
-    lines = [
-        f"In process, after compilation: median of {runs} runs",
-        f"{'trainer':<17} {'update':<11} {'optimizer':<9} {'iterations':>10} "
-        f"{'us/iteration':>13} {'set-up s':>9}",
-    ]
-    for key, entry in results.items():
-        label, update, optimizer, size = key.split("|")
-        lines.append(
-            f"{label:<17} {update:<11} {optimizer:<9} {int(size):>10} "
-            f"{statistics.median(entry['per_iteration']) * 1e6:13.2f} "
-            f"{statistics.median(entry['setup']):9.3f}"
-        )
-    return "\n".join(lines)
-
-
-def measure_replicas(runs, size):
-    """Child-process side: us per step on XOR, one device against REPLICAS, both
-    frameworks, at one step per execution (Keras's limit under a strategy).
-
-    Returns {"framework|update|replicas": [us per step, one per run]}.
-    """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from dataclasses import replace
-
-    from frameworks.distribute import devices, mirrored
-
-    devices(REPLICAS)  # before TensorFlow starts
-    from frameworks import keras_model
-    from frameworks.tape import TapeNetwork
-    from numpy_ref import MAZUR
-    from numpy_ref.data import XOR_DATA
-
-    example = replace(MAZUR, data=XOR_DATA, train_biases=True)
-
-    def keras_steps(update, replicas, steps):
-        model = keras_model.build_model(example, update, "float32",
-                                        strategy=mirrored(replicas), steps_per_execution=1)
-        start = time.perf_counter()
-        keras_model.fit(model, steps, example, "float32")
-        return time.perf_counter() - start
-
-    def tensorflow_steps(update, replicas, steps):
-        network = TapeNetwork(example, "float32", strategy=mirrored(replicas))
-        loop = network.training_loop(steps, update)
-        loop()  # trace and run once
-        start = time.perf_counter()
-        loop()
-        return time.perf_counter() - start
-
-    found = {}
-    for _ in range(runs):
-        for framework, timed in (("keras", keras_steps), ("tensorflow", tensorflow_steps)):
-            for update in ("sequential", "parallel"):
-                for replicas in (1, REPLICAS):
-                    if framework == "keras":  # minus a short fit: tracing and set-up
-                        seconds = (timed(update, replicas, size)
-                                   - timed(update, replicas, WARM_UP_ITERATIONS))
-                        steps = size - WARM_UP_ITERATIONS
-                    else:
-                        seconds, steps = timed(update, replicas, size), size
-                    found.setdefault(f"{framework}|{update}|{replicas}", []).append(
-                        seconds / steps * 1e6)
-    return found
-
-
-def replicas_table(found, runs, size):
-    lines = [f"tf.distribute on XOR (batches of 4, float32), {size} steps, one step per"
-             f" execution: median of {runs} runs",
-             f"{'framework':<11} {'update':<11} {'1 device us/step':>17}"
-             f" {f'{REPLICAS} replicas us/step':>19} {'ratio':>6} {'target':>7}"]
-    for framework in ("keras", "tensorflow"):
-        for update in ("sequential", "parallel"):
-            one, many = (statistics.median(found[f"{framework}|{update}|{r}"])
-                         for r in (1, REPLICAS))
-            lines.append(f"{framework:<11} {update:<11} {one:17.0f} {many:19.0f}"
-                         f" {many / one:6.2f} {f'<= {REPLICAS_GOAL:g}':>7}")
-    return "\n".join(lines)
-
-
 def positive_int(text):
     value = int(text)
     if value < 1:
@@ -371,26 +204,46 @@ def sizes_list(text):
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
-        prog="benchmarks/bench.py", description=__doc__,
+        prog="benchmarks/bench.py",
+        description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--runs", type=positive_int, default=5,
-                        help="runs per figure, each figure their median (default: 5)")
-    parser.add_argument("--sizes", type=sizes_list, default=[10_000, 1_000_000],
-                        help="iteration counts for the in-process table (default: 10000,1000000)")
-    parser.add_argument("--only", metavar="TEXT",
-                        help="time only the commands containing TEXT (and the baseline)")
-    parser.add_argument("--skip-processes", action="store_true",
-                        help="leave out the whole-process table")
-    parser.add_argument("--skip-in-process", action="store_true",
-                        help="leave out the in-process table")
-    parser.add_argument("--trainers", metavar="TEXT",
-                        help="in the in-process table, time only the trainers whose name,"
-                        " update or optimizer contains TEXT")
-    parser.add_argument("--skip-replicas", action="store_true",
-                        help="leave out the tf.distribute table")
-    parser.add_argument("--replica-steps", type=positive_int, default=2000,
-                        help="steps per run in the tf.distribute table (default: 2000)")
+    parser.add_argument(
+        "--runs",
+        type=positive_int,
+        default=5,
+        help="runs per figure, each figure their median (default: 5)",
+    )
+    parser.add_argument(
+        "--sizes",
+        type=sizes_list,
+        default=[10_000, 1_000_000],
+        help="iteration counts for the in-process table (default: 10000,1000000)",
+    )
+    parser.add_argument(
+        "--only", metavar="TEXT", help="time only the commands containing TEXT (and the baseline)"
+    )
+    parser.add_argument(
+        "--skip-processes", action="store_true", help="leave out the whole-process table"
+    )
+    parser.add_argument(
+        "--skip-in-process", action="store_true", help="leave out the in-process table"
+    )
+    parser.add_argument(
+        "--trainers",
+        metavar="TEXT",
+        help="in the in-process table, time only the trainers whose name,"
+        " update or optimizer contains TEXT",
+    )
+    parser.add_argument(
+        "--skip-replicas", action="store_true", help="leave out the tf.distribute table"
+    )
+    parser.add_argument(
+        "--replica-steps",
+        type=positive_int,
+        default=2000,
+        help="steps per run in the tf.distribute table (default: 2000)",
+    )
     parser.add_argument("--in-process-child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--replicas-child", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -405,8 +258,10 @@ def main(argv=None):
         print(json.dumps(measure_replicas(args.runs, args.replica_steps)))
         return 0
     info = machine()
-    print(f"Machine: {info['cores']} cores, {info['cpu']}; "
-          f"Python {info['python']}, TensorFlow {info['tensorflow']}")
+    print(
+        f"Machine: {info['cores']} cores, {info['cpu']}; "
+        f"Python {info['python']}, TensorFlow {info['tensorflow']}"
+    )
     if not args.skip_processes:
         commands = selected(args.only)
         with tempfile.TemporaryDirectory() as out_dir:
@@ -415,18 +270,38 @@ def main(argv=None):
         print(process_table(figures, args.runs, commands))
     if not args.skip_in_process:
         child = subprocess.run(
-            [sys.executable, os.path.abspath(__file__), "--in-process-child",
-             "--runs", str(args.runs), "--sizes", ",".join(map(str, args.sizes)),
-             *(["--trainers", args.trainers] if args.trainers else [])],
-            cwd=ROOT, capture_output=True, text=True, check=True,
+            [
+                sys.executable,
+                os.path.abspath(__file__),
+                "--in-process-child",
+                "--runs",
+                str(args.runs),
+                "--sizes",
+                ",".join(map(str, args.sizes)),
+                *(["--trainers", args.trainers] if args.trainers else []),
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
         )
         print()
         print(in_process_table(json.loads(child.stdout), args.runs))
     if not args.skip_replicas:  # a child of its own: it sets up logical devices
         child = subprocess.run(
-            [sys.executable, os.path.abspath(__file__), "--replicas-child",
-             "--runs", str(args.runs), "--replica-steps", str(args.replica_steps)],
-            cwd=ROOT, capture_output=True, text=True, check=True,
+            [
+                sys.executable,
+                os.path.abspath(__file__),
+                "--replicas-child",
+                "--runs",
+                str(args.runs),
+                "--replica-steps",
+                str(args.replica_steps),
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
         )
         print()
         print(replicas_table(json.loads(child.stdout), args.runs, args.replica_steps))

@@ -33,8 +33,11 @@ def replaceable_folder(path):
 
 def largest_difference(predictions, keras_predictions):
     """max |artefact - Keras| over every sample and output, in float64."""
-    return float(np.max(np.abs(np.asarray(predictions, np.float64)
-                               - np.asarray(keras_predictions, np.float64))))
+    return float(
+        np.max(
+            np.abs(np.asarray(predictions, np.float64) - np.asarray(keras_predictions, np.float64))
+        )
+    )
 
 
 @dataclass
@@ -56,11 +59,14 @@ class Comparison:
     def text(self):
         """The report's lines: where, how loaded, the table (SAMPLES_SHOWN samples)."""
         width = len(vector_text(self.keras_predictions[0])) + 3
-        lines = [f"{self.name} written to {self.path}; loaded back with {self.loaded_by}:",
-                 *(f"  {note}" for note in self.notes),
-                 f"  sample  {'Keras o1, o2':<{width}}{self.name} o1, o2"]
+        lines = [
+            f"{self.name} written to {self.path}; loaded back with {self.loaded_by}:",
+            *(f"  {note}" for note in self.notes),
+            f"  sample  {'Keras o1, o2':<{width}}{self.name} o1, o2",
+        ]
         for number, (keras, artefact) in enumerate(
-                zip(self.keras_predictions[:SAMPLES_SHOWN], self.predictions), start=1):
+            zip(self.keras_predictions[:SAMPLES_SHOWN], self.predictions), start=1
+        ):
             lines.append(f"  {number:>6}  {vector_text(keras):<{width}}{vector_text(artefact)}")
         hidden = len(self.predictions) - SAMPLES_SHOWN
         if hidden > 0:
@@ -70,19 +76,26 @@ class Comparison:
 
     def record(self):
         """The JSON's record: path, every prediction, the largest difference, details."""
-        return {"path": self.path, **self.details,
-                "predictions": np.asarray(self.predictions, np.float64).tolist(),
-                "largest_difference": self.largest_difference}
+        return {
+            "path": self.path,
+            **self.details,
+            "predictions": np.asarray(self.predictions, np.float64).tolist(),
+            "largest_difference": self.largest_difference,
+        }
 
 
 def _quantization_record(quantization):
-    return (None if quantization is None
-            else {"scale": quantization.scale, "zero_point": quantization.zero_point})
+    return (
+        None
+        if quantization is None
+        else {"scale": quantization.scale, "zero_point": quantization.zero_point}
+    )
 
 
 def saved_model_comparison(path, predictions, keras_predictions):
-    return Comparison("SavedModel", path, "tf.saved_model.load, through serve",
-                      predictions, keras_predictions)
+    return Comparison(
+        "SavedModel", path, "tf.saved_model.load, through serve", predictions, keras_predictions
+    )
 
 
 def tflite_comparison(path, quantize, read, keras_predictions):
@@ -91,14 +104,19 @@ def tflite_comparison(path, quantize, read, keras_predictions):
     For int8 the notes give the scale and zero point of the input and the
     output, r = scale * (q - zero point), which set the model's error.
     """
-    notes = [f"int8 {what:<7} scale {quantization.scale:.6g}, zero point {quantization.zero_point}"
-             for what, quantization in (("input", read.inputs), ("output", read.outputs))
-             if quantization]
+    notes = [
+        f"int8 {what:<7} scale {quantization.scale:.6g}, zero point {quantization.zero_point}"
+        for what, quantization in (("input", read.inputs), ("output", read.outputs))
+        if quantization
+    ]
     if notes:
         notes[0] += "   (r = scale * (q - zero point))"
-    details = {"quantize": quantize,
-               "input_quantization": _quantization_record(read.inputs),
-               "output_quantization": _quantization_record(read.outputs)}
+    details = {
+        "quantize": quantize,
+        "input_quantization": _quantization_record(read.inputs),
+        "output_quantization": _quantization_record(read.outputs),
+    }
     name = "TFLite" if quantize == "none" else f"TFLite {quantize}"
-    return Comparison(name, path, read.interpreter, read.predictions, keras_predictions,
-                      notes, details)
+    return Comparison(
+        name, path, read.interpreter, read.predictions, keras_predictions, notes, details
+    )

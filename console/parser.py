@@ -6,6 +6,31 @@ missing, so that it can report NumPy like any other package.
 
 import argparse
 import re
+import sys
+
+#: Every spelling of a negative number that an option's type should see (and
+#: refuse): argparse itself takes only "-1" and "-0.5" for values, and would
+#: read "-1e-3" or "-inf" as an unknown option.
+NEGATIVE_NUMBER = re.compile(
+    r"^-(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$|^-(inf|infinity|nan)$", re.IGNORECASE
+)
+
+
+class _NamingGroup:
+    """An argument group that tells its parser the name of every option added to it."""
+
+    def __init__(self, group, parser):
+        self._group = group
+        self._parser = parser
+
+    def add_argument(self, *args, **kwargs):
+        return self._parser.named(self._group.add_argument(*args, **kwargs))
+
+    def add_mutually_exclusive_group(self, **kwargs):
+        return _NamingGroup(self._group.add_mutually_exclusive_group(**kwargs), self._parser)
+
+    def __getattr__(self, name):
+        return getattr(self._group, name)
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -18,14 +43,32 @@ class ArgumentParser(argparse.ArgumentParser):
     """
 
     def __init__(self, prog, description):
-        super().__init__(prog=prog, description=description, allow_abbrev=False,
-                         formatter_class=argparse.RawDescriptionHelpFormatter)
         self.combinations = []  # (mode dest, dests, allowed with the mode?)
         self.given = set()  # after parse_args: the dests the command line itself set
-        # argparse takes "-1e-3" and "-inf" for options, not values: let every
-        # spelling of a negative number reach the option's type, which refuses it.
-        self._negative_number_matcher = re.compile(
-            r"^-(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$|^-(inf|infinity|nan)$", re.IGNORECASE)
+        self.names = {}  # dest -> how the command line spells it ("--lr", "ITERATIONS")
+        self.takes_value = set()  # the option strings followed by a value
+        super().__init__(
+            prog=prog,
+            description=description,
+            allow_abbrev=False,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    def named(self, action):
+        """Record how ``action`` is spelled and whether it takes a value; return it."""
+        self.names[action.dest] = "/".join(action.option_strings) or action.metavar or action.dest
+        if action.option_strings and action.nargs != 0:
+            self.takes_value.update(action.option_strings)
+        return action
+
+    def add_argument(self, *args, **kwargs):
+        return self.named(super().add_argument(*args, **kwargs))
+
+    def add_argument_group(self, *args, **kwargs):
+        return _NamingGroup(super().add_argument_group(*args, **kwargs), self)
+
+    def add_mutually_exclusive_group(self, **kwargs):
+        return _NamingGroup(super().add_mutually_exclusive_group(**kwargs), self)
 
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message}\n")
@@ -39,47 +82,50 @@ class ArgumentParser(argparse.ArgumentParser):
         self.combinations.append((mode, dests, True))
 
     def parse_args(self, args=None, namespace=None):
+        args = self._negative_values_attached(args)
         parsed = super().parse_args(args, namespace)
-        self.given = self._given(args)
+        self.given = self._given(args, parsed)
         self._check_combinations(self.given)
         return parsed
 
-    def _given(self, args):
-        """The dests that the command line itself sets (not their defaults)."""
-        actions = [action for action in self._actions if action.dest != "help"]
-        defaults = [action.default for action in actions]
+    def _negative_values_attached(self, args):
+        """``--lr -1e-3`` as ``--lr=-1e-3``, so that the option's type sees the value."""
+        args = list(sys.argv[1:] if args is None else args)
+        for i in range(len(args) - 1, 0, -1):
+            if args[i - 1] in self.takes_value and NEGATIVE_NUMBER.match(args[i]):
+                args[i - 1 : i + 1] = [f"{args[i - 1]}={args[i]}"]
+        return args
+
+    def _given(self, args, parsed):
+        """The dests that the command line itself sets (not their defaults): those
+        still set when every default is something no command line can give."""
+        defaults = {dest: self.get_default(dest) for dest in vars(parsed)}
         not_given = object()  # not a string, so argparse never converts it
         try:
-            for action in actions:
-                action.default = not_given
-            given = super().parse_args(args)
+            self.set_defaults(**dict.fromkeys(defaults, not_given))
+            again = super().parse_args(args)
         finally:
-            for action, default in zip(actions, defaults):
-                action.default = default
-        names = {action.dest for action in actions}
-        return {dest for dest, value in vars(given).items()
-                if dest in names and value is not not_given}
+            self.set_defaults(**defaults)
+        return {dest for dest, value in vars(again).items() if value is not not_given}
 
     def refuse(self, dest, why):
         """One line and exit 2: the option of ``dest`` cannot be taken, because ``why``."""
-        self.error(f"argument {self._name(dest)}: {why}")
-
-    def _name(self, dest):
-        action = next(action for action in self._actions if action.dest == dest)
-        return "/".join(action.option_strings) or action.metavar or dest
+        self.error(f"argument {self.names[dest]}: {why}")
 
     def _check_combinations(self, given):
         for mode, dests, allowed_with_mode in self.combinations:
             for dest in dests:
                 if dest in given and (mode in given) != allowed_with_mode:
                     relation = "not allowed with" if mode in given else "only allowed with"
-                    self.error(f"argument {self._name(dest)}: {relation} argument "
-                               f"{self._name(mode)}")
+                    self.error(
+                        f"argument {self.names[dest]}: {relation} argument {self.names[mode]}"
+                    )
 
 
 def add_verbose_argument(parser):
     """--verbose: let TensorFlow's own start-up log through to stderr."""
     parser.add_argument(
-        "--verbose", action="store_true",
+        "--verbose",
+        action="store_true",
         help="show TensorFlow's own log messages (hidden by default)",
     )

@@ -12,13 +12,11 @@ expects (README, "When things go wrong"):
     141  the reader of standard output went away (| head)
     143  SIGTERM
 
-Also TensorFlow's native start-up log, which writes to file descriptor 2
-where no Python setting reaches.
+Standard output itself (guarded writes, ASCII spellings) and TensorFlow's
+native log are console/terminal.py's.
 """
 
-import codecs
 import functools
-import logging
 import os
 import signal
 import sys
@@ -28,6 +26,7 @@ from support.files import WRITTEN, kept_files_note
 from support.progress import bar_on_screen
 
 from .startup import EARLY_EXIT, missing_package, quiet_when_done, running_a_project_script
+from .terminal import GuardedStdout, OutputFailed, prepare_stdout, silence_stdout
 
 #: Exit status for a run whose loss or weights became NaN or infinite.
 EXIT_DIVERGED = 1
@@ -47,10 +46,6 @@ EXIT_BROKEN_PIPE = 141
 #: Exit status after SIGTERM, as a shell reports a process ended by it.
 EXIT_TERMINATED = 143
 
-#: ASCII spellings for the few non-ASCII characters the reports use, for a
-#: standard output that cannot encode them (PYTHONIOENCODING=ascii, say).
-ASCII_SPELLINGS = {"Δ": "d", "·": "*", "—": "-", "–": "-", "≈": "~", "µ": "u"}
-
 
 def _stopped(word):
     """The one line for a run cut short, after whatever it had kept."""
@@ -60,19 +55,6 @@ def _stopped(word):
 
 class Terminated(KeyboardInterrupt):
     """SIGTERM, raised like Ctrl-C so that every cleanup that Ctrl-C runs runs too."""
-
-
-class OutputFailed(Exception):
-    """A result could not be written; its message is the one line to print."""
-
-
-def _spell_in_ascii(error):
-    """A codecs error handler: ASCII_SPELLINGS for what stdout cannot encode, else '?'."""
-    text = error.object[error.start:error.end]
-    return "".join(ASCII_SPELLINGS.get(ch, "?") for ch in text), error.end
-
-
-codecs.register_error("ascii_spellings", _spell_in_ascii)
 
 
 #: The interrupt the run has been asked for (KeyboardInterrupt or Terminated),
@@ -107,8 +89,7 @@ def _raise_for_signal(signum, frame):
     _noticed.set()
     if not _accepting:
         return
-    _interrupt(Terminated if signum == signal.SIGTERM else KeyboardInterrupt,
-               RAISE_AGAIN_EVERY_S)
+    _interrupt(Terminated if signum == signal.SIGTERM else KeyboardInterrupt, RAISE_AGAIN_EVERY_S)
     raise _pending()
 
 
@@ -151,8 +132,7 @@ class _Watchdog:
         if _noticed.wait(STOP_WITHIN_S):
             return  # the main thread is stopping the run itself
         terminated = received[0] == signal.SIGTERM
-        print(_stopped("terminated" if terminated else "interrupted"), file=sys.stderr,
-              flush=True)
+        print(_stopped("terminated" if terminated else "interrupted"), file=sys.stderr, flush=True)
         os._exit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED)
 
     def close(self):
@@ -200,54 +180,6 @@ def _interrupts_raised_again(previous_hook):
     return hook
 
 
-class _GuardedStdout:
-    """sys.stdout, but a failed write (a full disk, say) raises OutputFailed.
-
-    A closed pipe stays a BrokenPipeError (exit 141, quietly).  After a
-    failure, file descriptor 1 points at /dev/null, so that Python's own flush
-    at exit does not fail a second time.
-    """
-
-    def __init__(self, stream):
-        self._stream = stream
-
-    def __getattr__(self, name):
-        return getattr(self._stream, name)
-
-    def _guarded(self, operation, *args):
-        try:
-            return operation(*args)
-        except BrokenPipeError:
-            raise
-        except OSError as error:
-            _silence_stdout()
-            raise OutputFailed(
-                f"error: cannot write to standard output: {error.strerror}") from None
-
-    def write(self, text):
-        return self._guarded(self._stream.write, text)
-
-    def flush(self):
-        return self._guarded(self._stream.flush)
-
-
-def _prepare_stdout():
-    """Check that stdout is open; guard its writes; spell in ASCII what it cannot encode."""
-    if sys.stdout is None:  # started with stdout closed (>&-)
-        raise OutputFailed("error: standard output is closed: nowhere to write the results")
-    if hasattr(sys.stdout, "reconfigure"):
-        sys.stdout.reconfigure(errors="ascii_spellings")
-    if not isinstance(sys.stdout, _GuardedStdout):
-        sys.stdout = _GuardedStdout(sys.stdout)
-
-
-def _silence_stdout():
-    """Point fd 1 at /dev/null: Python flushes stdout again on exit and would fail again."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-    os.close(devnull)
-
-
 def stops_cleanly(main):
     """Wrap a script's main so that it ends with one line and the right exit status.
 
@@ -277,7 +209,7 @@ def stops_cleanly(main):
             return status
         finally:
             _stop_raising()
-            if isinstance(sys.stdout, _GuardedStdout):
+            if isinstance(sys.stdout, GuardedStdout):
                 sys.stdout = sys.stdout._stream
             sys.unraisablehook = previous_hook
             quiet_when_done(status)  # a script ignores Ctrl-C and SIGTERM from here to exit
@@ -324,7 +256,7 @@ def _status_of(main, argv, previous):
     """Run main; turn every way it can be cut short into one line and an exit status."""
     try:
         _handle_stops(previous)
-        _prepare_stdout()
+        prepare_stdout()
         status = main(argv)
         if _pending is not None:  # swallowed, and main ended before the timer
             raise _pending()
@@ -346,37 +278,8 @@ def _status_of(main, argv, previous):
         print(message, file=sys.stderr)
         return EXIT_MISSING_PACKAGE
     except BrokenPipeError:
-        _silence_stdout()
+        silence_stdout()
         return EXIT_BROKEN_PIPE
     except OutputFailed as failure:
         print(failure, file=sys.stderr)
         return EXIT_WRITE_FAILED
-
-
-_quieted = False
-
-
-def quiet_tensorflow_logs(verbose=False):
-    """Keep TensorFlow's C++ log off the screen; call before importing it.
-
-    TensorFlow's native code writes its start-up notes (oneDNN, CUDA probing,
-    CPU features) straight to file descriptor 2, where no Python setting
-    reaches.  Unless ``verbose``, descriptor 2 is pointed at /dev/null for
-    the rest of the process while Python's ``sys.stderr`` keeps writing to
-    the real terminal, so our own messages and any traceback still show.
-    TensorFlow's Python warnings (a tf.function traced again for each
-    optimizer of --optimizer all, for one) are kept to errors too.
-    Only the scripts' ``main`` calls this; no trainer touches it.
-    """
-    global _quieted
-    if verbose or _quieted:
-        return
-    logging.getLogger("tensorflow").setLevel(logging.ERROR)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    sys.stderr.flush()
-    terminal = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    os.close(devnull)
-    sys.stderr = os.fdopen(terminal, "w", buffering=1)
-    _quieted = True

@@ -1,6 +1,5 @@
 """The plain-text log a learner reads."""
 
-
 from numpy_ref import MAZUR
 
 
@@ -34,16 +33,23 @@ def training_lines(training):
         lines.append(f"  optimizer       {training.optimizer.describe()}")
     schedule = training.schedule
     if schedule.name != "constant":
-        settings = {"decay_steps": f"S = {schedule.decay_steps}",
-                    "decay_rate": f"R = {schedule.decay_rate:g}"}
-        lines.append(f"  lr schedule     {schedule.name}: {schedule.rule.formula},"
-                     f" {', '.join(settings[key] for key in schedule.rule.uses)}")
+        settings = {
+            "decay_steps": f"S = {schedule.decay_steps}",
+            "decay_rate": f"R = {schedule.decay_rate:g}",
+        }
+        lines.append(
+            f"  lr schedule     {schedule.name}: {schedule.rule.formula},"
+            f" {', '.join(settings[key] for key in schedule.rule.uses)}"
+        )
     if training.until_loss is not None:
-        lines.append(f"  stop            at the first iteration whose loss is below"
-                     f" {training.until_loss:g}")
+        lines.append(
+            f"  stop            at the first iteration whose loss is below {training.until_loss:g}"
+        )
     if training.penalised:
-        lines.append(f"  trained loss    E + {training.l1:g} sum|w| + {training.l2:g} sum w^2"
-                     " (loss below: E alone)")
+        lines.append(
+            f"  trained loss    E + {training.l1:g} sum|w| + {training.l2:g} sum w^2"
+            " (loss below: E alone)"
+        )
     return lines
 
 
@@ -51,19 +57,32 @@ def data_lines(example):
     """The set-up lines for the data, the biases and the starting weights."""
     x, target, _, _ = example.arrays("float64")
     biases = f"b1 = {example.hidden_bias}, b2 = {example.output_bias}"
-    lines = [f"  biases          {biases} (constants, never trained)" if not example.train_biases
-             else f"  biases          one per neuron, trained; they start at {biases}"]
+    lines = [
+        f"  biases          {biases} (constants, never trained)"
+        if not example.train_biases
+        else f"  biases          one per neuron, trained; they start at {biases}"
+    ]
     if example.samples == 1 and example.data.name == "mazur":
-        lines += [f"  input           {vector_text(x[0], 2)}",
-                  f"  target          {vector_text(target[0], 2)}"]
+        lines += [
+            f"  input           {vector_text(x[0], 2)}",
+            f"  target          {vector_text(target[0], 2)}",
+        ]
     else:
-        batches = ("full batch" if example.batch == example.samples
-                   else "online" if example.batch == 1 else "mini-batches")
-        lines += [f"  data            {example.data.name}: {example.samples} samples,"
-                  f" batches of {example.batch} ({batches}), loss = mean E over a batch"]
+        batches = (
+            "full batch"
+            if example.batch == example.samples
+            else "online"
+            if example.batch == 1
+            else "mini-batches"
+        )
+        lines += [
+            f"  data            {example.data.name}: {example.samples} samples,"
+            f" batches of {example.batch} ({batches}), loss = mean E over a batch"
+        ]
     if example.init == "random":
-        lines.append(f"  initial weights numpy.random.default_rng({example.seed})"
-                     ".uniform(-1, 1, 8)")
+        lines.append(
+            f"  initial weights numpy.random.default_rng({example.seed}).uniform(-1, 1, 8)"
+        )
     return lines
 
 
@@ -75,12 +94,14 @@ def _sample_lines(result, example):
     """The samples' predictions beside their targets after training (the first
     SAMPLES_SHOWN, and how many more the JSON holds)."""
     x, _, _, _ = example.arrays("float64")
+
     def given(values):  # the data's own figures, as written
         return "[" + ", ".join(f"{v:g}" for v in values) + "]"
 
-    lines = [f"  {given(inputs)} -> {vector_text(prediction)}   target {given(target)}"
-             for inputs, prediction, target in zip(x[:SAMPLES_SHOWN], result.predictions,
-                                                   result.targets)]
+    lines = [
+        f"  {given(inputs)} -> {vector_text(prediction)}   target {given(target)}"
+        for inputs, prediction, target in zip(x[:SAMPLES_SHOWN], result.predictions, result.targets)
+    ]
     if len(x) > SAMPLES_SHOWN:
         lines.append(f"  ... and {len(x) - SAMPLES_SHOWN} more samples (all of them in --json)")
     return lines
@@ -97,8 +118,14 @@ def format_report(result, title, update_note, example=MAZUR):
         *data_lines(example),
         f"  learning rate   {result.learning_rate:g}",
         *training_lines(result.training),
-        *([f"  replicas        {result.replicas}, tf.distribute.MirroredStrategy: each batch"
-           " split evenly, gradients all-reduced"] if result.replicas > 1 else []),
+        *(
+            [
+                f"  replicas        {result.replicas}, tf.distribute.MirroredStrategy: each batch"
+                " split evenly, gradients all-reduced"
+            ]
+            if result.replicas > 1
+            else []
+        ),
         f"  iterations      {result.iterations}",
         f"  update order    {result.update}",
         f"                  ({update_note})",
@@ -110,7 +137,9 @@ def format_report(result, title, update_note, example=MAZUR):
         "Training (loss at iteration k: E_total of forward pass k, before update k)",
     ]
     if not one_sample:
-        lines[-1] = "Training (loss at iteration k: that of batch k's forward pass, before update k)"
+        lines[-1] = (
+            "Training (loss at iteration k: that of batch k's forward pass, before update k)"
+        )
     width = len(str(n))
     for k in progress_iterations(n):
         prediction = f"   prediction {vector_text(result.outputs[k - 1])}" if one_sample else ""
@@ -119,12 +148,16 @@ def format_report(result, title, update_note, example=MAZUR):
     results = {}
     if result.training.until_loss is not None:
         # --until-loss compares the loss of the iteration's batch
-        compared, never = (("loss", "the loss") if example.batch == example.samples
-                           else ("its batch's loss", "every batch's loss"))
+        compared, never = (
+            ("loss", "the loss")
+            if example.batch == example.samples
+            else ("its batch's loss", "every batch's loss")
+        )
         results["stopped"] = (
             f"at iteration {result.stopped_at}, {compared} below {result.training.until_loss:g}"
-            if result.stopped_at else
-            f"never: {never} stayed at or above {result.training.until_loss:g}")
+            if result.stopped_at
+            else f"never: {never} stayed at or above {result.training.until_loss:g}"
+        )
     results |= {
         f"loss at iteration {n}": f"{result.last_iteration_loss:.10f}",
         f"loss after {result.updates} updates": f"{result.final_loss:.10f}"
@@ -137,8 +170,9 @@ def format_report(result, title, update_note, example=MAZUR):
             "error": f"[{error}]   (prediction - target)",
         }
     if result.error_reduction_percent is not None:  # None for mini-batches
-        results["error reduction"] = (f"{result.error_reduction_percent:.4f}%"
-                                      "   (1 - loss after / loss at iteration 1)")
+        results["error reduction"] = (
+            f"{result.error_reduction_percent:.4f}%   (1 - loss after / loss at iteration 1)"
+        )
     if result.training.penalised:
         results["penalty after"] = f"{result.final_penalty:.10f}   (l1 sum|w| + l2 sum w^2)"
     label_width = max(len(label) for label in results)
@@ -148,12 +182,20 @@ def format_report(result, title, update_note, example=MAZUR):
         *(f"  {label:<{label_width}}  {value}" for label, value in results.items()),
     ]
     if not one_sample:
-        lines += ["", "Predictions after training (inputs -> o1, o2)",
-                  *_sample_lines(result, example)]
-    lines += ["", "Final weights",
-              *_weight_lines(result.final_hidden_weights, result.final_output_weights)]
+        lines += [
+            "",
+            "Predictions after training (inputs -> o1, o2)",
+            *_sample_lines(result, example),
+        ]
+    lines += [
+        "",
+        "Final weights",
+        *_weight_lines(result.final_hidden_weights, result.final_output_weights),
+    ]
     if example.train_biases:
         (b_h1, b_h2), (b_o1, b_o2) = result.final_biases
-        lines.append(f"  b_h1 = {_weight(b_h1)}  b_h2 = {_weight(b_h2)}"
-                     f"  b_o1 = {_weight(b_o1)}  b_o2 = {_weight(b_o2)}")
+        lines.append(
+            f"  b_h1 = {_weight(b_h1)}  b_h2 = {_weight(b_h2)}"
+            f"  b_o1 = {_weight(b_o1)}  b_o2 = {_weight(b_o2)}"
+        )
     return "\n".join(lines)

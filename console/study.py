@@ -1,4 +1,4 @@
-"""The update-order study on the terminal: its options, its table, its verdict, JSON and CSV.
+"""The update-order study on the terminal: running it, its table, its verdict, JSON and CSV.
 
 The arithmetic is numpy_ref.study's; every figure and every judgement in the
 text below is computed from its summaries.
@@ -11,90 +11,12 @@ from dataclasses import replace
 import numpy as np
 
 from numpy_ref.optimizers import Optimizer
-from numpy_ref.study import StudySettings, order_effect, rate_grid, run_study, summarise, totals
-from numpy_ref.xor_study import XorStudySettings
+from numpy_ref.study import order_effect, rate_grid, run_study, summarise, totals
 from support.progress import watched
-
-from .arguments import HYPERPARAMETER_OPTIONS, iteration_count, positive_number, whole_number
-
-#: More random starts than this would not fit in memory: every learning rate
-#: times every start trains as one batch (about 100 MB per 10,000 starts).
-MAX_STARTS = 100_000
 
 #: Seconds per network per update, roughly, in the shrinking batch: only
 #: used to decide whether the study is long enough for a progress bar.
 SECONDS_PER_NETWORK_UPDATE = 2.5e-8
-
-
-#: The data sets --study knows: the update-order study (mazur), the XOR study (xor).
-STUDIED_DATA = ("mazur", "xor")
-
-
-def add_study_arguments(parser, data_options=True):
-    """--study and its settings (compare_implementations.py, plot_tensorflow_results.py).
-
-    With ``data_options`` it also adds --data (mazur or xor) and --seed, for a
-    script without console.arguments.add_data_arguments, whose --data and
-    --seed the study then uses."""
-    defaults, xor = StudySettings(), XorStudySettings()
-    group = parser.add_argument_group(
-        "studies",
-        f"update-order study: both orders from the same random starts, at"
-        f" {len(defaults.learning_rates)} learning rates from {defaults.learning_rates[0]:g}"
-        f" to {defaults.learning_rates[-1]:g} (SGD's grid; each --optimizer has its own);"
-        " with --data xor, the XOR study: which set-ups solve XOR (README: More than one"
-        " sample).  NumPy only, no TensorFlow",
-    )
-    group.add_argument("--study", action="store_true",
-                       help="run the update-order study (or with --data xor the XOR study)"
-                       " instead")
-    group.add_argument("--starts", type=whole_number(1, MAX_STARTS),
-                       help=f"random starts per learning rate, at most {MAX_STARTS}"
-                       f" (default: {defaults.starts}; {xor.starts} with --data xor)")
-    group.add_argument("--threshold", type=positive_number,
-                       help=f"loss to get below (default: {defaults.threshold:g};"
-                       " not used with --data xor)")
-    group.add_argument("--max-iterations", type=iteration_count, metavar="N",
-                       help=f"give up after N updates (default: {defaults.max_iterations};"
-                       f" {xor.max_iterations} with --data xor)")
-    parser.only_with("study", "starts", "threshold", "max_iterations")
-    if data_options:
-        group.add_argument("--data", choices=STUDIED_DATA, default="mazur",
-                           help="mazur: the update-order study; xor: the XOR study"
-                           " (default: mazur)")
-        group.add_argument("--seed", type=whole_number(0),
-                           help=f"seed of the random starts (default: {defaults.seed})")
-        parser.only_with("study", "data", "seed")
-    # The study is NumPy's, in float64, over its own grid of learning rates.
-    parser.not_with("study", "iterations", "lr", "dtype", "verbose")
-
-
-def check_study_options(parser, args):
-    """A parser error for an option that the chosen study does not take."""
-    if args.data not in STUDIED_DATA:
-        parser.refuse("data", f"--study studies {' or '.join(STUDIED_DATA)}, not {args.data}")
-    if args.data == "xor":
-        if "threshold" in parser.given:
-            parser.refuse("threshold", "not used by the XOR study, which counts the updates"
-                                       " until every output is on the right side of 0.5,"
-                                       " not until a loss")
-        for dest in ("optimizer", *(d for d, *_ in HYPERPARAMETER_OPTIONS)):
-            if dest in parser.given:
-                parser.refuse(dest, "not used by the XOR study, which trains sgd, momentum"
-                                    " and adam itself, with Keras's defaults")
-    if args.optimizer == "all":
-        parser.refuse("optimizer", "--study takes one optimizer, not all")
-    # The study is NumPy's, in float64, over its own grid of learning rates.
-    parser.not_with("study", "iterations", "lr", "dtype", "verbose")
-
-
-def study_settings(args):
-    """The StudySettings that the --study arguments ask for, on the optimizer's own grid."""
-    optimizer = args.training.optimizer if args.training else Optimizer()
-    given = {name: getattr(args, name) for name in ("starts", "seed", "threshold",
-                                                    "max_iterations")
-             if getattr(args, name) is not None}
-    return StudySettings(learning_rates=rate_grid(optimizer), optimizer=optimizer, **given)
 
 
 def baseline_settings(settings):
@@ -114,8 +36,10 @@ def run_and_summarise(settings, progress=False):
 def run_with_baseline(settings, progress=False):
     """(summaries, SGD's summaries or None): the study, and SGD's for comparison."""
     baseline = baseline_settings(settings)
-    return (run_and_summarise(settings, progress),
-            baseline and run_and_summarise(baseline, progress))
+    return (
+        run_and_summarise(settings, progress),
+        baseline and run_and_summarise(baseline, progress),
+    )
 
 
 def comparison_with_sgd(summaries, settings, baseline):
@@ -123,18 +47,22 @@ def comparison_with_sgd(summaries, settings, baseline):
     effect, sgd_effect = order_effect(summaries), order_effect(baseline)
     name = settings.optimizer.name
     if not (np.isfinite(effect) and np.isfinite(sgd_effect)):
-        return (f"Too few runs reached the threshold under both {name} and plain SGD"
-                " to compare how much the order matters.")
+        return (
+            f"Too few runs reached the threshold under both {name} and plain SGD"
+            " to compare how much the order matters."
+        )
     if effect > sgd_effect:
         judgement = f"the order matters more under {name} than under SGD"
     elif effect < sgd_effect:
         judgement = f"the order matters less under {name} than under SGD"
     else:
         judgement = f"the order matters as much under {name} as under SGD"
-    return (f"Where both orders reached the threshold, their updates differ by"
-            f" {100 * effect:.2f}% of parallel's on average under {name}, against"
-            f" {100 * sgd_effect:.2f}% under plain SGD (the same starts, on SGD's"
-            f" own grid of learning rates): {judgement}.")
+    return (
+        f"Where both orders reached the threshold, their updates differ by"
+        f" {100 * effect:.2f}% of parallel's on average under {name}, against"
+        f" {100 * sgd_effect:.2f}% under plain SGD (the same starts, on SGD's"
+        f" own grid of learning rates): {judgement}."
+    )
 
 
 def verdict(summaries, settings, baseline=None):
@@ -145,8 +73,11 @@ def verdict(summaries, settings, baseline=None):
     counted = totals(summaries)
     total, wins, ties, losses = (counted[k] for k in ("runs", "wins", "ties", "losses"))
     saved = [s.mean_saved for s in summaries if np.isfinite(s.mean_saved)]
-    relative = [(100 * s.mean_saved / s.median_updates["parallel"], s.learning_rate)
-                for s in summaries if np.isfinite(s.mean_saved) and s.median_updates["parallel"]]
+    relative = [
+        (100 * s.mean_saved / s.median_updates["parallel"], s.learning_rate)
+        for s in summaries
+        if np.isfinite(s.mean_saved) and s.median_updates["parallel"]
+    ]
     diverged, capped = counted["diverged"], counted["capped"]
     lowest, highest = summaries[0], summaries[-1]
     text = (
@@ -163,8 +94,7 @@ def verdict(summaries, settings, baseline=None):
         )
         if relative:  # not when every run started below the threshold (0 updates)
             most, at_rate = max(relative)
-            text += (f", at most {most:.2f}% of the updates parallel needed"
-                     f" (at lr {at_rate:g})")
+            text += f", at most {most:.2f}% of the updates parallel needed (at lr {at_rate:g})"
         text += ". "
     if losses == 0 and wins:
         judgement = "sequential was never slower"
@@ -176,8 +106,7 @@ def verdict(summaries, settings, baseline=None):
         judgement = "neither order was faster more often"
     if saved:
         largest = max(abs(value) for value in saved)
-        size = ("under one update" if largest < 1
-                else f"up to {largest:.1f} updates")
+        size = "under one update" if largest < 1 else f"up to {largest:.1f} updates"
         judgement += f", and the average difference is {size}"
     text += (
         f"So {judgement}. Runs that never reached the threshold within "
@@ -242,41 +171,72 @@ def study_json(summaries, settings, baseline=None):
     both reached the threshold; ``sgd_order_effect``: the same under plain
     SGD, for an optimizer's study (null for SGD's own).
     """
-    return _finite_or_none({
-        "settings": {
-            "optimizer": settings.optimizer.to_json(),
-            "learning_rates": [float(r) for r in settings.learning_rates],
-            "starts": settings.starts, "seed": settings.seed,
-            "threshold": settings.threshold, "max_iterations": settings.max_iterations,
-            "weight_range": settings.weight_range,
-        },
-        "learning_rates": [
-            {
-                "learning_rate": s.learning_rate, "sequential_wins": s.wins, "ties": s.ties,
-                "sequential_loses": s.losses, "neither": s.neither,
-                "median_ratio": s.median_ratio, "ratio_quartiles": list(s.ratio_quartiles),
-                "median_updates": s.median_updates, "mean_updates_saved": s.mean_saved,
-                "diverged": s.diverged, "capped": s.capped,
-            }
-            for s in summaries
-        ],
-        "order_effect": order_effect(summaries),
-        "sgd_order_effect": None if baseline is None else order_effect(baseline),
-        "verdict": verdict(summaries, settings, baseline),
-    })
+    return _finite_or_none(
+        {
+            "settings": {
+                "optimizer": settings.optimizer.to_json(),
+                "learning_rates": [float(r) for r in settings.learning_rates],
+                "starts": settings.starts,
+                "seed": settings.seed,
+                "threshold": settings.threshold,
+                "max_iterations": settings.max_iterations,
+                "weight_range": settings.weight_range,
+            },
+            "learning_rates": [
+                {
+                    "learning_rate": s.learning_rate,
+                    "sequential_wins": s.wins,
+                    "ties": s.ties,
+                    "sequential_loses": s.losses,
+                    "neither": s.neither,
+                    "median_ratio": s.median_ratio,
+                    "ratio_quartiles": list(s.ratio_quartiles),
+                    "median_updates": s.median_updates,
+                    "mean_updates_saved": s.mean_saved,
+                    "diverged": s.diverged,
+                    "capped": s.capped,
+                }
+                for s in summaries
+            ],
+            "order_effect": order_effect(summaries),
+            "sgd_order_effect": None if baseline is None else order_effect(baseline),
+            "verdict": verdict(summaries, settings, baseline),
+        }
+    )
 
 
 def format_study_csv(rows):
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["learning_rate", "sequential_wins", "ties", "sequential_loses",
-                     "neither", "median_updates_parallel", "median_updates_sequential",
-                     "median_ratio", "mean_updates_saved", "diverged_sequential",
-                     "diverged_parallel"])
+    writer.writerow(
+        [
+            "learning_rate",
+            "sequential_wins",
+            "ties",
+            "sequential_loses",
+            "neither",
+            "median_updates_parallel",
+            "median_updates_sequential",
+            "median_ratio",
+            "mean_updates_saved",
+            "diverged_sequential",
+            "diverged_parallel",
+        ]
+    )
     for row in rows:
-        writer.writerow([row["learning_rate"], row["sequential_wins"], row["ties"],
-                         row["sequential_loses"], row["neither"],
-                         row["median_updates"]["parallel"], row["median_updates"]["sequential"],
-                         row["median_ratio"], row["mean_updates_saved"],
-                         row["diverged"]["sequential"], row["diverged"]["parallel"]])
+        writer.writerow(
+            [
+                row["learning_rate"],
+                row["sequential_wins"],
+                row["ties"],
+                row["sequential_loses"],
+                row["neither"],
+                row["median_updates"]["parallel"],
+                row["median_updates"]["sequential"],
+                row["median_ratio"],
+                row["mean_updates_saved"],
+                row["diverged"]["sequential"],
+                row["diverged"]["parallel"],
+            ]
+        )
     return buffer.getvalue()

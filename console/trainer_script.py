@@ -21,11 +21,13 @@ from numpy_ref import MAZUR
 from numpy_ref.optimizers import Optimizer
 from numpy_ref.result import divergence_message
 
-from .arguments import parse_training_args, training_parser
+from .arguments import training_parser
 from .explain import explanation_document, format_explanation
 from .parser import add_verbose_argument
-from .process import EXIT_DIVERGED, EXIT_WRITE_FAILED, quiet_tensorflow_logs, stops_cleanly
+from .process import EXIT_DIVERGED, EXIT_WRITE_FAILED, stops_cleanly
 from .report import format_report
+from .settings import trainer_settings
+from .terminal import quiet_tensorflow_logs
 
 
 @dataclass
@@ -76,31 +78,32 @@ class TrainerScript:
     title: str  # the report's first line
     update_notes: dict  # {update: one line on how this script makes that order}
     explain: object  # (update, example, dtype, optimizer) -> (title, sections) of console.explain
-    train: object  # (args, example) -> Run
+    train: object  # (TrainerSettings) -> Run
     add_options: object = None  # (parser) -> None: the script's own options
     uses_tensorflow: bool = True  # takes --verbose; TensorFlow's log is kept quiet
     replicas: bool = False  # takes --replicas (tf.distribute)
     #: {dest: why}: options that cannot train under --replicas above 1
     not_with_replicas: dict = field(default_factory=dict)
-    #: (parser, args) -> None: the script's own checks across its options
+    #: (parser, TrainerSettings) -> None: the script's own checks across its options
     #: (parser.error or parser.refuse for a command line that does not hold together)
     check_options: object = None
 
     def parse(self, argv=None):
-        parser = training_parser(self.prog, self.description, self.default_update,
-                                 self.update_help, self.default_dtype, self.replicas)
+        """The TrainerSettings of the command line ``argv``; exit 2 on a bad one."""
+        parser = training_parser(self)
         if self.add_options:
             self.add_options(parser)
         if self.uses_tensorflow:
             add_verbose_argument(parser)
-        args = parse_training_args(parser, argv)
-        if getattr(args, "replicas", 1) > 1:
+        args = parser.parse_args(argv)
+        settings = trainer_settings(parser, args, default_dtype=self.default_dtype)
+        if settings.run.replicas > 1:
             for dest, why in self.not_with_replicas.items():
                 if dest in parser.given:
                     parser.refuse(dest, f"not allowed with argument --replicas above 1 ({why})")
         if self.check_options:
-            self.check_options(parser, args)
-        return args
+            self.check_options(parser, settings)
+        return settings
 
     def main(self, argv=None):
         """The script's main: returns its exit status."""
@@ -117,12 +120,14 @@ class TrainerScript:
         return explanation_document(title, sections, update, optimizer.name)
 
 
-def _text_report(script, run, args, example):
-    parts = [run.header] if run.header else []
-    parts.append(format_report(run.result, script.title, script.update_notes[args.update],
-                               example))
-    parts += [f"\n{note}" for note in run.notes]
-    parts += [f"\n{output.done}" for output in run.outputs if output.path]
+def _text_report(script, trained, run):
+    """The text report of ``trained`` (a Run), made with ``run`` (RunSettings)."""
+    parts = [trained.header] if trained.header else []
+    parts.append(
+        format_report(trained.result, script.title, script.update_notes[run.update], run.example)
+    )
+    parts += [f"\n{note}" for note in trained.notes]
+    parts += [f"\n{output.done}" for output in trained.outputs if output.path]
     return "\n".join(parts)
 
 
@@ -131,24 +136,24 @@ def run(script, argv=None):
 
     @stops_cleanly
     def main(argv):
-        args = script.parse(argv)
+        settings = script.parse(argv)
+        run = settings.run
         if script.uses_tensorflow:
-            quiet_tensorflow_logs(args.verbose)
-        example = args.example
-        optimizer = args.training.optimizer
-        if args.explain and args.json:
-            document = script.explain_document(args.update, example, args.dtype, optimizer)
+            quiet_tensorflow_logs(settings.verbose)
+        optimizer = run.training.optimizer
+        if settings.explain and settings.json:
+            document = script.explain_document(run.update, run.example, run.dtype, optimizer)
             print(json.dumps(document, indent=2))
             return 0
-        if args.explain:
-            print(script.explain_text(args.update, example, args.dtype, optimizer))
+        if settings.explain:
+            print(script.explain_text(run.update, run.example, run.dtype, optimizer))
             return 0
-        if getattr(args, "replicas", 1) > 1:  # logical devices, before TensorFlow starts
+        if run.replicas > 1:  # logical devices, before TensorFlow starts
             from frameworks.distribute import devices
 
-            devices(args.replicas)
+            devices(run.replicas)
         try:
-            trained = script.train(args, example)
+            trained = script.train(settings)
         except OSError as error:  # a log that grows during training could not be started
             print(cannot_write(error, "the log"), file=sys.stderr)
             return EXIT_WRITE_FAILED
@@ -161,15 +166,18 @@ def run(script, argv=None):
             return EXIT_DIVERGED
         # A file that cannot be written loses nothing else: the results are
         # still printed, then the failure, and the exit status says so.
-        failures = [problem for problem in (output.write_or_explain()
-                                            for output in trained.outputs) if problem]
-        if args.json:
+        failures = [
+            problem
+            for problem in (output.write_or_explain() for output in trained.outputs)
+            if problem
+        ]
+        if settings.json:
             document = trained.result.to_json()
             for output in trained.outputs:
                 document.update({output.key: output.path, **output.fields})
             print(json.dumps(document, indent=2))
         else:
-            print(_text_report(script, trained, args, example))
+            print(_text_report(script, trained, run))
         for problem in failures:
             print(problem, file=sys.stderr)
         return EXIT_WRITE_FAILED if failures else 0

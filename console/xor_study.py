@@ -15,7 +15,6 @@ from numpy_ref.data import XOR_DATA
 from numpy_ref.xor_study import (
     SETUPS,
     Setup,
-    XorStudySettings,
     best,
     run_xor_study,
     summarise_setup,
@@ -27,24 +26,17 @@ from support.progress import counter
 SECONDS_PER_SETUP = 5.0
 
 
-def xor_settings(args):
-    """The XorStudySettings that the --study options ask for (their defaults: XOR's)."""
-    defaults = XorStudySettings()
-    return XorStudySettings(
-        starts=defaults.starts if args.starts is None else args.starts,
-        seed=defaults.seed if args.seed is None else args.seed,
-        max_iterations=(defaults.max_iterations if args.max_iterations is None
-                        else args.max_iterations))
-
-
 def run_and_summarise(settings, progress=False):
     """Run every set-up (two at a time on two cores); return {Setup: [RateOutcome]}
     and the runs themselves."""
     seconds = SECONDS_PER_SETUP * len(SETUPS) * settings.starts / 1000
     bar = counter(len(SETUPS), "XOR study", "set-up", seconds, progress)
     try:
-        runs = run_xor_study(settings, workers=min(len(SETUPS), os.cpu_count() or 1),
-                             on_done=bar and (lambda run: bar.update(1)))
+        runs = run_xor_study(
+            settings,
+            workers=min(len(SETUPS), os.cpu_count() or 1),
+            on_done=bar and (lambda run: bar.update(1)),
+        )
     finally:
         if bar is not None:
             bar.close()
@@ -74,15 +66,18 @@ def format_xor_study(summaries, settings):
         " updates each.  Each cell: the share of starts that solved XOR (every o1, o2 on"
         " the right side of 0.5) / the median updates they needed.  Biases start at"
         " b1 = 0.35, b2 = 0.6; full: all four samples per update, online: one (four"
-        " updates = one pass).", width=80)
+        " updates = one pass).",
+        width=80,
+    )
     for optimizer in dict.fromkeys(setup.optimizer for setup in summaries):
         setups = [setup for setup in summaries if setup.optimizer == optimizer]
         rates = [o.learning_rate for o in summaries[setups[0]]]
-        lines += ["", f"{optimizer + ', learning rate':24}"
-                  + "".join(f"{rate:>9.3g}" for rate in rates)]
+        lines += [
+            "",
+            f"{optimizer + ', learning rate':24}" + "".join(f"{rate:>9.3g}" for rate in rates),
+        ]
         for setup in setups:
-            cells = (f"{_percent(o.share)}/{_updates(o.median_updates)}"
-                     for o in summaries[setup])
+            cells = (f"{_percent(o.share)}/{_updates(o.median_updates)}" for o in summaries[setup])
             lines.append(f"  {_short_label(setup):22}" + "".join(f"{c:>9}" for c in cells))
     return "\n".join(lines)
 
@@ -91,8 +86,10 @@ def _best_text(outcomes):
     top = best(outcomes)
     if not top.solved:
         return "0% (at every rate)"
-    return (f"{_percent(top.share)} (lr {top.learning_rate:g},"
-            f" median {_updates(top.median_updates)} updates)")
+    return (
+        f"{_percent(top.share)} (lr {top.learning_rate:g},"
+        f" median {_updates(top.median_updates)} updates)"
+    )
 
 
 def _find(summaries, **fields):
@@ -103,14 +100,15 @@ def _find(summaries, **fields):
 
 def _orders(summaries, **fields):
     """'X sequential, Y parallel': the best of each order for one set-up."""
-    return ", ".join(f"{_best_text(_find(summaries, update=update, **fields))} {update}"
-                     for update in ("sequential", "parallel"))
+    return ", ".join(
+        f"{_best_text(_find(summaries, update=update, **fields))} {update}"
+        for update in ("sequential", "parallel")
+    )
 
 
 def _best_share(summaries, **fields):
     """The best share of both orders for one set-up, as a fraction."""
-    return max(best(_find(summaries, update=u, **fields)).share
-               for u in ("sequential", "parallel"))
+    return max(best(_find(summaries, update=u, **fields)).share for u in ("sequential", "parallel"))
 
 
 def _compare(name, ours, theirs, other):
@@ -140,7 +138,8 @@ def verdict(summaries, settings):
         f" batches' {_percent(trained)} at best: "
         f"{_compare('online updates', online_share, trained, 'full batches')} within"
         f" {settings.max_iterations} update{'s' * (settings.max_iterations != 1)}"
-        f" ({settings.max_iterations / full:g} passes over the data online).")
+        f" ({settings.max_iterations / full:g} passes over the data online)."
+    )
     gaps = {}  # sequential's best share minus parallel's, per set-up
     for setup in summaries:
         if setup.update == "sequential":
@@ -149,16 +148,19 @@ def verdict(summaries, settings):
     more = sum(g > 0 for g in gaps.values())
     fewer = sum(g < 0 for g in gaps.values())
     widest = max(gaps, key=lambda setup: abs(gaps[setup]))
-    order = (f"Order: over the {len(gaps)} set-ups, sequential solved more starts than"
-             f" parallel at its best rate in {more}, fewer in {fewer} and as many in"
-             f" {len(gaps) - more - fewer}")
+    order = (
+        f"Order: over the {len(gaps)} set-ups, sequential solved more starts than"
+        f" parallel at its best rate in {more}, fewer in {fewer} and as many in"
+        f" {len(gaps) - more - fewer}"
+    )
     if gaps[widest]:
-        order += (f"; the widest gap is {100 * abs(gaps[widest]):.1f} percentage points"
-                  f" ({widest.optimizer}, {_short_label(widest).rsplit(', ', 1)[0]}, in"
-                  f" favour of {'sequential' if gaps[widest] > 0 else 'parallel'})")
+        order += (
+            f"; the widest gap is {100 * abs(gaps[widest]):.1f} percentage points"
+            f" ({widest.optimizer}, {_short_label(widest).rsplit(', ', 1)[0]}, in"
+            f" favour of {'sequential' if gaps[widest] > 0 else 'parallel'})"
+        )
     sentences.append(order + ".")
-    optimizers = [name for name in dict.fromkeys(s.optimizer for s in summaries)
-                  if name != "sgd"]
+    optimizers = [name for name in dict.fromkeys(s.optimizer for s in summaries) if name != "sgd"]
     shares = {name: _best_share(summaries, optimizer=name) for name in ["sgd", *optimizers]}
     leaders = [name for name, share in shares.items() if share == max(shares.values())]
     if not shares[leaders[0]]:
@@ -169,41 +171,66 @@ def verdict(summaries, settings):
         ranking = f"{' and '.join(leaders)} solved as many starts at their best rates."
     sentences.append(
         "Optimizers, with trained biases and full batches: "
-        + "; ".join(f"{name} {_orders(summaries, optimizer=name)}"
-                    for name in ["sgd", *optimizers])
-        + f". {ranking}")
+        + "; ".join(f"{name} {_orders(summaries, optimizer=name)}" for name in ["sgd", *optimizers])
+        + f". {ranking}"
+    )
     return sentences
 
 
 def xor_json(summaries, settings):
     """The study as one JSON document: settings, every set-up's rows, the verdict."""
     return {
-        "settings": {"data": "xor", "starts": settings.starts, "seed": settings.seed,
-                     "max_iterations": settings.max_iterations,
-                     "solved": "every sample's o1 and o2 on the right side of 0.5"},
+        "settings": {
+            "data": "xor",
+            "starts": settings.starts,
+            "seed": settings.seed,
+            "max_iterations": settings.max_iterations,
+            "solved": "every sample's o1 and o2 on the right side of 0.5",
+        },
         "setups": [
-            {**setup.to_json(), "label": setup.label,
-             "learning_rates": [
-                 {"learning_rate": o.learning_rate, "solved": o.solved, "starts": o.starts,
-                  "share": o.share,
-                  "median_updates": o.median_updates if np.isfinite(o.median_updates)
-                  else None,
-                  "diverged": o.diverged}
-                 for o in outcomes]}
-            for setup, outcomes in summaries.items()],
+            {
+                **setup.to_json(),
+                "label": setup.label,
+                "learning_rates": [
+                    {
+                        "learning_rate": o.learning_rate,
+                        "solved": o.solved,
+                        "starts": o.starts,
+                        "share": o.share,
+                        "median_updates": o.median_updates
+                        if np.isfinite(o.median_updates)
+                        else None,
+                        "diverged": o.diverged,
+                    }
+                    for o in outcomes
+                ],
+            }
+            for setup, outcomes in summaries.items()
+        ],
         "verdict": verdict(summaries, settings),
     }
 
 
-XOR_CSV_FIELDS = ("optimizer", "update", "train_biases", "batch_size", "learning_rate",
-                  "solved", "starts", "share", "median_updates", "diverged")
+XOR_CSV_FIELDS = (
+    "optimizer",
+    "update",
+    "train_biases",
+    "batch_size",
+    "learning_rate",
+    "solved",
+    "starts",
+    "share",
+    "median_updates",
+    "diverged",
+)
 
 
 def format_xor_csv(document):
     """One CSV row per set-up and learning rate."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=XOR_CSV_FIELDS, lineterminator="\n",
-                            extrasaction="ignore")
+    writer = csv.DictWriter(
+        buffer, fieldnames=XOR_CSV_FIELDS, lineterminator="\n", extrasaction="ignore"
+    )
     writer.writeheader()
     for setup in document["setups"]:
         for row in setup["learning_rates"]:

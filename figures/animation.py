@@ -7,13 +7,20 @@ targets), every sample's outputs, and the loss curve with a marker at the
 frame's iteration.  Written with matplotlib's Pillow writer.
 """
 
+from collections.abc import Sequence
+from typing import SupportsFloat
+
 import numpy as np
 from matplotlib.animation import PillowWriter
 from matplotlib.figure import Figure
 
+from numpy_ref.example import Example
 from numpy_ref.network import forward
+from numpy_ref.result import TrainingResult
+from numpy_ref.trainers import Parameters, Steps
+from numpy_ref.training import Training
 
-from .network_diagram import draw_network, largest_weight, state_of
+from .network_diagram import NetworkState, draw_network, largest_weight, state_of
 from .runs import DRAWN, describe_run, log_spaced, plural, run_keeping
 
 FILE = "training.gif"
@@ -24,23 +31,25 @@ DPI = 80
 SAMPLES_LISTED = 8  # beyond these, the outputs panel counts the rest
 
 
-def frame_iterations(iterations, frames=FRAMES):
+def frame_iterations(iterations: int, frames: int = FRAMES) -> list[int]:
     """The iterations drawn: at least min(frames, iterations), log-spaced from 1 to N."""
     return log_spaced(iterations, frames)
 
 
-def _short(value):
+def _short(value: SupportsFloat) -> str:
     return f"{float(value):.4f}"
 
 
-def _outputs_text(example, parameters):
+def _outputs_text(example: Example, parameters: Parameters) -> str:
     """Every sample's o1, o2 beside its targets, under the frame's weights."""
     x, target, _, _ = example.arrays("float64")
     _, output = forward(x, *parameters)
     lines = [f"{'i1':>6} {'i2':>6}   {'o1':>6} {'o2':>6}   {'t1':>4} {'t2':>4}"]
     for inputs, out, wanted in list(zip(x, output, target))[:SAMPLES_LISTED]:
-        lines.append(f"{inputs[0]:>6.3g} {inputs[1]:>6.3g}   {_short(out[0])} {_short(out[1])}"
-                     f"   {wanted[0]:>4g} {wanted[1]:>4g}")
+        lines.append(
+            f"{inputs[0]:>6.3g} {inputs[1]:>6.3g}   {_short(out[0])} {_short(out[1])}"
+            f"   {wanted[0]:>4g} {wanted[1]:>4g}"
+        )
     if len(x) > SAMPLES_LISTED:
         lines.append(f"... and {len(x) - SAMPLES_LISTED} more samples")
     return "\n".join(lines)
@@ -49,41 +58,61 @@ def _outputs_text(example, parameters):
 class TrainingAnimation:
     """The frames of one run, drawn as they are written (``write``)."""
 
-    def __init__(self, result, states, title):
+    def __init__(self, result: TrainingResult, states: Sequence[NetworkState], title: str) -> None:
         self.result, self.states, self.title = result, states, title
         self.widest = largest_weight(states)
         self.figure = Figure(figsize=SIZE, dpi=DPI)
-        grid = self.figure.add_gridspec(2, 2, width_ratios=(1.7, 1), left=0.01, right=0.98,
-                                        top=0.9, bottom=0.1, wspace=0.12, hspace=0.35)
+        grid = self.figure.add_gridspec(
+            2,
+            2,
+            width_ratios=(1.7, 1),
+            left=0.01,
+            right=0.98,
+            top=0.9,
+            bottom=0.1,
+            wspace=0.12,
+            hspace=0.35,
+        )
         self.network_ax = self.figure.add_subplot(grid[:, 0])
         self.loss_ax = self.figure.add_subplot(grid[0, 1])
         self.outputs_ax = self.figure.add_subplot(grid[1, 1])
         self._draw_loss_curve()
 
-    def _draw_loss_curve(self):
+    def _draw_loss_curve(self) -> None:
         drawn = log_spaced(self.result.recorded, DRAWN)
-        self.loss_ax.loglog(drawn, self.result.losses[np.array(drawn) - 1], color="black",
-                            linewidth=1.2)
-        self.marker, = self.loss_ax.loglog([1], [self.result.losses[0]], marker="o",
-                                           color="tab:red", markersize=7)
+        self.loss_ax.loglog(
+            drawn, self.result.losses[np.array(drawn) - 1], color="black", linewidth=1.2
+        )
+        (self.marker,) = self.loss_ax.loglog(
+            [1], [self.result.losses[0]], marker="o", color="tab:red", markersize=7
+        )
         self.loss_ax.set_title("loss of each iteration's batch", fontsize=9)
         self.loss_ax.set_xlabel("iteration", fontsize=8)
         self.loss_ax.tick_params(labelsize=7)
         self.loss_ax.grid(True, alpha=0.3)
 
-    def _draw(self, state):
+    def _draw(self, state: NetworkState) -> None:
         self.network_ax.clear()
         draw_network(self.network_ax, state, self.widest, details=False, number=_short)
         self.marker.set_data([state.iteration], [state.loss])
         self.outputs_ax.clear()
         self.outputs_ax.set_axis_off()
-        self.outputs_ax.text(0, 1, _outputs_text(self.result.example, state.parameters),
-                             family="monospace", fontsize=7.5, va="top",
-                             transform=self.outputs_ax.transAxes)
-        self.figure.suptitle(f"{self.title}\niteration {state.iteration} of"
-                             f" {self.result.iterations}: loss {state.loss:.6g}", fontsize=10)
+        self.outputs_ax.text(
+            0,
+            1,
+            _outputs_text(self.result.example, state.parameters),
+            family="monospace",
+            fontsize=7.5,
+            va="top",
+            transform=self.outputs_ax.transAxes,
+        )
+        self.figure.suptitle(
+            f"{self.title}\niteration {state.iteration} of"
+            f" {self.result.iterations}: loss {state.loss:.6g}",
+            fontsize=10,
+        )
 
-    def write(self, path):
+    def write(self, path: str) -> None:
         """Draw every frame into the GIF at ``path``."""
         writer = PillowWriter(fps=FRAMES_PER_SECOND)
         # Not writer.saving(): on an interrupt it would still write what it has,
@@ -95,13 +124,17 @@ class TrainingAnimation:
         writer.finish()
 
 
-def animation_picture(iterations, update, example, training, steps):
+def animation_picture(
+    iterations: int, update: str, example: Example, training: Training, steps: Steps
+) -> tuple[dict[str, TrainingAnimation], list[str]]:
     """({FILE: TrainingAnimation}, the lines to print)."""
     frames = frame_iterations(iterations)
-    result, kept = run_keeping(iterations, update, example, training, set(frames), steps)
+    result, kept = run_keeping(iterations, update, example, training, set(frames), steps=steps)
     states = [state_of(kept[k]) for k in frames]
     animation = TrainingAnimation(result, states, describe_run(update, example, training))
-    lines = [f"{plural(len(states), 'frame')}, iterations {frames[0]} to {frames[-1]} on a"
-             f" log scale; loss {states[0].loss:.6g} at iteration 1, {states[-1].loss:.6g} at"
-             f" {frames[-1]}"]
+    lines = [
+        f"{plural(len(states), 'frame')}, iterations {frames[0]} to {frames[-1]} on a"
+        f" log scale; loss {states[0].loss:.6g} at iteration 1, {states[-1].loss:.6g} at"
+        f" {frames[-1]}"
+    ]
     return {FILE: animation}, lines

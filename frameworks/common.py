@@ -2,15 +2,36 @@
 optimizer and the penalty, the result."""
 
 import contextlib
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 import keras
 import numpy as np
+import tensorflow as tf
+from numpy.typing import ArrayLike
 
-from numpy_ref import TrainingResult
+from numpy_ref.example import Example
+from numpy_ref.network import FloatArray
+from numpy_ref.result import TrainingResult
+from numpy_ref.schedules import Schedule
+from numpy_ref.training import Training
+
+#: A trainer's per-iteration history: losses (N,), outputs and hidden (N, 2),
+#: hidden_kernels and output_kernels (N, 2, 2) in x @ K orientation.
+History = dict[str, np.ndarray]
+#: The state after training: hidden_kernel, output_kernel, biases (two arrays),
+#: loss and predictions (training_result reads them).
+FinalState = dict[str, Any]
+#: The first iteration as console.explain.values_from_arrays takes it: (the
+#: forward pass and the target), the output deltas, {name: gradient} and the
+#: updated (W_hidden, W_output), all in the tutorial's orientation.
+FirstIterationArrays = tuple[
+    tuple[FloatArray, ...], FloatArray, dict[str, FloatArray], Sequence[FloatArray]
+]
 
 
 @contextlib.contextmanager
-def keras_floatx(dtype):
+def keras_floatx(dtype: str) -> Iterator[None]:
     """Make ``dtype`` Keras's default float type inside the block.
 
     Keras creates an optimizer's learning-rate variable in the default float
@@ -25,17 +46,17 @@ def keras_floatx(dtype):
         keras.config.set_floatx(previous)
 
 
-def kernel_from_weights(weights, dtype):
+def kernel_from_weights(weights: ArrayLike, dtype: str) -> FloatArray:
     """Tutorial matrix W (row = receiving neuron) -> framework kernel K = W.T for x @ K."""
     return np.asarray(weights, dtype=dtype).T.copy()
 
 
-def weights_from_kernels(kernels):
+def weights_from_kernels(kernels: ArrayLike) -> FloatArray:
     """Framework kernels K (x @ K) -> tutorial matrices W = K.T, one or many."""
     return np.swapaxes(np.asarray(kernels), -1, -2)
 
 
-def exact(value, dtype):
+def exact(value: float, dtype: str) -> float:
     """A hyperparameter as Keras must be given it to use it in ``dtype`` unrounded.
 
     Keras brings most hyperparameters into the update through ops.cast, which
@@ -47,7 +68,9 @@ def exact(value, dtype):
     return np.float64(value) if dtype == "float64" else float(value)
 
 
-def keras_learning_rate(schedule, learning_rate, dtype):
+def keras_learning_rate(
+    schedule: Schedule, learning_rate: float, dtype: str
+) -> float | keras.optimizers.schedules.LearningRateSchedule:
     """The learning rate for a Keras optimizer: a number, or the schedule's Keras object.
 
     A number becomes the optimizer's learning-rate variable, in Keras's float
@@ -56,24 +79,27 @@ def keras_learning_rate(schedule, learning_rate, dtype):
     rule = schedule.rule
     if not rule.keras_class:
         return float(learning_rate)
-    arguments = {"decay_steps": schedule.decay_steps}
+    arguments: dict[str, float | None] = {"decay_steps": schedule.decay_steps}
     if "decay_rate" in rule.uses:
         arguments["decay_rate"] = exact(schedule.decay_rate, dtype)
     make = getattr(keras.optimizers.schedules, rule.keras_class)
     return make(exact(learning_rate, dtype), **arguments)
 
 
-def keras_optimizer(training, learning_rate, dtype):
+def keras_optimizer(
+    training: Training, learning_rate: float, dtype: str
+) -> keras.optimizers.Optimizer:
     """The Keras optimizer that ``training`` names (numpy_ref.optimizers), exact in ``dtype``."""
     rule = training.optimizer.rule
     values = training.optimizer.hyperparameters
-    arguments = {keras_name: exact(values[name], dtype)
-                 for name, keras_name in rule.keras_names}
+    arguments: dict[str, object] = {
+        keras_name: exact(values[name], dtype) for name, keras_name in rule.keras_names
+    }
     arguments.update(rule.keras_fixed)
     with keras_floatx(dtype):  # the learning-rate variable, when there is one
         return getattr(keras.optimizers, rule.keras_class)(
-            learning_rate=keras_learning_rate(training.schedule, learning_rate, dtype),
-            **arguments)
+            learning_rate=keras_learning_rate(training.schedule, learning_rate, dtype), **arguments
+        )
 
 
 @keras.saving.register_keras_serializable(package="mazur", name="WeightPenalty")
@@ -86,36 +112,50 @@ class WeightPenalty(keras.regularizers.Regularizer):
     weights' float type.
     """
 
-    def __init__(self, l1=0.0, l2=0.0):
+    def __init__(self, l1: float = 0.0, l2: float = 0.0) -> None:
         self.l1 = float(l1)
         self.l2 = float(l2)
 
-    def __call__(self, x):
+    def __call__(self, x: tf.Tensor) -> tf.Tensor:
         return self.l1 * keras.ops.sum(keras.ops.abs(x)) + self.l2 * keras.ops.sum(
-            keras.ops.square(x))
+            keras.ops.square(x)
+        )
 
-    def gradient(self, x):
+    def gradient(self, x: tf.Tensor) -> tf.Tensor:
         """d/dw (l1 |w| + l2 w^2) = l1 sign(w) + 2 l2 w, for a hand-written step."""
         return self.l1 * keras.ops.sign(x) + (2 * self.l2) * x
 
-    def get_config(self):
+    def get_config(self) -> dict[str, float]:
         return {"l1": self.l1, "l2": self.l2}
 
 
-def weight_penalty(training):
+def weight_penalty(training: Training) -> WeightPenalty | None:
     """The WeightPenalty that ``training`` asks for, or None without one."""
     return WeightPenalty(training.l1, training.l2) if training.penalised else None
 
 
-def training_result(implementation, update, example, dtype, history, final, loss,
-                    iterations, training, stopped, replicas=1):
+def training_result(
+    implementation: str,
+    history: Mapping[str, np.ndarray],
+    final: Mapping[str, Any],
+    *,
+    update: str,
+    example: Example,
+    dtype: str,
+    iterations: int,
+    training: Training,
+    stopped: bool,
+    loss: str = "half-sse",
+    replicas: int = 1,
+) -> TrainingResult:
     """Assemble a TrainingResult from a framework's history and final state.
 
     ``history`` holds per-iteration arrays (losses, outputs, hidden, and the
     kernels used at each iteration, in x @ K orientation) for every iteration
     that ran; ``final`` holds the kernels and biases after all updates and
-    the loss and predictions they give over every sample; ``stopped``: whether the last iteration's loss was
-    below ``training.until_loss`` (and so made no update).  Kernels are
+    the loss and predictions they give over every sample; ``stopped``: whether
+    the last iteration's loss was below ``training.until_loss`` (and so made no
+    update).  Kernels are
     transposed back to the tutorial's orientation here.
     """
     recorded = int(len(history["losses"]))
@@ -132,7 +172,8 @@ def training_result(implementation, update, example, dtype, history, final, loss
         output_weights=weights_from_kernels(history["output_kernels"]),
         final_hidden_weights=weights_from_kernels(final["hidden_kernel"]),
         final_output_weights=weights_from_kernels(final["output_kernel"]),
-        final_biases=tuple(np.asarray(b) for b in final["biases"]),
+        # two biases, one per layer: mypy cannot tell tuple()'s length
+        final_biases=tuple(np.asarray(b) for b in final["biases"]),  # type: ignore[arg-type]
         final_loss=float(final["loss"]),
         predictions=np.asarray(final["predictions"]),
         targets=np.asarray(example.targets, dtype=dtype),
@@ -144,7 +185,12 @@ def training_result(implementation, update, example, dtype, history, final, loss
     )
 
 
-def apply_layer_by_layer(optimizer, gradients, variables, first):
+def apply_layer_by_layer(
+    optimizer: keras.optimizers.Optimizer,
+    gradients: Sequence[tf.Tensor],
+    variables: Sequence[tf.Variable],
+    first: bool,
+) -> None:
     """Apply one layer's gradients (kernel, and bias when it trains) as part of an
     update made layer by layer.
 

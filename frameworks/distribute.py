@@ -16,7 +16,7 @@ class DevicesAlreadySet(RuntimeError):
     """TensorFlow started with fewer logical devices than the replicas need."""
 
 
-def devices(replicas):
+def devices(replicas: int) -> list[str]:
     """The names of ``replicas`` devices: GPUs when there are enough, else logical CPUs."""
     gpus = tf.config.list_physical_devices("GPU")
     if len(gpus) >= replicas:
@@ -26,18 +26,21 @@ def devices(replicas):
     if len(configured) < replicas:
         try:
             tf.config.set_logical_device_configuration(
-                cpu, [tf.config.LogicalDeviceConfiguration()] * replicas)
+                cpu, [tf.config.LogicalDeviceConfiguration()] * replicas
+            )
         except RuntimeError:  # the runtime has started: its devices are fixed
             raise DevicesAlreadySet(
                 f"{replicas} replicas need {replicas} logical CPU devices, and TensorFlow"
                 f" has started with {max(len(configured), 1)}: call"
-                " frameworks.distribute.devices before any other TensorFlow work") from None
+                " frameworks.distribute.devices before any other TensorFlow work"
+            ) from None
     return [f"/cpu:{i}" for i in range(replicas)]
 
 
-def mirrored(replicas):
+def mirrored(replicas: int) -> tf.distribute.MirroredStrategy | None:
     """A MirroredStrategy over ``replicas`` devices, or None for one (no strategy)."""
     if replicas <= 1:
         return None
-    return tf.distribute.MirroredStrategy(devices(replicas),
-                                          cross_device_ops=tf.distribute.ReductionToOneDevice())
+    return tf.distribute.MirroredStrategy(
+        devices(replicas), cross_device_ops=tf.distribute.ReductionToOneDevice()
+    )

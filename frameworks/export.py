@@ -25,19 +25,25 @@ for each; that is where an int8 model's error can be read off.
 import contextlib
 import io
 import warnings
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import tensorflow as tf
+from numpy.typing import ArrayLike, NDArray
 
 # TensorFlow's write errors as one line, as the TensorBoard log reports them
 from .tensorboard import as_os_error
+
+if TYPE_CHECKING:  # for annotations only: this module itself needs TensorFlow alone
+    import keras
 
 #: int8's range: a quantised value is clipped to it.
 INT8_MIN, INT8_MAX = -128, 127
 
 
-def export_saved_model(model, folder):
+def export_saved_model(model: "keras.Model", folder: str) -> None:
     """model.export: a SavedModel in ``folder`` whose ``serve`` takes inputs of
     shape (None, 2) in the model's float type and returns the outputs."""
     try:
@@ -46,13 +52,15 @@ def export_saved_model(model, folder):
         raise as_os_error(error, folder) from None
 
 
-def saved_model_predictions(folder, inputs):
+def saved_model_predictions(folder: str, inputs: np.ndarray) -> np.ndarray:
     """Load the SavedModel in ``folder`` with plain TensorFlow and call its serve endpoint."""
     loaded = tf.saved_model.load(folder)
     return loaded.serve(tf.constant(inputs)).numpy()
 
 
-def _set_quantization(converter, quantize, inputs):
+def _set_quantization(
+    converter: tf.lite.TFLiteConverter, quantize: str, inputs: np.ndarray
+) -> None:
     """Post-training quantisation as ``quantize`` names (none: the float32 model as it is)."""
     if quantize == "none":
         return
@@ -64,7 +72,7 @@ def _set_quantization(converter, quantize, inputs):
     # int8, full-integer: int8 kernels only, int8 inputs and outputs, and the
     # scales and zero points from the training samples, run through the model
     # one at a time.
-    def representative_data():
+    def representative_data() -> Iterator[list[np.ndarray]]:
         for sample in inputs:
             yield [sample[None].astype(np.float32)]
 
@@ -74,7 +82,7 @@ def _set_quantization(converter, quantize, inputs):
     converter.inference_output_type = tf.int8
 
 
-def tflite_flat_buffer(model, quantize, inputs):
+def tflite_flat_buffer(model: "keras.Model", quantize: str, inputs: np.ndarray) -> bytes:
     """The model as a TFLite flat buffer (bytes), quantised as ``quantize`` names."""
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
     _set_quantization(converter, quantize, inputs)
@@ -87,7 +95,7 @@ def tflite_flat_buffer(model, quantize, inputs):
         return converter.convert()
 
 
-def _interpreter_class():
+def _interpreter_class() -> tuple[Callable[..., Any], str]:
     """LiteRT's interpreter when ai_edge_litert is installed, else tf.lite's: (class, name)."""
     try:
         from ai_edge_litert.interpreter import Interpreter
@@ -103,17 +111,17 @@ class Quantization:
     scale: float
     zero_point: int
 
-    def quantize(self, real):
+    def quantize(self, real: ArrayLike) -> NDArray[np.int8]:
         """q = round(r / scale) + zero_point, clipped to int8."""
         q = np.round(np.asarray(real, np.float64) / self.scale) + self.zero_point
         return np.clip(q, INT8_MIN, INT8_MAX).astype(np.int8)
 
-    def dequantize(self, q):
+    def dequantize(self, q: ArrayLike) -> NDArray[np.float64]:
         """r = scale * (q - zero_point)."""
         return self.scale * (np.asarray(q, np.float64) - self.zero_point)
 
 
-def _quantization(details):
+def _quantization(details: Mapping[str, Any]) -> Quantization | None:
     """The tensor's Quantization, or None for a float tensor."""
     if details["dtype"] != np.int8:
         return None
@@ -127,11 +135,11 @@ class TFLitePredictions:
 
     predictions: np.ndarray  # (samples, 2), dequantised for int8
     interpreter: str  # which interpreter ran it
-    inputs: Quantization = None  # int8 only
-    outputs: Quantization = None  # int8 only
+    inputs: Quantization | None = None  # int8 only
+    outputs: Quantization | None = None  # int8 only
 
 
-def tflite_predictions(path, inputs):
+def tflite_predictions(path: str, inputs: np.ndarray) -> TFLitePredictions:
     """Load the TFLite model at ``path`` and run every sample through it at once."""
     interpreter_class, name = _interpreter_class()
     with warnings.catch_warnings():  # tf.lite.Interpreter warns that it is deprecated

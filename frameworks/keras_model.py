@@ -19,30 +19,37 @@ hidden activations, weights) as one row of a per-iteration buffer, so the
 results hold the whole training history.  fit() runs STEPS_PER_EXECUTION
 steps per graph call, in plain graph mode (not XLA).
 
+This module holds the model: its layers, its train_step and how it is built
+and compiled.  Training it by fit(), with the per-iteration history and the
+callbacks, is keras_fit.py; saving and loading is keras_saving.py.
+
 Importing this module registers the custom classes with Keras, so that plain
 keras.saving.load_model reads a saved model back.
 """
 
 import contextlib
-import io
-import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 from numpy_ref import MAZUR
-from numpy_ref.optimizers import PLAIN_SGD, Training
+from numpy_ref.data import Weights
+from numpy_ref.example import Example
+from numpy_ref.training import PLAIN_SGD, Training
 
 from .common import (
     apply_layer_by_layer,
     keras_floatx,
     keras_optimizer,
     kernel_from_weights,
-    training_result,
     weight_penalty,
-    weights_from_kernels,
 )
+
+if TYPE_CHECKING:  # keras_fit imports this module
+    from .keras_fit import HistoryRecorder
 
 #: Steps fit() runs inside one compiled graph call before returning to Python
 #: (callbacks' on_train_batch_* then see one call per this many steps).
@@ -52,7 +59,7 @@ STEPS_PER_EXECUTION = 1000
 DISTRIBUTED_STEPS = 1
 
 
-def half_squared_error(target, output):
+def half_squared_error(target: tf.Tensor, output: tf.Tensor) -> tf.Tensor:
     """The batch's loss: the mean over its samples of E = sum 1/2 (target - out)^2."""
     return 0.5 * tf.reduce_mean(tf.reduce_sum(tf.square(target - output), axis=-1))
 
@@ -64,42 +71,47 @@ class Bias(keras.layers.Layer):
     Built non-trainable (``trainable=False``) it stays the tutorial's constant.
     """
 
-    def __init__(self, value, **kwargs):
+    def __init__(self, value: float, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.value = float(value)
 
-    def build(self, input_shape):
+    def build(self, input_shape: tuple[int | None, ...]) -> None:
         # Constant casts its value to the weight's dtype, and a Python float
         # would reach that cast as float32 (b1 = 0.35 as 0.3499999940 in a
         # float64 model); a NumPy float64 is cast from float64.
         self.bias = self.add_weight(
-            shape=(input_shape[-1],), name="bias", trainable=self.trainable,
-            initializer=keras.initializers.Constant(np.float64(self.value)))
+            shape=(input_shape[-1],),
+            name="bias",
+            trainable=self.trainable,
+            initializer=keras.initializers.Constant(np.float64(self.value)),
+        )
 
-    def call(self, inputs):
+    def call(self, inputs: tf.Tensor) -> tf.Tensor:
         if not self.trainable:  # a constant the graph folds in: no variable read per step
             return inputs + self.value
         return inputs + self.bias
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "value": self.value}
+
 
 @keras.saving.register_keras_serializable(package="mazur", name="MazurModel")
 class MazurModel(keras.Model):
     """The functional 2-2-2 model, with the update order chosen in fit()."""
 
-    def __init__(self, *args, update="sequential", **kwargs):
+    def __init__(self, *args: Any, update: str = "sequential", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.update = update
-        self.recorder = None  # set by train(): where each step is written
+        # set by keras_fit.fit(): where each step is written
+        self.recorder: HistoryRecorder | None = None
         #: A (2, 2) tf.Variable that sequential_step fills with dE/dK_h (through
         #: the new K_o) when set; for --explain with an optimizer other than SGD.
-        self.hidden_gradient_log = None
+        self.hidden_gradient_log: tf.Variable | None = None
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "update": self.update}
 
-    def hidden_and_output(self, x):
+    def hidden_and_output(self, x: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         """out_h and out_o for a batch x, through the model's own layers."""
         hidden = x
         for name in ("hidden_weights", "hidden_bias", "hidden"):
@@ -109,7 +121,7 @@ class MazurModel(keras.Model):
             output = self.get_layer(name)(output)
         return hidden, output
 
-    def train_step(self, data):
+    def train_step(self, data: tuple[tf.Tensor, tf.Tensor]) -> dict[str, Any]:
         # fit() hands NumPy data over as float32; compute in the weights' dtype.
         dtype = self.kernels()[0].dtype
         x, target = (tf.cast(tensor, dtype) for tensor in data)
@@ -117,30 +129,31 @@ class MazurModel(keras.Model):
         loss = half_squared_error(target, output)  # of this forward pass (of this replica)
         replicas = self.distribute_strategy.num_replicas_in_sync
         if replicas > 1:  # every replica has an equal share: the batch's loss is their mean
-            loss = tf.distribute.get_replica_context().all_reduce(
-                tf.distribute.ReduceOp.MEAN, loss)
+            loss = tf.distribute.get_replica_context().all_reduce(tf.distribute.ReduceOp.MEAN, loss)
         if self.update == "parallel":
             stock_step = super().train_step  # Keras's own step: the optimizer on MSE
 
-            def update():
+            def update() -> None:
                 stock_step((x, target))
         else:
-            def update():
+
+            def update() -> None:
                 self.sequential_step(x, target, hidden, output, loss)
+
         if self.recorder is None:
             update()
         else:
             self.recorder.record_then_update(loss, hidden, output, self.kernels(), update)
         return self.get_metrics_result()
 
-    def kernels(self):
+    def kernels(self) -> tuple[tf.Variable, tf.Variable]:
         """K_h and K_o (x @ K orientation) as Keras holds them."""
         return (
             self.get_layer("hidden_weights").kernel,
             self.get_layer("output_weights").kernel,
         )
 
-    def trained_variables(self):
+    def trained_variables(self) -> tuple[list[tf.Variable], ...]:
         """Each layer's trained variables: ([K_h], [K_o]), with b_h and b_o when they train.
 
         (apply_layer_by_layer pairs them with [kernel gradient, bias gradient].)
@@ -148,26 +161,29 @@ class MazurModel(keras.Model):
         return tuple(
             [self.get_layer(f"{name}_weights").kernel]
             + [w for w in self.get_layer(f"{name}_bias").trainable_weights]
-            for name in ("hidden", "output"))
+            for name in ("hidden", "output")
+        )
 
     # Keras turns NumPy input of any other float type into its default float
     # type (float32) before a step sees it: a float64 model would predict from
     # i1 = 0.05 rounded to 0.0500000007.  The model's own float type is the
     # default while it reads data.
 
-    def fit(self, *args, **kwargs):
+    def fit(self, *args: Any, **kwargs: Any) -> keras.callbacks.History:
         with keras_floatx(self.kernels()[0].dtype):
             return super().fit(*args, **kwargs)
 
-    def evaluate(self, *args, **kwargs):
+    def evaluate(self, *args: Any, **kwargs: Any) -> Any:  # a loss, a list or a dict
         with keras_floatx(self.kernels()[0].dtype):
             return super().evaluate(*args, **kwargs)
 
-    def predict(self, *args, **kwargs):
+    def predict(self, *args: Any, **kwargs: Any) -> np.ndarray:
         with keras_floatx(self.kernels()[0].dtype):
             return super().predict(*args, **kwargs)
 
-    def sequential_step(self, x, target, hidden, output, loss):
+    def sequential_step(
+        self, x: tf.Tensor, target: tf.Tensor, hidden: tf.Tensor, output: tf.Tensor, loss: tf.Tensor
+    ) -> None:
         """Hand-written backpropagation, output layer first."""
         hidden_kernel, output_kernel = self.kernels()
         hidden_layer, output_layer = self.trained_variables()
@@ -177,11 +193,13 @@ class MazurModel(keras.Model):
         replicas = self.distribute_strategy.num_replicas_in_sync
         # The penalty's gradient at each layer's weights before the update,
         # d/dw (l1 |w| + l2 w^2) = l1 sign(w) + 2 l2 w, when the layers have one.
-        penalties = [self.get_layer(name).kernel_regularizer
-                     for name in ("hidden_weights", "output_weights")]
+        penalties = [
+            self.get_layer(name).kernel_regularizer for name in ("hidden_weights", "output_weights")
+        ]
         penalty_gradients = [
             None if penalty is None else penalty.gradient(kernel) / replicas
-            for penalty, kernel in zip(penalties, (hidden_kernel, output_kernel))]
+            for penalty, kernel in zip(penalties, (hidden_kernel, output_kernel))
+        ]
         # dE/dnet_o = (out_o - target) * out_o * (1 - out_o), of each sample, which
         # counts 1/samples in the batch's mean loss (the batch: every replica's share)
         samples = tf.cast(tf.shape(x)[0] * replicas, x.dtype)
@@ -195,9 +213,7 @@ class MazurModel(keras.Model):
         apply_layer_by_layer(self.optimizer, output_gradients, output_layer, first=True)
         # dE/dnet_h = (delta_o @ K_o(new).T) * out_h * (1 - out_h):
         # the deltas go back through the output weights JUST updated.
-        hidden_deltas = (
-            output_deltas @ tf.transpose(output_kernel) * hidden * (1.0 - hidden)
-        )
+        hidden_deltas = output_deltas @ tf.transpose(output_kernel) * hidden * (1.0 - hidden)
         # dE/dK_h[i, j] = sum over samples of x_i * delta_h_j
         hidden_gradient = tf.transpose(x) @ hidden_deltas
         if penalty_gradients[0] is not None:
@@ -211,139 +227,16 @@ class MazurModel(keras.Model):
         for metric in self.metrics:
             metric.update_state(loss)
 
-class TensorBoardScalars(keras.callbacks.Callback):
-    """Sends every recorded iteration to a ScalarLog as fit() goes along.
 
-    Called once per steps_per_execution steps; each call logs the rows
-    recorded since the last one.  A log that cannot be written stops logging
-    but not training: the failure is kept in ``failure`` for the caller.
-    """
-
-    def __init__(self, log):
-        super().__init__()
-        self.log = log
-        self.written = 0
-        self.failure = None
-
-    def on_train_batch_end(self, batch, logs=None):
-        self._log_new_rows()
-
-    def on_train_end(self, logs=None):
-        self._log_new_rows()
-
-    def _log_new_rows(self):
-        recorder = self.model.recorder
-        done = recorder.recorded()
-        if done > self.written and self.failure is None:
-            rows = recorder.history(self.written, done)
-            try:
-                self.log.write(
-                    self.written + 1, rows["losses"], rows["outputs"],
-                    weights_from_kernels(rows["hidden_kernels"]),
-                    weights_from_kernels(rows["output_kernels"]),
-                )
-            except OSError as error:
-                self.failure = error
-            self.written = done
-
-    def finish(self, result):
-        """After fit(): the state after the last update as the log's last point."""
-        if self.failure is not None:
-            raise self.failure
-        self.log.write_final(result)
-        self.log.close()
-
-
-class StopWhenRecorderStops(keras.callbacks.Callback):
-    """Ends fit() after the execution in which the recorder's run stopped (until_loss)."""
-
-    def on_train_batch_end(self, batch, logs=None):
-        if self.model.recorder.stopped.numpy():
-            self.model.stop_training = True
-
-
-class HistoryRecorder:
-    """A per-iteration buffer that train_step writes into, one row per step.
-
-    A row is [E, out_o1, out_o2, out_h1, out_h2, K_h (4), K_o (4)], written
-    with one assignment: a step's bookkeeping costs one op, not five.  The
-    buffer is a plain tf.Variable outside the model, so it is neither a model
-    weight nor saved with it.
-    """
-
-    #: (name, columns, shape of one iteration's value)
-    FIELDS = (
-        ("losses", slice(0, 1), ()),
-        ("outputs", slice(1, 3), (2,)),
-        ("hidden", slice(3, 5), (2,)),
-        ("hidden_kernels", slice(5, 9), (2, 2)),
-        ("output_kernels", slice(9, 13), (2, 2)),
-    )
-    WIDTH = 13
-
-    def __init__(self, iterations, dtype, until_loss=None):
-        # Under tf.distribute (made in the strategy's scope) every replica makes
-        # the same writes but for out_h and out_o, and the first replica's,
-        # which holds the batch's first sample, are the ones kept.
-        first_replica = tf.VariableAggregation.ONLY_FIRST_REPLICA
-        self.rows = tf.Variable(tf.zeros((iterations, self.WIDTH), dtype), trainable=False,
-                                aggregation=first_replica)
-        self.step = tf.Variable(0, trainable=False, aggregation=first_replica)
-        self.until_loss = until_loss
-        self.stopped = tf.Variable(False, trainable=False, aggregation=first_replica)
-
-    def record_then_update(self, loss, hidden, output, kernels, update):
-        """Record this forward pass, then call ``update`` (which makes the step's update).
-
-        With ``until_loss``: a loss below it stops the run instead, without
-        the update; once stopped, the steps that fit() still makes in its
-        current execution record and update nothing, so the run stops at
-        exactly that iteration however many steps one execution runs.
-        """
-        if self.until_loss is None:
-            self.record(loss, hidden, output, kernels)
-            update()
-            return
-
-        def update_or_stop():
-            self.record(loss, hidden, output, kernels)
-
-            def updated():
-                update()
-                return tf.constant(False)
-
-            self.stopped.assign(tf.cond(loss < self.until_loss, lambda: tf.constant(True),
-                                        updated))
-            return tf.constant(0)
-
-        tf.cond(self.stopped, lambda: tf.constant(0), update_or_stop)
-
-    def record(self, loss, hidden, output, kernels):
-        """Write this forward pass (before its update) at row ``step``."""
-        row = tf.concat(
-            [tf.reshape(loss, [1]), output[0], hidden[0],
-             tf.reshape(kernels[0], [-1]), tf.reshape(kernels[1], [-1])],
-            axis=0,
-        )
-        index = self.step.assign_add(1) - 1
-        # scatter_update: the one scatter that a mirrored variable (tf.distribute) takes
-        self.rows.scatter_update(tf.IndexedSlices(row[None], tf.reshape(index, [1])))
-
-    def recorded(self):
-        """How many rows have been written so far."""
-        return int(self.step.numpy())
-
-    def history(self, start=0, stop=None):
-        """Recorded rows start..stop-1 (all by default) as named arrays (kernels in x @ K)."""
-        rows = self.rows[start:self.recorded() if stop is None else stop].numpy()
-        return {
-            name: rows[:, columns].reshape((len(rows), *shape))
-            for name, columns, shape in self.FIELDS
-        }
-
-
-def build_model(example=MAZUR, update="sequential", dtype="float32", training=PLAIN_SGD,
-                strategy=None, steps_per_execution=None):
+def build_model(
+    example: Example = MAZUR,
+    update: str = "sequential",
+    dtype: str = "float32",
+    *,
+    training: Training = PLAIN_SGD,
+    strategy: tf.distribute.Strategy | None = None,
+    steps_per_execution: int | None = None,
+) -> MazurModel:
     """The compiled 2-2-2 Keras model, starting from the example's weights.
 
     ``training`` names the optimizer, its schedule and the penalties, which
@@ -356,12 +249,18 @@ def build_model(example=MAZUR, update="sequential", dtype="float32", training=PL
     if steps_per_execution is None:
         steps_per_execution = DISTRIBUTED_STEPS if strategy else STEPS_PER_EXECUTION
     with strategy.scope() if strategy else contextlib.nullcontext():
-        return _build_model(example, update, dtype, training, steps_per_execution)
+        return _build_model(
+            example, update, dtype, training=training, steps_per_execution=steps_per_execution
+        )
 
 
-def _build_model(example, update, dtype, training, steps_per_execution):
+def _build_model(
+    example: Example, update: str, dtype: str, *, training: Training, steps_per_execution: int
+) -> MazurModel:
 
-    def layer(example_weights, bias, name):
+    def layer(
+        example_weights: Weights, bias: float, name: str
+    ) -> Callable[[keras.KerasTensor], keras.KerasTensor]:
         """net = x @ K (K = W.T), + the constant bias, then the sigmoid."""
         kernel = kernel_from_weights(example_weights, dtype)
         weights = keras.layers.Dense(
@@ -396,143 +295,3 @@ def _build_model(example, update, dtype, training, steps_per_execution):
     # Build for both kernels now: sequential steps apply them one at a time.
     optimizer.build(model.trainable_variables)
     return model
-
-
-def fit(model, iterations, example=MAZUR, dtype="float32", progress_bar=False, callbacks=(),
-        until_loss=None):
-    """model.fit() for up to ``iterations`` steps, step k on the example's batch k.
-
-    Returns the history of the iterations that ran, and whether the run
-    stopped at an iteration whose loss was below ``until_loss``.
-    ``progress_bar``: show Keras's own progress bar, sent to stderr so that
-    stdout keeps only the results.
-    """
-    with model.distribute_strategy.scope():
-        recorder = HistoryRecorder(iterations, dtype, until_loss)
-    use_recorder(model, recorder)
-    # Consecutive rows, a smaller last batch, passes repeated, no shuffling:
-    # numpy_ref.data's batches, in its order.
-    batches = tf.data.Dataset.from_tensor_slices(
-        (tf.constant(example.inputs, dtype), tf.constant(example.targets, dtype))
-    ).batch(example.batch).repeat().take(iterations)
-    callbacks = list(callbacks)
-    if until_loss is not None:
-        callbacks.insert(0, StopWhenRecorderStops())
-    with contextlib.redirect_stdout(sys.stderr) if progress_bar else contextlib.nullcontext():
-        model.fit(batches, epochs=1, shuffle=False,
-                  verbose=1 if progress_bar else 0, callbacks=callbacks)
-    use_recorder(model, None)
-    return recorder.history(), bool(recorder.stopped.numpy())
-
-
-def use_recorder(model, recorder):
-    """Point train_step at ``recorder`` (None: record nothing)."""
-    model.recorder = recorder
-    # A compiled train step holds on to the buffers it was traced with: retrace.
-    model.make_train_function(force=True)
-
-
-def final_state(model, example, dtype):
-    """Kernels and biases after training, and the loss and predictions they give
-    over every sample."""
-    # Called directly: under tf.distribute, predict_on_batch would give every
-    # replica the whole batch and return each one's copy.
-    predictions = model(tf.constant(example.inputs, dtype))
-    target = tf.constant(example.targets, dtype)
-    hidden_kernel, output_kernel = model.kernels()
-    return {
-        "hidden_kernel": hidden_kernel.numpy(),
-        "output_kernel": output_kernel.numpy(),
-        "biases": tuple(model.get_layer(f"{name}_bias").bias.numpy()
-                        for name in ("hidden", "output")),
-        "loss": half_squared_error(target, predictions).numpy(),
-        "predictions": predictions.numpy(),
-    }
-
-
-def train_model(iterations=1000, update="sequential", example=MAZUR, dtype="float32",
-                model=None, progress_bar=False, callbacks=(), training=PLAIN_SGD, replicas=1):
-    """Build (or take) the model, fit it (over ``replicas`` devices with
-    tf.distribute); return (TrainingResult, model)."""
-    from .distribute import mirrored
-
-    training = training.for_iterations(iterations)
-    model = model or build_model(example, update, dtype, training, mirrored(replicas))
-    history, stopped = fit(model, iterations, example, dtype, progress_bar, callbacks,
-                           training.until_loss)
-    final = final_state(model, example, dtype)
-    result = training_result("keras", update, example, dtype, history, final, "half-sse",
-                             iterations, training, stopped,
-                             model.distribute_strategy.num_replicas_in_sync)
-    return result, model
-
-
-def train(iterations=1000, update="sequential", example=MAZUR, dtype="float32",
-          progress_bar=False, training=PLAIN_SGD, replicas=1):
-    """Build the model and fit it; return the TrainingResult (train_model gives the model too)."""
-    return train_model(iterations, update, example, dtype, progress_bar=progress_bar,
-                       training=training, replicas=replicas)[0]
-
-
-def first_iteration(update, example=MAZUR, dtype="float64", optimizer=None):
-    """The first iteration's arrays as the Keras model computes it.
-
-    The forward pass runs through the model's own layers; the gradients are
-    read off the weight change of one plain-SGD fit() step, dE/dw = (w - w+) / lr.
-    For the sequential order a second, parallel model supplies the
-    hidden-layer gradients through the forward pass's w5..w8, for comparison.
-    The updated weights are those of one fit() step with ``optimizer``
-    (numpy_ref.optimizers.Optimizer; plain SGD if None); with another
-    optimizer the sequential hidden gradients are train_step's own.  Returns
-    what console.explain.values_from_arrays names.
-    """
-    model = build_model(example, update, dtype)
-    x = tf.constant(example.inputs, dtype)  # the tutorial's one sample, (1, 2)
-    net_hidden = model.get_layer("hidden_bias")(model.get_layer("hidden_weights")(x))
-    hidden, output = model.hidden_and_output(x)
-    net_output = model.get_layer("output_bias")(model.get_layer("output_weights")(hidden))
-    forward_pass = [t.numpy()[0] for t in (net_hidden, hidden, net_output, output)]
-
-    def one_step(update_order, training=PLAIN_SGD):
-        """(W before, W after) of one fit() step, in the tutorial's orientation."""
-        stepped = build_model(example, update_order, dtype, training)
-        before = [k.numpy().T for k in stepped.kernels()]
-        fit(stepped, 1, example, dtype)
-        return before, [k.numpy().T for k in stepped.kernels()]
-
-    def sgd_gradients(update_order):
-        before, after = one_step(update_order)  # w+ = w - lr dE/dw
-        return [(b - a) / example.learning_rate for b, a in zip(before, after)]
-
-    hidden_gradient, output_gradient = sgd_gradients(update)
-    gradients = {"hidden": hidden_gradient, "output": output_gradient}
-    if update == "sequential":
-        gradients["hidden_new"] = hidden_gradient
-        gradients["hidden"] = sgd_gradients("parallel")[0]
-    if optimizer is None or optimizer.name == "sgd":
-        updated = one_step(update)[1]
-    else:
-        # Another optimizer moves w5..w8 differently, so the sequential order's
-        # hidden gradient (through the new w5..w8) is read from train_step itself.
-        stepped = build_model(example, update, dtype, Training(optimizer=optimizer))
-        stepped.hidden_gradient_log = tf.Variable(tf.zeros((2, 2), dtype), trainable=False)
-        fit(stepped, 1, example, dtype)
-        updated = [k.numpy().T for k in stepped.kernels()]
-        if update == "sequential":
-            gradients["hidden_new"] = stepped.hidden_gradient_log.numpy().T
-    # dE/dw5 = delta_o1 · out_h1, so delta_o = dE/dw(h->o) / out_h1
-    deltas = output_gradient[:, 0] / forward_pass[1][0]
-    return (*forward_pass, np.asarray(example.targets[0])), deltas, gradients, updated
-
-
-def summary_text(model):
-    """model.summary() as text (nothing reaches stdout: Keras prints through rich)."""
-    lines = []
-    with contextlib.redirect_stdout(io.StringIO()):
-        model.summary(print_fn=lambda line, **_: lines.append(line))
-    return "\n".join(lines)
-
-
-def load_model(path):
-    """keras.saving.load_model: this module's classes are registered on import."""
-    return keras.saving.load_model(path)

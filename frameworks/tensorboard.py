@@ -13,10 +13,15 @@ import os
 import re
 import shutil
 import time
+from collections.abc import Iterator
+from typing import Self
 
 import numpy as np
 import tensorflow as tf
+from numpy.typing import ArrayLike, NDArray
 from tensorflow.core.framework import summary_pb2
+
+from numpy_ref.result import TrainingResult
 
 #: A log keeps at most about this many iterations: every k-th, with k chosen
 #: so; each logged iteration takes about 750 bytes (eleven scalars), so a log
@@ -24,7 +29,7 @@ from tensorflow.core.framework import summary_pb2
 MAX_LOGGED_ITERATIONS = 60_000
 
 
-def _scalar_metadata():
+def _scalar_metadata() -> bytes:
     """What marks a summary as a TensorBoard scalar (what tf.summary.scalar adds)."""
     metadata = summary_pb2.SummaryMetadata()
     metadata.plugin_data.plugin_name = "scalars"
@@ -36,7 +41,7 @@ def _scalar_metadata():
 _CAUSES = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOENT)
 
 
-def as_os_error(error, path):
+def as_os_error(error: tf.errors.OpError, path: str) -> OSError:
     """An OSError with one line for a tf.errors.OpError while writing ``path``.
 
     TensorFlow's message can run to fifty lines (the graph node, its trace);
@@ -49,7 +54,7 @@ def as_os_error(error, path):
     return OSError(errno.EIO, first[:200], path)
 
 
-def log_every(iterations):
+def log_every(iterations: int) -> int:
     """k: log iteration 1, 1 + k, 1 + 2k, ... (and the last), so a log stays small."""
     return max(1, math.ceil(iterations / MAX_LOGGED_ITERATIONS))
 
@@ -63,10 +68,14 @@ class ScalarLog:
     OSError naming the folder.
     """
 
-    NAMES = ("loss", "output/o1", "output/o2",
-             *(f"weights/w{k}" for k in range(1, 9)))
+    NAMES: tuple[str, ...] = (
+        "loss",
+        "output/o1",
+        "output/o2",
+        *(f"weights/w{k}" for k in range(1, 9)),
+    )
 
-    def __init__(self, logdir, implementation, update, iterations):
+    def __init__(self, logdir: str, implementation: str, update: str, iterations: int) -> None:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         base = os.path.join(logdir, f"{implementation}-{update}-{stamp}")
         self.created = _missing_folders(logdir)  # made here, removed with the log
@@ -88,28 +97,42 @@ class ScalarLog:
         self.metadata = _scalar_metadata()
         self._write = tf.function(
             self._write_rows,
-            input_signature=[tf.TensorSpec([None, len(self.NAMES)], tf.float32),
-                             tf.TensorSpec([None], tf.int64)],
+            input_signature=[
+                tf.TensorSpec([None, len(self.NAMES)], tf.float32),
+                tf.TensorSpec([None], tf.int64),
+            ],
         )
 
-    def _write_rows(self, rows, steps):
+    def _write_rows(self, rows: tf.Tensor, steps: tf.Tensor) -> None:
         with self.writer.as_default():
             for i in tf.range(tf.shape(rows, out_type=tf.int64)[0]):
                 for j, name in enumerate(self.NAMES):
                     tf.summary.write(name, rows[i, j], step=steps[i], metadata=self.metadata)
 
-    def _logged(self, steps):
+    def _logged(self, steps: NDArray[np.int64]) -> NDArray[np.bool_]:
         """Which of these iteration numbers the log keeps: every k-th, and the last two."""
         return ((steps - 1) % self.every == 0) | (steps >= self.iterations)
 
-    def write(self, first_iteration, losses, outputs, hidden_weights, output_weights,
-              every_row=False):
+    def write(
+        self,
+        first_iteration: int,
+        losses: ArrayLike,
+        outputs: ArrayLike,
+        hidden_weights: ArrayLike,
+        output_weights: ArrayLike,
+        *,
+        every_row: bool = False,
+    ) -> None:
         """Log iterations first_iteration, first_iteration + 1, ... (1-based), every k-th
         (each of them with ``every_row``)."""
-        rows = np.column_stack([
-            losses, np.reshape(outputs, (-1, 2)),
-            np.reshape(hidden_weights, (-1, 4)), np.reshape(output_weights, (-1, 4)),
-        ]).astype(np.float32)  # TensorBoard's scalars are float32
+        rows = np.column_stack(
+            [
+                losses,
+                np.reshape(outputs, (-1, 2)),
+                np.reshape(hidden_weights, (-1, 4)),
+                np.reshape(output_weights, (-1, 4)),
+            ]
+        ).astype(np.float32)  # TensorBoard's scalars are float32
         steps = np.arange(first_iteration, first_iteration + len(rows), dtype=np.int64)
         keep = np.ones(len(steps), bool) if every_row else self._logged(steps)
         try:
@@ -118,7 +141,7 @@ class ScalarLog:
         except tf.errors.OpError as error:
             raise as_os_error(error, self.path) from None
 
-    def write_final(self, result):
+    def write_final(self, result: TrainingResult) -> None:
         """Step N + 1: the loss, prediction and weights after the last update.
 
         Always logged; for a run that --until-loss stopped at iteration k < N,
@@ -127,22 +150,33 @@ class ScalarLog:
         """
         last = result.recorded
         if result.stopped_at is not None and not self._logged(np.array([last]))[0]:
-            self.write(last, result.losses[-1:], result.outputs[-1:],
-                       result.hidden_weights[-1:], result.output_weights[-1:], every_row=True)
-        self.write(last + 1, [result.final_loss], result.final_prediction,
-                   result.final_hidden_weights, result.final_output_weights, every_row=True)
+            self.write(
+                last,
+                result.losses[-1:],
+                result.outputs[-1:],
+                result.hidden_weights[-1:],
+                result.output_weights[-1:],
+                every_row=True,
+            )
+        self.write(
+            last + 1,
+            [result.final_loss],
+            result.final_prediction,
+            result.final_hidden_weights,
+            result.final_output_weights,
+            every_row=True,
+        )
 
-    def write_result(self, result):
+    def write_result(self, result: TrainingResult) -> None:
         """Log every (k-th) iteration of a finished run, then the state after it."""
-        self.write(1, result.losses, result.outputs, result.hidden_weights,
-                   result.output_weights)
+        self.write(1, result.losses, result.outputs, result.hidden_weights, result.output_weights)
         self.write_final(result)
 
-    def close(self):
+    def close(self) -> None:
         self.writer.close()
 
     @contextlib.contextmanager
-    def whole_or_nothing(self):
+    def whole_or_nothing(self) -> Iterator[Self]:
         """Inside the block the log is written; if the block fails or is
         interrupted, the run folder is removed: no half log is left behind."""
         try:
@@ -151,7 +185,7 @@ class ScalarLog:
             self.remove()
             raise
 
-    def remove(self):
+    def remove(self) -> None:
         """Close the log and remove its run folder, and DIR if this log created it."""
         self.close()
         shutil.rmtree(self.path, ignore_errors=True)
@@ -161,21 +195,22 @@ class ScalarLog:
             except OSError:
                 break
 
-    def finished(self, logdir):
+    def finished(self, logdir: str) -> tuple[str, str, dict[str, int]]:
         """What a command line reports of a log once written: (path, text, JSON fields)."""
         return self.path, self.described(logdir), {"logged_every": self.every}
 
-    def described(self, logdir):
+    def described(self, logdir: str) -> str:
         """Where the log is, which iterations it holds, and how to view it."""
         lines = [f"TensorBoard scalars in {self.path}"]
         if self.every > 1:
-            lines.append(f"(every {_ordinal(self.every)} iteration, to keep the log"
-                         " under about 50 MB)")
+            lines.append(
+                f"(every {_ordinal(self.every)} iteration, to keep the log under about 50 MB)"
+            )
         lines.append(f"view them with: tensorboard --logdir {logdir}")
         return "\n".join(lines)
 
 
-def _missing_folders(folder):
+def _missing_folders(folder: str) -> list[str]:
     """The folders that making ``folder`` would create, innermost first."""
     missing = []
     folder = os.path.abspath(folder)
@@ -185,7 +220,7 @@ def _missing_folders(folder):
     return missing
 
 
-def _ordinal(k):
+def _ordinal(k: int) -> str:
     """2 -> '2nd', 17 -> '17th', 21 -> '21st'."""
     ending = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
     return f"{k}{ending}"

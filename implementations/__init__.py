@@ -2,40 +2,61 @@
 
 The comparison, the figures, the tests and the benchmark iterate over
 IMPLEMENTATIONS; nothing looks an implementation up by its display label.
-Adding a framework adds a FRAMEWORKS entry (and its train function);
-adding a row adds an IMPLEMENTATIONS entry.
+Adding a framework adds a FRAMEWORKS entry (and its train function, which
+reads a RunSettings: implementations/settings.py); adding a row adds an
+IMPLEMENTATIONS entry.
 
 Importing this module imports neither TensorFlow nor Keras: each framework's
 train function imports its module when it is called.
 """
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
-from numpy_ref import MAZUR, UPDATE_ORDERS
-from numpy_ref.optimizers import PLAIN_SGD
+from numpy_ref import UPDATE_ORDERS
+from numpy_ref.result import TrainingResult
 from support.progress import keras_bar, watched
 
+from .settings import RunSettings
 
-def _train_numpy(iterations, update, example, dtype, progress, training):
+
+def _train_numpy(run: RunSettings, progress: bool) -> TrainingResult:
     import numpy_ref
 
     steps = watched(FRAMEWORKS["numpy"].seconds_per_iteration, progress)
-    return numpy_ref.train(iterations, update, example, dtype, steps=steps, training=training)
+    return numpy_ref.train(
+        run.iterations, run.update, run.example, run.dtype, steps=steps, training=run.training
+    )
 
 
-def _train_tensorflow(iterations, update, example, dtype, progress, training):
+def _train_tensorflow(run: RunSettings, progress: bool) -> TrainingResult:
     # Its compiled loop does 10^7 iterations in about two seconds: no bar.
     from frameworks import tape
 
-    return tape.train(iterations, update, example, dtype, training=training)
+    return tape.train(
+        run.iterations,
+        run.update,
+        run.example,
+        run.dtype,
+        loss=run.loss,
+        training=run.training,
+        replicas=run.replicas,
+    )
 
 
-def _train_keras(iterations, update, example, dtype, progress, training):
-    from frameworks import keras_model
+def _train_keras(run: RunSettings, progress: bool) -> TrainingResult:
+    from frameworks import keras_fit
 
-    bar = FRAMEWORKS["keras"].draws_keras_bar(iterations, progress)
-    return keras_model.train(iterations, update, example, dtype, progress_bar=bar,
-                             training=training)
+    bar = FRAMEWORKS["keras"].draws_keras_bar(run.iterations, progress)
+    return keras_fit.train(
+        run.iterations,
+        run.update,
+        run.example,
+        run.dtype,
+        progress_bar=bar,
+        training=run.training,
+        replicas=run.replicas,
+    )
 
 
 @dataclass(frozen=True)
@@ -45,15 +66,15 @@ class Framework:
     #: About what one iteration costs on a two-core machine (benchmarks/bench.py);
     #: used only to decide whether a run is long enough for a progress bar.
     seconds_per_iteration: float
-    #: (iterations, update, example, dtype, progress, training) -> TrainingResult
-    train_function: object
+    #: (RunSettings, progress allowed) -> TrainingResult
+    train_function: Callable[[RunSettings, bool], TrainingResult]
 
-    def train(self, iterations, update, example, dtype, progress=False, training=PLAIN_SGD):
-        """Train in ``update`` order; ``progress`` allows a bar on long runs at a terminal;
-        ``training``: the optimizer and the rest (numpy_ref.optimizers.Training)."""
-        return self.train_function(iterations, update, example, dtype, progress, training)
+    def train(self, run: RunSettings, *, progress: bool = False) -> TrainingResult:
+        """Train as ``run`` (RunSettings) says; ``progress`` allows a bar on long runs
+        at a terminal."""
+        return self.train_function(run, progress)
 
-    def draws_keras_bar(self, iterations, allowed=True):
+    def draws_keras_bar(self, iterations: int, allowed: bool = True) -> bool:
         """Whether a fit() of ``iterations`` steps shows Keras's own progress bar."""
         return keras_bar(iterations, self.seconds_per_iteration, allowed)
 
@@ -61,7 +82,7 @@ class Framework:
 #: The reference is NumPy: hand-written formulas, always compared in float64.
 REFERENCE = "numpy"
 
-FRAMEWORKS = {
+FRAMEWORKS: dict[str, Framework] = {
     framework.name: framework
     for framework in (
         Framework("numpy", "NumPy", 16e-6, _train_numpy),
@@ -80,53 +101,61 @@ class Implementation:
     update: str  # "parallel" or "sequential"
 
     @property
-    def is_reference(self):
+    def is_reference(self) -> bool:
         return self.framework == REFERENCE
 
-    def train(self, iterations=1000, example=MAZUR, dtype="float32", progress=False,
-              training=PLAIN_SGD):
-        """Train this implementation; return a numpy_ref TrainingResult."""
-        return FRAMEWORKS[self.framework].train(iterations, self.update, example, dtype,
-                                                progress, training)
+    def train(self, run: RunSettings = RunSettings(), *, progress: bool = False) -> TrainingResult:
+        """Train this implementation with ``run``'s settings, in its own update order
+        (the reference always in float64); return a numpy_ref TrainingResult."""
+        dtype = "float64" if self.is_reference else run.dtype
+        return FRAMEWORKS[self.framework].train(
+            replace(run, update=self.update, dtype=dtype), progress=progress
+        )
 
 
 #: The results table's rows: the four of the original README's table first
 #: (docs/reference-figures.md), then the rest.
-IMPLEMENTATIONS = (
-    Implementation("numpy-sequential", "numpy", "NumPy", "hand-written formulas",
-                   "sequential"),
+IMPLEMENTATIONS: tuple[Implementation, ...] = (
+    Implementation("numpy-sequential", "numpy", "NumPy", "hand-written formulas", "sequential"),
     Implementation("numpy-parallel", "numpy", "NumPy", "hand-written formulas", "parallel"),
-    Implementation("tensorflow-parallel", "tensorflow", "TF tape", "tf.GradientTape autodiff",
-                   "parallel"),
-    Implementation("keras-sequential", "keras", "Keras step", "custom train_step, formulas",
-                   "sequential"),
-    Implementation("tensorflow-sequential", "tensorflow", "TF tape",
-                   "tf.GradientTape, deltas via new w5..w8", "sequential"),
-    Implementation("keras-parallel", "keras", "Keras fit", "stock fit(): its optimizer on MSE",
-                   "parallel"),
+    Implementation(
+        "tensorflow-parallel", "tensorflow", "TF tape", "tf.GradientTape autodiff", "parallel"
+    ),
+    Implementation(
+        "keras-sequential", "keras", "Keras step", "custom train_step, formulas", "sequential"
+    ),
+    Implementation(
+        "tensorflow-sequential",
+        "tensorflow",
+        "TF tape",
+        "tf.GradientTape, deltas via new w5..w8",
+        "sequential",
+    ),
+    Implementation(
+        "keras-parallel", "keras", "Keras fit", "stock fit(): its optimizer on MSE", "parallel"
+    ),
 )
 
 
-def find(framework, update):
+def find(framework: str, update: str) -> Implementation:
     """The implementation of ``framework`` in ``update`` order."""
     return next(i for i in IMPLEMENTATIONS if i.framework == framework and i.update == update)
 
 
-def other_order(update):
+def other_order(update: str) -> str:
     """The update order that is not ``update``."""
     return next(order for order in UPDATE_ORDERS if order != update)
 
 
-def run_all(iterations=1000, example=MAZUR, dtype="float32", progress=False,
-            training=PLAIN_SGD):
-    """Train every implementation; return [(Implementation, TrainingResult)] in table order.
+def run_all(
+    run: RunSettings = RunSettings(), *, progress: bool = False
+) -> list[tuple[Implementation, TrainingResult]]:
+    """Train every implementation with ``run``'s settings; return
+    [(Implementation, TrainingResult)] in table order.
 
-    The frameworks run in ``dtype``; the NumPy reference always in float64.
+    The frameworks run in ``run.dtype``; the NumPy reference always in float64.
     """
     return [
-        (implementation,
-         implementation.train(iterations, example,
-                              "float64" if implementation.is_reference else dtype, progress,
-                              training))
+        (implementation, implementation.train(run, progress=progress))
         for implementation in IMPLEMENTATIONS
     ]

@@ -15,21 +15,27 @@ import console  # noqa: F401  first: Ctrl-C during the imports below ends quietl
 
 
 import sys
+from typing import Any
 
-from console.explain import numpy_sections, run_settings
+from console.explain import run_settings
+from console.explain_sections import numpy_sections
+from console.settings import TrainerSettings
 from console.trainer_script import Run, TrainerScript
 from implementations import FRAMEWORKS
+from numpy_ref.example import Example
+from numpy_ref.optimizers import Optimizer
 
 
-def explain(update, example, dtype, optimizer):
+def explain(
+    update: str, example: Example, dtype: str, optimizer: Optimizer
+) -> tuple[str, list[tuple[str, Any]]]:
     """The first iteration as the formulas compute it, in ``dtype``: (title, sections)."""
     title = f"First iteration, NumPy formulas ({run_settings(update, optimizer, example, dtype)})"
     return title, numpy_sections(update, example, dtype, optimizer)
 
 
-def train(args, example):
-    return Run(FRAMEWORKS["numpy"].train(args.iterations, args.update, example, args.dtype,
-                                         progress=not args.json, training=args.training))
+def train(settings: TrainerSettings) -> Run:
+    return Run(FRAMEWORKS["numpy"].train(settings.run, progress=not settings.json))
 
 
 SCRIPT = TrainerScript(

@@ -7,10 +7,15 @@ smaller); passes repeat; nothing is shuffled.  Iteration k trains on batch k.
 """
 
 import csv
+import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+
+#: A layer's 2 x 2 weights, one row per receiving neuron: ((w1, w2), (w3, w4)).
+Weights = tuple[tuple[float, float], tuple[float, float]]
 
 #: A CSV's first line, exactly.
 CSV_HEADER = ("i1", "i2", "t1", "t2")
@@ -19,24 +24,27 @@ CSV_HEADER = ("i1", "i2", "t1", "t2")
 @dataclass(frozen=True)
 class DataSet:
     name: str  # "mazur", "xor", or the CSV file's path
-    inputs: tuple  # ((i1, i2), ...): one row per sample
-    targets: tuple  # ((t1, t2), ...)
+    inputs: tuple[tuple[float, ...], ...]  # ((i1, i2), ...): one row per sample
+    targets: tuple[tuple[float, ...], ...]  # ((t1, t2), ...)
 
     @property
-    def samples(self):
+    def samples(self) -> int:
         return len(self.inputs)
 
-    def batch_rows(self, k, batch_size):
+    def batch_rows(self, k: int, batch_size: int) -> tuple[int, int]:
         """(first row, end row) of the batch that iteration k + 1 trains on (k from 0)."""
         per_pass = math.ceil(self.samples / batch_size)
         first = (k % per_pass) * batch_size
         return first, min(first + batch_size, self.samples)
 
-    def batch_sizes(self, batch_size):
+    def batch_sizes(self, batch_size: int) -> list[int]:
         """The sizes of one pass's batches, in order: [B, B, ..., the rest]."""
-        return [end - first for first, end in
-                (self.batch_rows(k, batch_size) for k in range(math.ceil(self.samples
-                                                                          / batch_size)))]
+        return [
+            end - first
+            for first, end in (
+                self.batch_rows(k, batch_size) for k in range(math.ceil(self.samples / batch_size))
+            )
+        ]
 
 
 MAZUR_DATA = DataSet("mazur", ((0.05, 0.10),), ((0.01, 0.99),))
@@ -59,13 +67,13 @@ class DataError(ValueError):
 HEADER_LIMIT = 1000
 
 
-def _cell_text(cell):
+def _cell_text(cell: str) -> str:
     """A cell as an error message shows it: stripped, and cut short when long."""
     cell = cell.strip()
     return repr(cell if len(cell) <= 20 else cell[:20] + "...")
 
 
-def _value(name, cell, problem):
+def _value(name: str, cell: str, problem: Callable[[str], DataError]) -> float:
     """The number in one cell, or the DataError that says why not."""
     try:
         if "_" in cell:  # float() reads 1_0 as 10: not a number as a CSV writes it
@@ -78,10 +86,10 @@ def _value(name, cell, problem):
     return value + 0.0  # -0 read as 0
 
 
-def read_csv(path):
+def read_csv(path: str) -> DataSet:
     """The DataSet in ``path``: the header i1,i2,t1,t2, then one sample per line."""
 
-    def problem(line, what):
+    def problem(line: int | None, what: str) -> DataError:
         where = f"{path}, line {line}" if line else path
         return DataError(f"{where}: {what}")
 
@@ -99,27 +107,31 @@ def read_csv(path):
                     continue  # a blank line
                 if len(row) != len(CSV_HEADER):
                     raise problem(line, f"{len(row)} values, not {len(CSV_HEADER)}")
-                samples.append([_value(name, cell, lambda what: problem(line, what))
-                                for name, cell in zip(CSV_HEADER, row)])
+                samples.append(
+                    [
+                        _value(name, cell, functools.partial(problem, line))
+                        for name, cell in zip(CSV_HEADER, row)
+                    ]
+                )
     except OSError as error:
-        raise DataError(f"{path}: {error.strerror} (the built-in data sets:"
-                        f" {', '.join(DATA_SETS)})") from None
+        raise DataError(
+            f"{path}: {error.strerror} (the built-in data sets: {', '.join(DATA_SETS)})"
+        ) from None
     except (UnicodeDecodeError, csv.Error) as error:
         raise DataError(f"{path}: not a CSV text file ({error})") from None
     if not samples:
         raise problem(None, "no samples after the header")
-    return DataSet(path, tuple(tuple(s[:2]) for s in samples),
-                   tuple(tuple(s[2:]) for s in samples))
+    return DataSet(path, tuple(tuple(s[:2]) for s in samples), tuple(tuple(s[2:]) for s in samples))
 
 
-def data_set(name_or_path):
+def data_set(name_or_path: str) -> DataSet:
     """DATA_SETS[name], or the CSV at that path (DataError if it cannot be used)."""
     if name_or_path in DATA_SETS:
         return DATA_SETS[name_or_path]
     return read_csv(name_or_path)
 
 
-def random_weights(seed):
+def random_weights(seed: int) -> tuple[Weights, Weights]:
     """w1..w8 drawn as numpy.random.default_rng(seed).uniform(-1, 1, 8), in that order:
     ((w1, w2), (w3, w4)), ((w5, w6), (w7, w8))."""
     w = np.random.default_rng(seed).uniform(-1, 1, 8).tolist()

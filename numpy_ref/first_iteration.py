@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .example import MAZUR
-from .network import layer, output_deltas
+from .example import MAZUR, Example
+from .network import FloatArray, layer, output_deltas
 from .optimizers import Optimizer, OptimizerState
 from .trainers import Parameters, check_settings, update_step
 
@@ -20,48 +20,53 @@ class FirstIteration:
 
     update: str
     dtype: str  # "float32" or "float64": every array and scalar below is of this type
-    x: np.ndarray  # i1, i2
-    target: np.ndarray
-    w_hidden: np.ndarray  # [[w1, w2], [w3, w4]] before the update
-    w_output: np.ndarray  # [[w5, w6], [w7, w8]] before the update
+    x: FloatArray  # i1, i2
+    target: FloatArray
+    w_hidden: FloatArray  # [[w1, w2], [w3, w4]] before the update
+    w_output: FloatArray  # [[w5, w6], [w7, w8]] before the update
     b_hidden: np.floating  # a scalar of ``dtype``
     b_output: np.floating
     learning_rate: np.floating
-    net_hidden: np.ndarray  # net_h = W_hidden @ x + b1
-    hidden: np.ndarray  # out_h = sigmoid(net_h)
-    net_output: np.ndarray  # net_o = W_output @ out_h + b2
-    output: np.ndarray  # out_o = sigmoid(net_o)
-    delta_output: np.ndarray  # dE/dnet_o
-    new_w_hidden: np.ndarray  # w1+..w4+ in this order
-    new_w_output: np.ndarray  # w5+..w8+ (the same in both orders)
-    optimizer: OptimizerState  # after the first update: what its step computed
+    net_hidden: FloatArray  # net_h = W_hidden @ x + b1
+    hidden: FloatArray  # out_h = sigmoid(net_h)
+    net_output: FloatArray  # net_o = W_output @ out_h + b2
+    output: FloatArray  # out_o = sigmoid(net_o)
+    delta_output: FloatArray  # dE/dnet_o
+    new_w_hidden: FloatArray  # w1+..w4+ in this order
+    new_w_output: FloatArray  # w5+..w8+ (the same in both orders)
+    optimizer_state: OptimizerState  # after the first update: what its step computed
 
     @property
-    def errors(self):
+    def errors(self) -> FloatArray:
         """E_o1, E_o2: 1/2 (target - out)^2 for each output."""
         return 0.5 * (self.target - self.output) ** 2
 
     @property
-    def d_error_d_output(self):
+    def d_error_d_output(self) -> FloatArray:
         """dE/dout_o = out_o - target."""
         return self.output - self.target
 
     @property
-    def output_sigmoid_slope(self):
+    def output_sigmoid_slope(self) -> FloatArray:
         """dout_o/dnet_o = out_o (1 - out_o)."""
         return self.output * (1 - self.output)
 
     @property
-    def hidden_sigmoid_slope(self):
+    def hidden_sigmoid_slope(self) -> FloatArray:
         """dout_h/dnet_h = out_h (1 - out_h)."""
         return self.hidden * (1 - self.hidden)
 
-    def d_error_d_hidden(self, w_output):
+    def d_error_d_hidden(self, w_output: FloatArray) -> FloatArray:
         """dE/dout_h = sum over outputs of delta_o · w(h->o), through ``w_output``."""
         return w_output.T @ self.delta_output
 
 
-def first_iteration(update="parallel", example=MAZUR, dtype="float64", optimizer=Optimizer()):
+def first_iteration(
+    update: str = "parallel",
+    example: Example = MAZUR,
+    dtype: str = "float64",
+    optimizer: Optimizer = Optimizer(),
+) -> FirstIteration:
     """Iteration 1 of ``example`` in ``dtype``, with every intermediate value.
 
     The inputs, weights, biases and learning rate are all of ``dtype``, as in
@@ -71,18 +76,36 @@ def first_iteration(update="parallel", example=MAZUR, dtype="float64", optimizer
     check_settings(1, update, dtype)
     samples, targets, w_hidden, w_output = example.arrays(dtype)
     b_hidden, b_output = example.biases(dtype)
-    lr = np.asarray(example.learning_rate, dtype=dtype)[()]
+    # [()] of a 0-d array is a scalar of its dtype (NumPy's stubs say an array)
+    lr: np.floating = np.asarray(example.learning_rate, dtype=dtype)[()]  # type: ignore[assignment]
     state = OptimizerState(optimizer, dtype, traced=True)
     hidden, output, new = update_step(
-        samples, targets, Parameters(w_hidden, w_output, b_hidden, b_output), lr, update, state
+        samples,
+        targets,
+        Parameters(w_hidden, w_output, b_hidden, b_output),
+        lr,
+        update,
+        optimizer_state=state,
     )
     net_hidden = layer(w_hidden, samples, b_hidden)
     net_output = layer(w_output, hidden, b_output)
     # The tutorial's one sample: every array below is that sample's.
     return FirstIteration(
-        update=update, dtype=dtype, x=samples[0], target=targets[0], w_hidden=w_hidden,
-        w_output=w_output, b_hidden=b_hidden[0], b_output=b_output[0], learning_rate=lr,
-        net_hidden=net_hidden[0], hidden=hidden[0], net_output=net_output[0], output=output[0],
+        update=update,
+        dtype=dtype,
+        x=samples[0],
+        target=targets[0],
+        w_hidden=w_hidden,
+        w_output=w_output,
+        b_hidden=b_hidden[0],
+        b_output=b_output[0],
+        learning_rate=lr,
+        net_hidden=net_hidden[0],
+        hidden=hidden[0],
+        net_output=net_output[0],
+        output=output[0],
         delta_output=output_deltas(targets, output)[0],
-        new_w_hidden=new.w_hidden, new_w_output=new.w_output, optimizer=state,
+        new_w_hidden=new.w_hidden,
+        new_w_output=new.w_output,
+        optimizer_state=state,
     )

@@ -15,25 +15,38 @@ batch axis, (B, 2, 2), biases (B, 2), and activations come out (B, samples,
 """
 
 import numpy as np
+from numpy.typing import NDArray
+
+#: Every array here: floats of the run's type (float32 or float64).
+FloatArray = NDArray[np.floating]
 
 
-def layer(w, inputs, b):
+def layer(w: FloatArray, inputs: FloatArray, b: FloatArray) -> FloatArray:
     """net = W @ input + b for every sample: net_j = w_j1 input_1 + w_j2 input_2 + b_j.
 
     (The sum over the two inputs written out: for thousands of 2 x 2 networks
     at once, several times faster than matmul.)
     """
-    return (inputs[..., 0:1] * w[..., None, :, 0] + inputs[..., 1:2] * w[..., None, :, 1]
-            + b[..., None, :])
+    return (
+        inputs[..., 0:1] * w[..., None, :, 0]
+        + inputs[..., 1:2] * w[..., None, :, 1]
+        + b[..., None, :]
+    )
 
 
-def sigmoid(net):
+def sigmoid(net: FloatArray) -> FloatArray:
     """The logistic function: out = 1 / (1 + e^-net)."""
     with np.errstate(over="ignore"):  # e^-net = inf for very negative net: out = 0, as it should
         return 1.0 / (1.0 + np.exp(-net))
 
 
-def forward(x, w_hidden, w_output, b_hidden, b_output):
+def forward(
+    x: FloatArray,
+    w_hidden: FloatArray,
+    w_output: FloatArray,
+    b_hidden: FloatArray,
+    b_output: FloatArray,
+) -> tuple[FloatArray, FloatArray]:
     """Hidden and output activations for every sample.
 
     net_h = W_hidden @ x + b_h,  out_h = sigmoid(net_h)
@@ -44,34 +57,39 @@ def forward(x, w_hidden, w_output, b_hidden, b_output):
     return hidden, output
 
 
-def half_squared_error(target, output):
+def half_squared_error(target: FloatArray, output: FloatArray) -> FloatArray:
     """Each sample's E = sum over outputs of 1/2 (target - out)^2."""
     return 0.5 * np.sum((target - output) ** 2, axis=-1)
 
 
-def mean_loss(target, output):
-    """The batch's loss: the mean over its samples of E (E itself for one sample)."""
+def mean_loss(target: FloatArray, output: FloatArray) -> np.floating | FloatArray:
+    """The batch's loss: the mean over its samples of E (E itself for one sample).
+
+    A scalar for one network; one loss per network, (B,), for a batch of them.
+    """
     return np.mean(half_squared_error(target, output), axis=-1)
 
 
-def output_deltas(target, output):
+def output_deltas(target: FloatArray, output: FloatArray) -> FloatArray:
     """dE/dnet_o = dE/dout_o * dout_o/dnet_o = (out_o - target) * out_o (1 - out_o)."""
     return (output - target) * output * (1.0 - output)
 
 
-def hidden_deltas(delta_output, w_output, hidden):
+def hidden_deltas(delta_output: FloatArray, w_output: FloatArray, hidden: FloatArray) -> FloatArray:
     """dE/dnet_h = (sum over outputs of delta_o * w_(h->o)) * out_h (1 - out_h).
 
     ``w_output`` decides the update order: the weights of the forward pass
     give parallel updates, the freshly updated ones give sequential updates.
     """
     # sum over the two outputs j of delta_oj * w_ji, for every sample
-    carried = (delta_output[..., 0:1] * w_output[..., None, 0, :]
-               + delta_output[..., 1:2] * w_output[..., None, 1, :])
+    carried = (
+        delta_output[..., 0:1] * w_output[..., None, 0, :]
+        + delta_output[..., 1:2] * w_output[..., None, 1, :]
+    )
     return carried * hidden * (1.0 - hidden)
 
 
-def weight_gradient(deltas, inputs):
+def weight_gradient(deltas: FloatArray, inputs: FloatArray) -> FloatArray:
     """dE/dW of a layer: the sum over the batch's samples of delta_j * input_i.
 
     (For w5..w8 the inputs are out_h, for w1..w4 they are i1, i2.)  The
@@ -81,6 +99,6 @@ def weight_gradient(deltas, inputs):
     return np.swapaxes(deltas, -1, -2) @ inputs
 
 
-def bias_gradient(deltas):
+def bias_gradient(deltas: FloatArray) -> FloatArray:
     """dE/db of a layer: dnet/db = 1, so the sum over the batch of the neurons' deltas."""
     return np.sum(deltas, axis=-2)

@@ -16,12 +16,15 @@ iterations and makes k - 1 updates: iteration k's loss is below the limit, so
 its update is not made, and its loss is also the final loss.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-from .example import MAZUR
-from .optimizers import PLAIN_SGD
+from .example import MAZUR, Example
+from .network import FloatArray
+from .training import PLAIN_SGD, Training
 
 
 @dataclass
@@ -31,66 +34,66 @@ class TrainingResult:
     dtype: str  # "float32" or "float64"
     learning_rate: float
     iterations: int
-    losses: np.ndarray  # (N,)      the loss of iteration k's batch
-    outputs: np.ndarray  # (N, 2)    out_o1, out_o2 at iteration k (its batch's first sample)
-    hidden: np.ndarray  # (N, 2)    out_h1, out_h2 at iteration k (its batch's first sample)
-    hidden_weights: np.ndarray  # (N, 2, 2) [[w1, w2], [w3, w4]] used at iteration k
-    output_weights: np.ndarray  # (N, 2, 2) [[w5, w6], [w7, w8]] used at iteration k
-    final_hidden_weights: np.ndarray  # (2, 2) after all N updates
-    final_output_weights: np.ndarray  # (2, 2) after all N updates
-    final_biases: tuple  # ([b_h1, b_h2], [b_o1, b_o2]) after all N updates
+    losses: FloatArray  # (N,)      the loss of iteration k's batch
+    outputs: FloatArray  # (N, 2)    out_o1, out_o2 at iteration k (its batch's first sample)
+    hidden: FloatArray  # (N, 2)    out_h1, out_h2 at iteration k (its batch's first sample)
+    hidden_weights: FloatArray  # (N, 2, 2) [[w1, w2], [w3, w4]] used at iteration k
+    output_weights: FloatArray  # (N, 2, 2) [[w5, w6], [w7, w8]] used at iteration k
+    final_hidden_weights: FloatArray  # (2, 2) after all N updates
+    final_output_weights: FloatArray  # (2, 2) after all N updates
+    final_biases: tuple[FloatArray, FloatArray]  # ([b_h1, b_h2], [b_o1, b_o2]) after all N updates
     final_loss: float  # the mean E over every sample after all N updates
-    predictions: np.ndarray  # (samples, 2) out_o1, out_o2 of every sample after all N updates
-    targets: np.ndarray  # (samples, 2)
-    example: object = MAZUR  # numpy_ref.example.Example: the data and how it trains
+    predictions: FloatArray  # (samples, 2) out_o1, out_o2 of every sample after all N updates
+    targets: FloatArray  # (samples, 2)
+    example: Example = MAZUR  # the data and how it trains
     replicas: int = 1  # devices that shared each batch (tf.distribute)
     loss: str = "half-sse"  # the loss trained on: E = sum 1/2 (target - out)^2
-    training: object = field(default=PLAIN_SGD)  # numpy_ref.optimizers.Training
-    stopped_at: int = None  # the iteration whose loss was below until_loss, if any
+    training: Training = field(default=PLAIN_SGD)  # the optimizer and the rest
+    stopped_at: int | None = None  # the iteration whose loss was below until_loss, if any
 
     @property
-    def recorded(self):
+    def recorded(self) -> int:
         """How many iterations ran: ``iterations``, or ``stopped_at`` for a run that stopped."""
         return len(self.losses)
 
     @property
-    def updates(self):
+    def updates(self) -> int:
         """How many updates were made: one per iteration, but none at ``stopped_at``."""
         return self.recorded - (self.stopped_at is not None)
 
     @property
-    def final_prediction(self):
+    def final_prediction(self) -> FloatArray:
         """out_o1, out_o2 of the first sample (the only one of Mazur's data) after training."""
         return self.predictions[0]
 
     @property
-    def target(self):
+    def target(self) -> FloatArray:
         """t1, t2 of the first sample (the only one of Mazur's data)."""
         return self.targets[0]
 
     @property
-    def samples_right(self):
+    def samples_right(self) -> int:
         """How many samples have both outputs on their target's side of 0.5 after training."""
         right = (self.predictions > 0.5) == (self.targets > 0.5)
         return int(np.sum(np.all(right, axis=-1)))
 
     @property
-    def final_penalty(self):
+    def final_penalty(self) -> float:
         """l1 sum|w| + l2 sum w^2 at the final weights (0 without a penalty)."""
         return self.training.penalty(self.final_hidden_weights, self.final_output_weights)
 
     @property
-    def initial_loss(self):
+    def initial_loss(self) -> float:
         """Loss at iteration 1: the untrained network's."""
         return float(self.losses[0])
 
     @property
-    def last_iteration_loss(self):
+    def last_iteration_loss(self) -> float:
         """Loss at iteration N: the forward pass the last update came from."""
         return float(self.losses[-1])
 
     @property
-    def error_reduction_percent(self):
+    def error_reduction_percent(self) -> float | None:
         """How much of the first loss training removed: 100 * (1 - final/initial).
 
         None for mini-batches: iteration 1's loss is then one batch's, and the
@@ -101,23 +104,29 @@ class TrainingResult:
         return 100.0 * (1.0 - self.final_loss / self.initial_loss)
 
     @property
-    def diverged(self):
+    def diverged(self) -> bool:
         """True when any loss, final weight or the final penalty is NaN or infinite."""
-        return not (np.all(np.isfinite(self.losses)) and self.final_weights_finite
-                    and np.isfinite(self.final_loss) and np.isfinite(self.final_penalty))
+        return not (
+            np.all(np.isfinite(self.losses))
+            and self.final_weights_finite
+            and np.isfinite(self.final_loss)
+            and np.isfinite(self.final_penalty)
+        )
 
     @property
-    def final_weights_finite(self):
+    def final_weights_finite(self) -> bool:
         """Whether every final weight and bias is a finite number."""
-        return all(np.all(np.isfinite(a)) for a in (
-            self.final_hidden_weights, self.final_output_weights, *self.final_biases))
+        return all(
+            np.all(np.isfinite(a))
+            for a in (self.final_hidden_weights, self.final_output_weights, *self.final_biases)
+        )
 
-    def first_bad_iteration(self):
+    def first_bad_iteration(self) -> int | None:
         """The first iteration whose loss is NaN or infinite (None if none is)."""
         bad = np.flatnonzero(~np.isfinite(self.losses))
         return int(bad[0]) + 1 if bad.size else None
 
-    def to_json(self):
+    def to_json(self) -> dict[str, Any]:
         """The summary fields as plain Python values, ready for json.dumps."""
         one_sample = len(self.targets) == 1
         return {
@@ -144,21 +153,28 @@ class TrainingResult:
             "weights": {
                 "hidden": self.final_hidden_weights.tolist(),
                 "output": self.final_output_weights.tolist(),
-                "biases": {"hidden": self.final_biases[0].tolist(),
-                           "output": self.final_biases[1].tolist()},
+                "biases": {
+                    "hidden": self.final_biases[0].tolist(),
+                    "output": self.final_biases[1].tolist(),
+                },
             },
             "final_penalty": self.final_penalty,
         }
 
 
-def divergence_message(result):
+def divergence_message(result: TrainingResult) -> str | None:
     """One line saying the run diverged, or None when every figure is finite."""
     if not result.diverged:
         return None
-    if (result.final_weights_finite and np.isfinite(result.final_loss)
-            and not np.isfinite(result.final_penalty)):
-        return ("error: training diverged: the penalty l1 sum|w| + l2 sum w^2 became"
-                " infinite; try a smaller --l1 or --l2")
+    if (
+        result.final_weights_finite
+        and np.isfinite(result.final_loss)
+        and not np.isfinite(result.final_penalty)
+    ):
+        return (
+            "error: training diverged: the penalty l1 sum|w| + l2 sum w^2 became"
+            " infinite; try a smaller --l1 or --l2"
+        )
     where = result.first_bad_iteration()
     when = f"at iteration {where}" if where else "after the last update"
     return (
@@ -167,7 +183,7 @@ def divergence_message(result):
     )
 
 
-def divergence_among(results):
+def divergence_among(results: Iterable[TrainingResult]) -> str | None:
     """The divergence line of the first diverged run among several, tagged with its
     implementation, order and (when not SGD) optimizer; None when every run stayed
     finite."""

@@ -9,12 +9,14 @@ Iteration k trains on batch k of the data (numpy_ref.data); the biases are
 trained with their layer's weights when the example says so.
 """
 
+from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 import numpy as np
 
-from .example import DTYPES, MAZUR
+from .example import DTYPES, MAZUR, Example
 from .network import (
+    FloatArray,
     bias_gradient,
     forward,
     hidden_deltas,
@@ -22,8 +24,9 @@ from .network import (
     output_deltas,
     weight_gradient,
 )
-from .optimizers import PLAIN_SGD, OptimizerState
+from .optimizers import OptimizerState, Rate
 from .result import TrainingResult
+from .training import PLAIN_SGD, Training
 
 UPDATE_ORDERS = ("parallel", "sequential")
 
@@ -31,13 +34,13 @@ UPDATE_ORDERS = ("parallel", "sequential")
 class Parameters(NamedTuple):
     """Everything an update can change, in the tutorial's orientation."""
 
-    w_hidden: np.ndarray  # [[w1, w2], [w3, w4]]
-    w_output: np.ndarray  # [[w5, w6], [w7, w8]]
-    b_hidden: np.ndarray  # [b_h1, b_h2]
-    b_output: np.ndarray  # [b_o1, b_o2]
+    w_hidden: FloatArray  # [[w1, w2], [w3, w4]]
+    w_output: FloatArray  # [[w5, w6], [w7, w8]]
+    b_hidden: FloatArray  # [b_h1, b_h2]
+    b_output: FloatArray  # [b_o1, b_o2]
 
 
-def carrying_weights(update, w_output, new_w_output):
+def carrying_weights(update: str, w_output: FloatArray, new_w_output: FloatArray) -> FloatArray:
     """The one place where the two orders differ: which w5..w8 carry delta_o back.
 
     Parallel: the forward pass's own; sequential: the ones just updated.
@@ -45,19 +48,42 @@ def carrying_weights(update, w_output, new_w_output):
     return new_w_output if update == "sequential" else w_output
 
 
-def update_step(x, target, parameters, lr, update, optimizer=None, t=1, training=PLAIN_SGD,
-                train_biases=False):
+def update_step(
+    x: FloatArray,
+    target: FloatArray,
+    parameters: Parameters,
+    lr: Rate,
+    update: str,
+    *,
+    optimizer_state: OptimizerState | None = None,
+    t: int = 1,
+    training: Training = PLAIN_SGD,
+    train_biases: bool = False,
+) -> tuple[FloatArray, FloatArray, Parameters]:
     """One forward pass of the batch (x, target) and one update in the given order.
 
-    Returns (out_h, out_o, new Parameters).  ``optimizer`` is an
+    Returns (out_h, out_o, new Parameters).  ``optimizer_state`` is an
     OptimizerState (None: plain SGD), ``t`` the number of this update.
     Works on a batch of networks too: weights (B, 2, 2), biases (B, 2), with
     ``lr`` shaped to broadcast, (B, 1, 1).
     """
     hidden, output = forward(x, *parameters)
-    optimizer = optimizer or OptimizerState(PLAIN_SGD.optimizer, parameters.w_hidden.dtype)
-    new = updated_parameters(x, target, hidden, output, parameters, lr, update, optimizer, t,
-                             training, train_biases)
+    optimizer_state = optimizer_state or OptimizerState(
+        PLAIN_SGD.optimizer, parameters.w_hidden.dtype
+    )
+    new = updated_parameters(
+        x,
+        target,
+        hidden,
+        output,
+        parameters,
+        lr=lr,
+        update=update,
+        optimizer_state=optimizer_state,
+        t=t,
+        training=training,
+        train_biases=train_biases,
+    )
     return hidden, output, new
 
 
@@ -71,15 +97,50 @@ class Update(NamedTuple):
     gradients: Parameters
 
 
-def updated_parameters(x, target, hidden, output, parameters, lr, update, optimizer, t,
-                       training, train_biases):
+def updated_parameters(
+    x: FloatArray,
+    target: FloatArray,
+    hidden: FloatArray,
+    output: FloatArray,
+    parameters: Parameters,
+    *,
+    lr: Rate,
+    update: str,
+    optimizer_state: OptimizerState,
+    t: int,
+    training: Training,
+    train_biases: bool,
+) -> Parameters:
     """Backpropagate one forward pass and make update ``t``: the new Parameters."""
-    return backpropagate(x, target, hidden, output, parameters, lr, update, optimizer, t,
-                         training, train_biases).new
+    return backpropagate(
+        x,
+        target,
+        hidden,
+        output,
+        parameters,
+        lr=lr,
+        update=update,
+        optimizer_state=optimizer_state,
+        t=t,
+        training=training,
+        train_biases=train_biases,
+    ).new
 
 
-def backpropagate(x, target, hidden, output, parameters, lr, update, optimizer, t, training,
-                  train_biases):
+def backpropagate(
+    x: FloatArray,
+    target: FloatArray,
+    hidden: FloatArray,
+    output: FloatArray,
+    parameters: Parameters,
+    *,
+    lr: Rate,
+    update: str,
+    optimizer_state: OptimizerState,
+    t: int,
+    training: Training,
+    train_biases: bool,
+) -> Update:
     """Backpropagate one forward pass and make update ``t``: an Update.
 
     The output layer's step comes first; its new weights carry delta_o back
@@ -89,43 +150,50 @@ def backpropagate(x, target, hidden, output, parameters, lr, update, optimizer, 
     """
     w_hidden, w_output, b_hidden, b_output = parameters
     # lr broadcasts over the weights (..., 2, 2); a bias (..., 2) drops the last axis
-    bias_lr = lr[..., 0] if np.ndim(lr) else lr
+    bias_lr = lr[..., 0] if np.ndim(lr) else lr  # type: ignore[index]  # np.ndim > 0: an array
 
-    def layer_step(name, w, b, deltas, inputs):
+    def layer_step(
+        name: str, w: FloatArray, b: FloatArray, deltas: FloatArray, inputs: FloatArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray | None]:
         """(new w, new b, dE/dw, dE/db or None) of one layer."""
         gradient = training.gradient_with_penalty(weight_gradient(deltas, inputs), w)
-        new_w = optimizer.step(name, w, gradient, lr, t)
+        new_w = optimizer_state.step(name, w, gradient, lr, t)
         if not train_biases:
             return new_w, b, gradient, None
         b_gradient = bias_gradient(deltas)
-        new_b = optimizer.step(f"{name}_bias", b, b_gradient, bias_lr, t)
+        new_b = optimizer_state.step(f"{name}_bias", b, b_gradient, bias_lr, t)
         return new_w, new_b, gradient, b_gradient
 
     delta_o = output_deltas(target, output) / x.shape[-2]  # of the batch's mean loss
     new_w_output, new_b_output, dw_output, db_output = layer_step(
-        "output", w_output, b_output, delta_o, hidden)
+        "output", w_output, b_output, delta_o, hidden
+    )
     delta_h = hidden_deltas(delta_o, carrying_weights(update, w_output, new_w_output), hidden)
     new_w_hidden, new_b_hidden, dw_hidden, db_hidden = layer_step(
-        "hidden", w_hidden, b_hidden, delta_h, x)
-    return Update(Parameters(new_w_hidden, new_w_output, new_b_hidden, new_b_output),
-                  Parameters(dw_hidden, dw_output, db_hidden, db_output))
+        "hidden", w_hidden, b_hidden, delta_h, x
+    )
+    # (db_hidden and db_output are None where the biases stay constant: see Update)
+    return Update(
+        Parameters(new_w_hidden, new_w_output, new_b_hidden, new_b_output),
+        Parameters(dw_hidden, dw_output, db_hidden, db_output),  # type: ignore[arg-type]
+    )
 
 
 class Iteration(NamedTuple):
     """Iteration ``number`` of a reference run, everything it computed (``train(observe=)``)."""
 
     number: int  # 1 for the first
-    x: np.ndarray  # the batch's inputs (m, 2)
-    target: np.ndarray  # (m, 2)
+    x: FloatArray  # the batch's inputs (m, 2)
+    target: FloatArray  # (m, 2)
     parameters: Parameters  # what the forward pass used
-    hidden: np.ndarray  # out_h of every sample of the batch (m, 2)
-    output: np.ndarray  # out_o (m, 2)
-    loss: float  # the batch's mean E
+    hidden: FloatArray  # out_h of every sample of the batch (m, 2)
+    output: FloatArray  # out_o (m, 2)
+    loss: np.floating  # the batch's mean E
     #: the update made from this forward pass; None at a run's stopping iteration
-    update: Update = None
+    update: Update | None = None
 
 
-def check_settings(iterations, update, dtype):
+def check_settings(iterations: int, update: str, dtype: str) -> None:
     """ValueError for settings no trainer accepts."""
     if update not in UPDATE_ORDERS:
         raise ValueError(f"update must be one of {UPDATE_ORDERS}, not {update!r}")
@@ -135,7 +203,12 @@ def check_settings(iterations, update, dtype):
         raise ValueError(f"iterations must be at least 1, not {iterations}")
 
 
-def unwatched(count, label):
+#: (count, label) -> the iterations 0 .. count - 1, as ``unwatched`` gives them or
+#: wrapped in a progress bar, or stopping early by raising (the XOR study's threads).
+Steps = Callable[[int, str], Iterable[int]]
+
+
+def unwatched(count: int, label: str) -> Iterable[int]:
     """range(count): the iterations of a loop that nobody watches.
 
     Loops take this as ``steps``; a command line that wants a progress bar
@@ -144,8 +217,16 @@ def unwatched(count, label):
     return range(count)
 
 
-def train(iterations=1000, update="parallel", example=MAZUR, dtype="float64", steps=unwatched,
-          training=PLAIN_SGD, observe=None):
+def train(
+    iterations: int = 1000,
+    update: str = "parallel",
+    example: Example = MAZUR,
+    dtype: str = "float64",
+    *,
+    steps: Steps = unwatched,
+    training: Training = PLAIN_SGD,
+    observe: Callable[[Iteration], object] | None = None,
+) -> TrainingResult:
     """Train ``example``'s network for up to ``iterations`` updates in the given order.
 
     Iteration k trains on the example's batch k; ``training`` chooses the
@@ -157,7 +238,7 @@ def train(iterations=1000, update="parallel", example=MAZUR, dtype="float64", st
     training = training.for_iterations(iterations)
     x, target, w_hidden, w_output = example.arrays(dtype)
     parameters = Parameters(w_hidden, w_output, *example.biases(dtype))
-    optimizer = OptimizerState(training.optimizer, dtype)
+    optimizer_state = OptimizerState(training.optimizer, dtype)
 
     losses = np.empty(iterations, dtype=dtype)
     outputs = np.empty((iterations, 2), dtype=dtype)
@@ -183,15 +264,30 @@ def train(iterations=1000, update="parallel", example=MAZUR, dtype="float64", st
             if not stops:
                 if k == 0 or not training.schedule.constant:
                     lr = training.schedule.rate(example.learning_rate, k, dtype)  # after k updates
-                made = backpropagate(batch_x, batch_target, hidden, output, parameters, lr,
-                                     update, optimizer, k + 1, training, example.train_biases)
+                made = backpropagate(
+                    batch_x,
+                    batch_target,
+                    hidden,
+                    output,
+                    parameters,
+                    lr=lr,
+                    update=update,
+                    optimizer_state=optimizer_state,
+                    t=k + 1,
+                    training=training,
+                    train_biases=example.train_biases,
+                )
             if observe:
-                observe(Iteration(k + 1, batch_x, batch_target, parameters, hidden, output,
-                                  losses[k], made))
+                observe(
+                    Iteration(
+                        k + 1, batch_x, batch_target, parameters, hidden, output, losses[k], made
+                    )
+                )
             if stops:
                 recorded, stopped_at = k + 1, k + 1
                 break
-            parameters = made.new
+            # made is None only at the stopping iteration, which ended the loop above
+            parameters = made.new  # type: ignore[union-attr]
         _, predictions = forward(x, *parameters)
     return TrainingResult(
         implementation="numpy",

@@ -12,17 +12,21 @@ This module holds the arithmetic; console/xor_study.py turns it into text.
 """
 
 import threading
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .data import XOR_DATA
 from .example import MAZUR
-from .network import forward
-from .optimizers import PLAIN_SGD, Optimizer, OptimizerState
+from .network import FloatArray, forward
+from .optimizers import Optimizer, OptimizerState
 from .study import CAPPED, DIVERGED, random_starts
-from .trainers import Parameters, unwatched, updated_parameters
+from .trainers import Parameters, Steps, unwatched, updated_parameters
+from .training import PLAIN_SGD
 
 
 @dataclass(frozen=True)
@@ -35,24 +39,34 @@ class Setup:
     optimizer: str = "sgd"  # a numpy_ref.optimizers.OPTIMIZERS name, with Keras's defaults
 
     @property
-    def label(self):
+    def label(self) -> str:
         biases = "trained biases" if self.train_biases else "constant biases"
         batches = "full batch" if self.batch_size == XOR_DATA.samples else "online"
         return f"{self.optimizer}, {biases}, {batches}, {self.update}"
 
-    def to_json(self):
-        return {"update": self.update, "train_biases": self.train_biases,
-                "batch_size": self.batch_size, "optimizer": self.optimizer}
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "update": self.update,
+            "train_biases": self.train_biases,
+            "batch_size": self.batch_size,
+            "optimizer": self.optimizer,
+        }
 
 
 #: SGD in every combination of order, biases and batches; momentum and Adam
 #: in both orders with trained biases and full batches.
 SETUPS = (
-    *(Setup(update, biases, batch)
-      for biases in (True, False) for batch in (XOR_DATA.samples, 1)
-      for update in ("sequential", "parallel")),
-    *(Setup(update, True, XOR_DATA.samples, optimizer)
-      for optimizer in ("momentum", "adam") for update in ("sequential", "parallel")),
+    *(
+        Setup(update, biases, batch)
+        for biases in (True, False)
+        for batch in (XOR_DATA.samples, 1)
+        for update in ("sequential", "parallel")
+    ),
+    *(
+        Setup(update, True, XOR_DATA.samples, optimizer)
+        for optimizer in ("momentum", "adam")
+        for update in ("sequential", "parallel")
+    ),
 )
 
 #: Each optimizer's learning rates for XOR: (lowest, highest) of a log-spaced grid.
@@ -67,12 +81,12 @@ class XorStudySettings:
     rates: int = 6  # learning rates per optimizer, log-spaced over XOR_RATES
     weight_range: float = 1.0  # w1..w8 drawn uniformly from [-range, range]
 
-    def learning_rates(self, optimizer):
+    def learning_rates(self, optimizer: str) -> tuple[float, ...]:
         low, high = XOR_RATES[optimizer]
         return tuple(np.logspace(np.log10(low), np.log10(high), self.rates))
 
 
-def solved(outputs, targets):
+def solved(outputs: FloatArray, targets: FloatArray) -> NDArray[np.bool_]:
     """Per network: is every o1, o2 on the right side of 0.5 for every sample?"""
     return np.all((outputs > 0.5) == (targets > 0.5), axis=(-2, -1))
 
@@ -83,20 +97,26 @@ class SetupRun:
     DIVERGED; and every network's parameters when it stopped training."""
 
     setup: Setup
-    learning_rates: tuple
-    updates: np.ndarray  # (rates, starts)
+    learning_rates: tuple[float, ...]
+    updates: NDArray[np.int_]  # (rates, starts)
     final: Parameters  # each (rates * starts, ...): at solving, or after the limit
 
 
-def train_setup(setup, settings=XorStudySettings(), steps=unwatched):
+def train_setup(
+    setup: Setup, settings: XorStudySettings = XorStudySettings(), steps: Steps = unwatched
+) -> SetupRun:
     """Train every start at every learning rate of ``setup``; return its SetupRun."""
     rates = settings.learning_rates(setup.optimizer)
     x, target = np.array(XOR_DATA.inputs), np.array(XOR_DATA.targets)
     w_hidden, w_output = random_starts(settings.starts, settings.seed, settings.weight_range)
     count = len(rates) * settings.starts
     b_hidden, b_output = (np.full((count, 2), b) for b in (MAZUR.hidden_bias, MAZUR.output_bias))
-    parameters = Parameters(np.tile(w_hidden, (len(rates), 1, 1)),
-                            np.tile(w_output, (len(rates), 1, 1)), b_hidden, b_output)
+    parameters = Parameters(
+        np.tile(w_hidden, (len(rates), 1, 1)),
+        np.tile(w_output, (len(rates), 1, 1)),
+        b_hidden,
+        b_output,
+    )
     lr = np.repeat(rates, settings.starts)[:, None, None]
     state = OptimizerState(Optimizer.named(setup.optimizer), "float64")
     outcome = np.full(count, CAPPED)
@@ -126,8 +146,18 @@ def train_setup(setup, settings=XorStudySettings(), steps=unwatched):
                 state.keep(keep)
             first, end = XOR_DATA.batch_rows(t, setup.batch_size)
             parameters = updated_parameters(
-                x[first:end], target[first:end], hidden[:, first:end], output[:, first:end],
-                parameters, lr, setup.update, state, t + 1, PLAIN_SGD, setup.train_biases)
+                x[first:end],
+                target[first:end],
+                hidden[:, first:end],
+                output[:, first:end],
+                parameters,
+                lr=lr,
+                update=setup.update,
+                optimizer_state=state,
+                t=t + 1,
+                training=PLAIN_SGD,
+                train_biases=setup.train_biases,
+            )
     return SetupRun(setup, rates, outcome.reshape(len(rates), settings.starts), final)
 
 
@@ -135,7 +165,11 @@ class Stopped(Exception):
     """A set-up's training was told to stop: the study was cut short."""
 
 
-def run_xor_study(settings=XorStudySettings(), workers=1, on_done=None):
+def run_xor_study(
+    settings: XorStudySettings = XorStudySettings(),
+    workers: int = 1,
+    on_done: Callable[[SetupRun], object] | None = None,
+) -> list[SetupRun]:
     """Every set-up of SETUPS, from the same starts: [SetupRun], in SETUPS' order.
 
     ``workers`` set-ups train at once, in threads (NumPy's arithmetic runs
@@ -145,7 +179,7 @@ def run_xor_study(settings=XorStudySettings(), workers=1, on_done=None):
     """
     stop = threading.Event()
 
-    def steps(count, label):
+    def steps(count: int, label: str) -> Iterator[int]:
         for t in range(count):
             if stop.is_set():
                 raise Stopped(label)
@@ -153,8 +187,7 @@ def run_xor_study(settings=XorStudySettings(), workers=1, on_done=None):
 
     pool = ThreadPoolExecutor(max(1, workers))
     try:
-        futures = {pool.submit(train_setup, setup, settings, steps): setup
-                   for setup in SETUPS}
+        futures = {pool.submit(train_setup, setup, settings, steps): setup for setup in SETUPS}
         runs = {}
         for future in as_completed(futures):
             runs[futures[future]] = future.result()
@@ -175,23 +208,27 @@ class RateOutcome:
     diverged: int
 
     @property
-    def share(self):
+    def share(self) -> float:
         return self.solved / self.starts
 
 
-def summarise_setup(run):
+def summarise_setup(run: SetupRun) -> list[RateOutcome]:
     """One RateOutcome per learning rate of a SetupRun."""
     outcomes = []
     for rate, updates in zip(run.learning_rates, run.updates):
         reached = updates[updates >= 0]
-        outcomes.append(RateOutcome(
-            learning_rate=float(rate), solved=int(reached.size), starts=int(updates.size),
-            median_updates=float(np.median(reached)) if reached.size else float("nan"),
-            diverged=int(np.sum(updates == DIVERGED))))
+        outcomes.append(
+            RateOutcome(
+                learning_rate=float(rate),
+                solved=int(reached.size),
+                starts=int(updates.size),
+                median_updates=float(np.median(reached)) if reached.size else float("nan"),
+                diverged=int(np.sum(updates == DIVERGED)),
+            )
+        )
     return outcomes
 
 
-def best(outcomes):
+def best(outcomes: Sequence[RateOutcome]) -> RateOutcome:
     """The learning rate that solved the most starts (fewer median updates break ties)."""
-    return max(outcomes, key=lambda o: (o.solved, -np.nan_to_num(o.median_updates,
-                                                                  nan=np.inf)))
+    return max(outcomes, key=lambda o: (o.solved, -np.nan_to_num(o.median_updates, nan=np.inf)))

@@ -6,20 +6,21 @@ import os
 import shutil
 import stat
 import tempfile
+from collections.abc import Callable, Iterator
 
 #: Every file this run has written through atomic_output, in order; an
 #: interrupted run names them, so that it never claims to have written nothing.
 #: (console.process.stops_cleanly empties it when a run starts.)
-WRITTEN = []
+WRITTEN: list[str] = []
 
 
-def _suffix(path):
+def _suffix(path: str) -> str:
     """The file's extension, also for a name that is only one ('.keras')."""
     name = os.path.basename(path)
     return "." + name.rsplit(".", 1)[1] if "." in name else ""
 
 
-def _mode_for(path, new=0o666):
+def _mode_for(path: str, new: int = 0o666) -> int:
     """An existing file or folder keeps its permissions; a new one, or one that
     replaces a link (whose target's permissions are not its own), gets ``new``
     (0666 for a file, 0777 for a folder) less the umask."""
@@ -34,7 +35,7 @@ def _mode_for(path, new=0o666):
 
 
 @contextlib.contextmanager
-def atomic_output(path):
+def atomic_output(path: str) -> Iterator[str]:
     """Yield a temporary path beside ``path``; on success it becomes ``path``.
 
     A reader never sees a half-written file, and a failure (or Ctrl-C, or
@@ -44,8 +45,7 @@ def atomic_output(path):
     folder = os.path.dirname(os.path.abspath(path))
     temporary = None
     try:
-        handle, temporary = tempfile.mkstemp(prefix=".partial-", suffix=_suffix(path),
-                                             dir=folder)
+        handle, temporary = tempfile.mkstemp(prefix=".partial-", suffix=_suffix(path), dir=folder)
         os.close(handle)
         yield temporary
         os.chmod(temporary, _mode_for(path))
@@ -58,7 +58,7 @@ def atomic_output(path):
 
 
 @contextlib.contextmanager
-def atomic_folder(path, replaceable):
+def atomic_folder(path: str, replaceable: Callable[[str], bool]) -> Iterator[str]:
     """Yield a temporary folder beside ``path``; on success it becomes ``path``.
 
     A folder already at ``path`` is moved aside, the new one renamed into its
@@ -96,7 +96,7 @@ def atomic_folder(path, replaceable):
 
 
 @contextlib.contextmanager
-def folder_for_results(path):
+def folder_for_results(path: str) -> Iterator[None]:
     """Create the folder ``path`` if it is missing, for the files written inside this
     block; if the block fails (or is interrupted) and the folder it created is
     still empty, the folder goes too: a run that wrote nothing leaves nothing."""
@@ -110,7 +110,7 @@ def folder_for_results(path):
         raise
 
 
-def kept_files_note():
+def kept_files_note() -> str:
     """'nothing was written', or which files this run wrote before it stopped."""
     if not WRITTEN:
         return "nothing was written"

@@ -1,11 +1,14 @@
 """Shared set-up: the repository on sys.path, and trained runs cached per session.
 
 TensorFlow is imported once for the whole suite and every run is trained in
-this process; a run asked for twice is trained once.
+this process; a run asked for twice is trained once.  Also the helpers more
+than one test file uses: running a script, reading its one-line errors, the
+six-sample CSV, and the README's blocks and numbers.
 """
 
 import functools
 import os
+import re
 import subprocess
 import sys
 
@@ -16,14 +19,15 @@ sys.path.insert(0, ROOT)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from implementations import FRAMEWORKS  # noqa: E402
+from implementations.settings import RunSettings  # noqa: E402
 from numpy_ref import MAZUR  # noqa: E402
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def trained(framework, update, dtype="float64", iterations=1000, learning_rate=0.5):
     """One training run of any framework in the registry, cached for the session."""
     example = MAZUR.with_learning_rate(learning_rate)
-    return FRAMEWORKS[framework].train(iterations, update, example, dtype)
+    return FRAMEWORKS[framework].train(RunSettings(iterations, update, example, dtype))
 
 
 @pytest.fixture(scope="session")
@@ -64,3 +68,42 @@ def without_package(tmp_path, name):
         "sys.meta_path.insert(0, Refuse())\n"
     )
     return {"PYTHONPATH": str(folder)}
+
+
+def one_line(stderr):
+    """The one line of ``stderr`` (asserted: exactly one, and no traceback)."""
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert "Traceback" not in stderr
+    return lines[0]
+
+
+def refused(*args):
+    """The one line a script prints when it refuses its command line (asserted: status 2)."""
+    done = run_script(*args)
+    assert done.returncode == 2, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    return done.stderr.strip()
+
+
+#: A --data CSV of six samples: XOR's four corners and two in between.
+SIX_SAMPLES = "i1,i2,t1,t2\n0,0,0,1\n0,1,1,0\n1,0,1,0\n1,1,0,1\n0.5,0.5,0.5,0.5\n0.2,0.3,0.1,0.9\n"
+
+# The README, for the tests that hold it to what the code computes ---------------
+
+README = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
+PROSE = " ".join(README.split())  # line breaks folded, for phrases
+NUMBER = re.compile(r"[-+]?\d+\.?\d*(?:e[-+]?\d+)?%?")
+
+
+def readme_block(marker):
+    """The fenced block right after an HTML-comment marker."""
+    start = README.index(f"<!-- {marker} -->")
+    body = README[start:].split("```text\n", 1)[1]
+    return body.split("```", 1)[0].rstrip("\n")
+
+
+def numbers_in(line):
+    """Every number in ``line``, as a float (a percentage's % left off)."""
+    return [float(token.rstrip("%")) for token in NUMBER.findall(line)]

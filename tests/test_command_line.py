@@ -27,8 +27,7 @@ COMMAND_CASES = [
     (("ann_tensorflow.py",), TRAINER_CASES),
     (("ann_keras.py",), TRAINER_CASES),
     (("-m", "numpy_ref"), TRAINER_CASES),
-    (("compare_implementations.py",),
-     [c for c in TRAINER_CASES if c != "update"]),
+    (("compare_implementations.py",), [c for c in TRAINER_CASES if c != "update"]),
 ]
 OPTION_BAD_INPUTS = {
     "abc": (["--iterations", "abc"], "whole number"),
@@ -64,18 +63,22 @@ def test_plot_bad_input_is_one_line_and_exit_2(case):
 
 
 def test_installation_check_bad_input_is_one_line_and_exit_2():
-    assert_one_line_exit_2(run_script("test_installation.py", "--bogus", timeout=60),
-                           "unrecognized")
+    assert_one_line_exit_2(
+        run_script("test_installation.py", "--bogus", timeout=60), "unrecognized"
+    )
 
 
 @pytest.mark.parametrize("script", ["compare_implementations.py", "plot_tensorflow_results.py"])
-@pytest.mark.parametrize("args, words", [
-    (["--threshold", "0"], "--threshold"),
-    (["--threshold", "nan"], "--threshold"),
-    (["--seed", "-1"], "--seed"),
-    (["--starts", "many"], "--starts"),
-    (["--max-iterations", "0"], "--max-iterations"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--threshold", "0"], "--threshold"),
+        (["--threshold", "nan"], "--threshold"),
+        (["--seed", "-1"], "--seed"),
+        (["--starts", "many"], "--starts"),
+        (["--max-iterations", "0"], "--max-iterations"),
+    ],
+)
 def test_study_bad_input_is_one_line_and_exit_2(script, args, words):
     assert_one_line_exit_2(run_script(script, "--study", *args, timeout=60), words)
 
@@ -101,10 +104,17 @@ def test_keras_bad_save_path(args, words):
     assert words in done.stderr
 
 
-@pytest.mark.parametrize("module", [
-    "ann_tensorflow", "ann_keras", "compare_implementations",
-    "plot_tensorflow_results", "test_installation", "numpy_ref.__main__",
-])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "ann_tensorflow",
+        "ann_keras",
+        "compare_implementations",
+        "plot_tensorflow_results",
+        "test_installation",
+        "numpy_ref.__main__",
+    ],
+)
 def test_help_and_bad_input_never_import_tensorflow(module):
     code = (
         "import sys\n"
@@ -134,9 +144,18 @@ def test_json_output(script, update, reference_loss):
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""  # TensorFlow's start-up log is kept off the screen
     document = json.loads(done.stdout)
-    for field in ("implementation", "update", "dtype", "learning_rate", "iterations",
-                  "initial_loss", "last_iteration_loss", "final_loss", "prediction",
-                  "weights"):
+    for field in (
+        "implementation",
+        "update",
+        "dtype",
+        "learning_rate",
+        "iterations",
+        "initial_loss",
+        "last_iteration_loss",
+        "final_loss",
+        "prediction",
+        "weights",
+    ):
         assert field in document
     assert document["update"] == update
     assert document["dtype"] == "float32"

@@ -10,16 +10,21 @@ import pytest
 import compare_implementations
 from console import comparison as compare
 from implementations import run_all
-from numpy_ref import MAZUR, train
+from implementations.settings import RunSettings
+from numpy_ref import train
 
-ORIGINAL_ROWS = [("NumPy", "sequential"), ("NumPy", "parallel"),
-             ("TF tape", "parallel"), ("Keras step", "sequential")]
+ORIGINAL_ROWS = [
+    ("NumPy", "sequential"),
+    ("NumPy", "parallel"),
+    ("TF tape", "parallel"),
+    ("Keras step", "sequential"),
+]
 ALL_ROWS = ORIGINAL_ROWS + [("TF tape", "sequential"), ("Keras fit", "parallel")]
 
 
 @pytest.fixture(scope="module")
 def float64_rows():
-    return compare.compare(run_all(1000, MAZUR, "float64"))
+    return compare.compare(run_all(RunSettings(1000, dtype="float64")))
 
 
 @pytest.fixture(scope="module")
@@ -76,9 +81,13 @@ def test_default_table_shows_the_reference_figures(default_output):
 
 def test_json_and_csv_hold_the_tables_numbers(default_output):
     document = json.loads(default_output["json"])
-    assert document["settings"] == {"iterations": 1000, "learning_rate": 0.5,
-                                    "framework_dtype": "float32", "reference_dtype": "float64",
-                                    "optimizer": {"name": "sgd"}}
+    assert document["settings"] == {
+        "iterations": 1000,
+        "learning_rate": 0.5,
+        "framework_dtype": "float32",
+        "reference_dtype": "float64",
+        "optimizer": {"name": "sgd"},
+    }
     rows = document["rows"]
     assert [(row["label"], row["update"]) for row in rows] == ALL_ROWS
     csv_rows = list(csv.DictReader(io.StringIO(default_output["csv"])))
@@ -93,8 +102,11 @@ def test_json_and_csv_hold_the_tables_numbers(default_output):
         start = f"{row['label']:10}  {row['update']:10}  {row['last_iteration_loss']:12.10f}"
         result_line = next(line for line in table_lines if line.startswith(start))
         assert f"{row['error_reduction_percent']:8.4f}%" in result_line
-        assert any(line.startswith(f"{row['label']:10}  {row['update']:10}")
-                   and line.endswith(row["verdict"]) for line in table_lines)
+        assert any(
+            line.startswith(f"{row['label']:10}  {row['update']:10}")
+            and line.endswith(row["verdict"])
+            for line in table_lines
+        )
     assert document["conclusions"][1].startswith("4 of 4")
 
 
@@ -103,20 +115,19 @@ def test_distance_takes_in_the_final_loss_and_weights():
     # agree exactly; they part only in the update, in w1..w4 and the final loss.
     sequential, parallel = train(1, "sequential"), train(1, "parallel")
     np.testing.assert_array_equal(sequential.losses, parallel.losses)
-    assert compare.distance(sequential, parallel) == pytest.approx(7.408313e-05, abs=1e-11,
-                                                                   rel=0)
+    assert compare.distance(sequential, parallel) == pytest.approx(7.408313e-05, abs=1e-11, rel=0)
     assert compare.distance(sequential, sequential) == 0
     # two updates: the largest gap is still in w1..w4, not in the losses (1.5e-7)
     sequential, parallel = train(2, "sequential"), train(2, "parallel")
     assert np.max(np.abs(sequential.losses - parallel.losses)) == pytest.approx(
-        1.502118e-07, abs=1e-12, rel=0)
-    assert compare.distance(sequential, parallel) == pytest.approx(1.495970e-04, abs=1e-10,
-                                                                   rel=0)
+        1.502118e-07, abs=1e-12, rel=0
+    )
+    assert compare.distance(sequential, parallel) == pytest.approx(1.495970e-04, abs=1e-10, rel=0)
 
 
 @pytest.mark.parametrize("iterations", [1, 2])
 def test_float64_frameworks_match_their_own_order_from_one_iteration(iterations):
-    rows = compare.compare(run_all(iterations, MAZUR, "float64"))
+    rows = compare.compare(run_all(RunSettings(iterations, dtype="float64")))
     assert [(row["label"], row["update"]) for row in rows] == ALL_ROWS
     for row in rows:
         if row["implementation"] == "numpy":
@@ -130,12 +141,13 @@ def test_float64_frameworks_match_their_own_order_from_one_iteration(iterations)
 
 
 def test_one_iteration_conclusions_never_call_an_equal_loss_lower():
-    rows = compare.compare(run_all(1, MAZUR, "float64"))
+    rows = compare.compare(run_all(RunSettings(1, dtype="float64")))
     sentences = compare.conclusions(rows, "float64", 1)
     assert sentences[0] == (
         "At iteration 1 both orders have the same loss, 0.2983711088: they share the "
         "first forward pass. After the update they differ by 1.502e-07: sequential "
-        "0.2910279239 vs parallel 0.2910277737, parallel is lower.")
+        "0.2910279239 vs parallel 0.2910277737, parallel is lower."
+    )
     assert sentences[1] == "4 of 4 framework runs match the NumPy reference of their own order."
     assert "rounding level" in sentences[2]
     assert not any("0.000e+00" in sentence or " 0 times" in sentence for sentence in sentences)
@@ -144,40 +156,57 @@ def test_one_iteration_conclusions_never_call_an_equal_loss_lower():
 def _rows(same, sequential=(0.3, 0.29), parallel=(0.3, 0.28), orders=1e-4):
     """Synthetic comparison rows: NumPy's (loss at N, loss after N) and distances."""
     numpy_rows = [
-        {"implementation": "numpy", "update": update, "last_iteration_loss": at,
-         "final_loss": after, "max_abs_diff_same_order": 0.0,
-         "max_abs_diff_other_order": orders, "verdict": f"reference, {update}"}
+        {
+            "implementation": "numpy",
+            "update": update,
+            "last_iteration_loss": at,
+            "final_loss": after,
+            "max_abs_diff_same_order": 0.0,
+            "max_abs_diff_other_order": orders,
+            "verdict": f"reference, {update}",
+        }
         for update, (at, after) in (("sequential", sequential), ("parallel", parallel))
     ]
-    framework = {"implementation": "tensorflow", "update": "parallel",
-                 "last_iteration_loss": parallel[0], "final_loss": parallel[1],
-                 "max_abs_diff_same_order": same, "max_abs_diff_other_order": orders,
-                 "verdict": "matches NumPy parallel"}
+    framework = {
+        "implementation": "tensorflow",
+        "update": "parallel",
+        "last_iteration_loss": parallel[0],
+        "final_loss": parallel[1],
+        "max_abs_diff_same_order": same,
+        "max_abs_diff_other_order": orders,
+        "verdict": "matches NumPy parallel",
+    }
     return numpy_rows + [framework]
 
 
 def test_conclusions_word_a_zero_gap_and_zero_rounding_sensibly():
     sentences = compare.conclusions(_rows(0.0), "float32", 3)
-    assert sentences[0] == ("At iteration 3 both orders have the same loss, 0.3000000000 "
-                            "(NumPy, float64). After the last update they differ by "
-                            "1.000e-02: sequential 0.2900000000 vs parallel 0.2800000000, "
-                            "parallel is lower.")
-    assert sentences[2] == ("In float32 the frameworks reproduce the same-order reference "
-                            "exactly over every iteration's loss and the final loss and "
-                            "weights, while the two orders are 1.0e-04 apart there.")
+    assert sentences[0] == (
+        "At iteration 3 both orders have the same loss, 0.3000000000 "
+        "(NumPy, float64). After the last update they differ by "
+        "1.000e-02: sequential 0.2900000000 vs parallel 0.2800000000, "
+        "parallel is lower."
+    )
+    assert sentences[2] == (
+        "In float32 the frameworks reproduce the same-order reference "
+        "exactly over every iteration's loss and the final loss and "
+        "weights, while the two orders are 1.0e-04 apart there."
+    )
     same = compare.conclusions(_rows(2e-8, parallel=(0.3, 0.29)), "float32", 1)
     assert same[0].endswith("After the update their losses are the same too, 0.2900000000.")
     assert "lower" not in same[0]
-    assert same[2].endswith("while the two orders are 1.0e-04 apart there: 5000 times the "
-                            "rounding.")
+    assert same[2].endswith(
+        "while the two orders are 1.0e-04 apart there: 5000 times the rounding."
+    )
 
 
 @pytest.mark.parametrize("iterations", [1, 2])
 def test_a_short_float32_run_matches_each_order(iterations):
-    rows = compare.compare(run_all(iterations, MAZUR, "float32"))
+    rows = compare.compare(run_all(RunSettings(iterations, dtype="float32")))
     frameworks = [row for row in rows if row["implementation"] != "numpy"]
     assert [row["verdict"] for row in frameworks] == [
-        f"matches NumPy {row['update']}" for row in frameworks]
+        f"matches NumPy {row['update']}" for row in frameworks
+    ]
     for row in frameworks:
         # float32 rounding (at most 4.0e-8 on our machine) against 7.4e-5 or 1.5e-4
         assert row["max_abs_diff_same_order"] < 1e-7

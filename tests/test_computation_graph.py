@@ -23,8 +23,15 @@ from numpy_ref.network import bias_gradient, hidden_deltas, weight_gradient
 ATOL = 1e-15
 
 #: Mazur's graph: 14 leaves (i1, i2, w1..w8, b1, b2, t1, t2) and 27 ops.
-MAZUR_OPS = {"leaf": 14, "multiply": 10, "add": 8, "sigmoid": 4, "subtract": 2, "square": 2,
-             "sum": 1}
+MAZUR_OPS = {
+    "leaf": 14,
+    "multiply": 10,
+    "add": 8,
+    "sigmoid": 4,
+    "subtract": 2,
+    "square": 2,
+    "sum": 1,
+}
 
 #: An example whose four neurons each have a bias of their own.
 OWN_BIASES = Example(hidden_bias=(0.30, 0.40), output_bias=(0.55, 0.65))
@@ -39,8 +46,9 @@ def _bias_reference(expected, shared_name, neurons, biases, deltas):
             expected[f"b_{neuron}"] = (bias, gradient)
 
 
-def _layer_reference(expected, layer, first_weight, inputs, weights, nets, outs, deltas,
-                     out_gradients):
+def _layer_reference(
+    expected, layer, first_weight, inputs, weights, *, nets, outs, deltas, out_gradients
+):
     """w*in, wsum, net and out of both neurons of a layer, and the layer's weights.
 
     An add passes its gradient on unchanged, so each neuron's products, weighted
@@ -70,17 +78,35 @@ def reference_nodes(example):
     for k, (value, gradient) in enumerate(zip(it.x, it.w_hidden.T @ delta_hidden)):
         expected[f"i{k + 1}"] = (value, gradient)
     _bias_reference(expected, "b1", ("h1", "h2"), b_hidden, delta_hidden)
-    _layer_reference(expected, "h", 1, (("i1", "i2"), it.x), it.w_hidden, it.net_hidden,
-                     it.hidden, delta_hidden, it.d_error_d_hidden(it.w_output))
+    _layer_reference(
+        expected,
+        "h",
+        1,
+        (("i1", "i2"), it.x),
+        it.w_hidden,
+        nets=it.net_hidden,
+        outs=it.hidden,
+        deltas=delta_hidden,
+        out_gradients=it.d_error_d_hidden(it.w_output),
+    )
     _bias_reference(expected, "b2", ("o1", "o2"), b_output, it.delta_output)
-    _layer_reference(expected, "o", 5, (("out_h1", "out_h2"), it.hidden), it.w_output,
-                     it.net_output, it.output, it.delta_output, it.d_error_d_output)
+    _layer_reference(
+        expected,
+        "o",
+        5,
+        (("out_h1", "out_h2"), it.hidden),
+        it.w_output,
+        nets=it.net_output,
+        outs=it.output,
+        deltas=it.delta_output,
+        out_gradients=it.d_error_d_output,
+    )
     for k in range(2):
         output = f"o{k + 1}"
         difference = it.target[k] - it.output[k]
         expected[f"t{k + 1}"] = (it.target[k], difference)  # dE/dt = -(dE/dout) = t - out
         expected[f"diff_{output}"] = (difference, difference)  # d(1/2 d^2)/dd = d
-        expected[f"sq_{output}"] = (difference ** 2, 0.5)
+        expected[f"sq_{output}"] = (difference**2, 0.5)
         expected[f"E_{output}"] = (it.errors[k], 1.0)
     expected["E_total"] = (it.errors.sum(), 1.0)
     return expected
@@ -145,44 +171,61 @@ def test_the_leaves_are_exactly_the_examples_float64_numbers(node):
     assert [node["b1"].value, node["b2"].value] == [0.35, 0.6]
 
 
-@pytest.mark.parametrize("name, value", [
-    ("net_h1", "0.3775"), ("out_h1", "0.593269992"), ("out_h2", "0.596884378"),
-    ("net_o1", "1.105905967"), ("out_o1", "0.75136507"), ("out_o2", "0.772928465"),
-    ("E_o1", "0.274811083"), ("E_o2", "0.023560026"), ("E_total", "0.298371109"),
-])
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("net_h1", "0.3775"),
+        ("out_h1", "0.593269992"),
+        ("out_h2", "0.596884378"),
+        ("net_o1", "1.105905967"),
+        ("out_o1", "0.75136507"),
+        ("out_o2", "0.772928465"),
+        ("E_o1", "0.274811083"),
+        ("E_o2", "0.023560026"),
+        ("E_total", "0.298371109"),
+    ],
+)
 def test_values_print_as_the_tutorial_prints_them(node, name, value):
     assert tutorial_number(node[name].value) == value
 
 
-@pytest.mark.parametrize("name, gradient", [
-    ("out_o1", "0.74136507"),  # dE_total/dout_o1
-    ("net_o1", "0.138498562"),  # dE_total/dnet_o1 = 0.74136507 * 0.186815602
-    ("w5", "0.082167041"),
-    ("out_h1", "0.036350306"),  # dE_total/dout_h1 = 0.055399425 - 0.019049119
-    ("w1", "0.000438568"),
-])
+@pytest.mark.parametrize(
+    "name, gradient",
+    [
+        ("out_o1", "0.74136507"),  # dE_total/dout_o1
+        ("net_o1", "0.138498562"),  # dE_total/dnet_o1 = 0.74136507 * 0.186815602
+        ("w5", "0.082167041"),
+        ("out_h1", "0.036350306"),  # dE_total/dout_h1 = 0.055399425 - 0.019049119
+        ("w1", "0.000438568"),
+    ],
+)
 def test_gradients_print_as_the_tutorial_prints_them(node, name, gradient):
     assert tutorial_number(node[name].gradient) == gradient
 
 
 def test_tutorial_number_drops_trailing_zeros_only():
     assert [tutorial_number(v) for v in (0.05, 1.0, -0.7413650695523157, 0.0)] == [
-        "0.05", "1", "-0.74136507", "0"]
+        "0.05",
+        "1",
+        "-0.74136507",
+        "0",
+    ]
     assert tutorial_number(2e-12) == "2.000e-12"  # not 0: it is not zero
 
 
 def test_shared_bias_gradient_is_the_sum_of_both_neurons(node):
     assert node["b1"].gradient == pytest.approx(
-        node["net_h1"].gradient + node["net_h2"].gradient, abs=ATOL, rel=0)
+        node["net_h1"].gradient + node["net_h2"].gradient, abs=ATOL, rel=0
+    )
     assert node["b2"].gradient == pytest.approx(
-        node["net_o1"].gradient + node["net_o2"].gradient, abs=ATOL, rel=0)
+        node["net_o1"].gradient + node["net_o2"].gradient, abs=ATOL, rel=0
+    )
 
 
 def test_neurons_with_biases_of_their_own_get_a_leaf_each():
     nodes = first_iteration_graph(OWN_BIASES)
     expected = reference_nodes(OWN_BIASES)
-    assert {n.name for n in nodes if n.name.startswith("b")} == {"b_h1", "b_h2", "b_o1",
-                                                                  "b_o2"}
+    assert {n.name for n in nodes if n.name.startswith("b")} == {"b_h1", "b_h2", "b_o1", "b_o2"}
     assert {n.name for n in nodes} == set(expected)
     assert max(_differences(nodes, expected)) <= ATOL
 

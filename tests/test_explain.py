@@ -12,10 +12,8 @@ from console.explain import (
     agrees,
     explanation_document,
     format_explanation,
-    numpy_sections,
-    value_sections,
-    values_from_arrays,
 )
+from console.explain_sections import numpy_sections, value_sections, values_from_arrays
 from numpy_ref import MAZUR
 from numpy_ref.first_iteration import first_iteration
 
@@ -24,7 +22,7 @@ from numpy_ref.first_iteration import first_iteration
 ENDINGS = {
     "parallel": "25 of 25 published figures agree at the tutorial's precision.",
     "sequential": "21 of 21 published figures agree at the tutorial's precision;\n"
-                  "w1+..w4+ are the sequential order's, the tutorial prints the parallel ones.",
+    "w1+..w4+ are the sequential order's, the tutorial prints the parallel ones.",
 }
 #: w1+..w4+ after one sequential update (float64, computed: not in the tutorial).
 SEQUENTIAL_HIDDEN_UPDATE = [0.149817639, 0.199635277, 0.249788185, 0.299576370]
@@ -51,8 +49,9 @@ def numpy_values(update, dtype="float64"):
     if update == "sequential":
         gradients["hidden_new"] = np.outer(it.d_error_d_hidden(it.new_w_output) * slope, it.x)
     forward_pass = (it.net_hidden, it.hidden, it.net_output, it.output, it.target)
-    return values_from_arrays(forward_pass, it.delta_output, gradients,
-                              (it.new_w_hidden, it.new_w_output))
+    return values_from_arrays(
+        forward_pass, it.delta_output, gradients, (it.new_w_hidden, it.new_w_output)
+    )
 
 
 def test_agreement_is_at_the_printed_precision():
@@ -68,8 +67,9 @@ def test_numpy_explanation_agrees_with_every_published_figure(update):
     assert text.endswith(ENDINGS[update])
     assert " NO" not in text
     # each gradient with the chain-rule product it comes from
-    assert ("= dE/dout_o1 · dout_o1/dnet_o1 · dnet_o1/dw5 "
-            "= 0.741365070 · 0.186815602 · 0.593269992") in text.replace("\n      = 0.74", " = 0.74")
+    assert (
+        "= dE/dout_o1 · dout_o1/dnet_o1 · dnet_o1/dw5 = 0.741365070 · 0.186815602 · 0.593269992"
+    ) in text.replace("\n      = 0.74", " = 0.74")
 
 
 def test_numpy_sequential_shows_both_hidden_gradients():
@@ -96,8 +96,9 @@ def test_only_the_parallel_hidden_update_is_published():
     np.testing.assert_allclose(sequential, SEQUENTIAL_HIDDEN_UPDATE, rtol=0, atol=5e-10)
     # 3.7e-5 to 7.4e-5 apart: the sequential figures cannot pass for the published ones
     assert np.min(np.abs(sequential - np.array(published))) > 3e-5
-    assert not any(agrees(s, p) for s, p in zip(sequential, PUBLISHED_HIDDEN_UPDATE["parallel"]
-                                                .values()))
+    assert not any(
+        agrees(s, p) for s, p in zip(sequential, PUBLISHED_HIDDEN_UPDATE["parallel"].values())
+    )
 
 
 @pytest.mark.parametrize("update, checked", [("parallel", 25), ("sequential", 21)])
@@ -105,19 +106,30 @@ def test_explanation_document_is_the_text_as_json(update, checked):
     sections = numpy_sections(update)
     text = format_explanation("t", sections, update)
     document = json.loads(json.dumps(explanation_document("t", sections, update)))
-    assert set(document) == {"title", "update", "optimizer", "sections", "published_checked",
-                             "published_agree"}
+    assert set(document) == {
+        "title",
+        "update",
+        "optimizer",
+        "sections",
+        "published_checked",
+        "published_agree",
+    }
     assert (document["title"], document["update"], document["optimizer"]) == ("t", update, "sgd")
     assert (document["published_checked"], document["published_agree"]) == (checked, checked)
     assert agreed_count(text) == (checked, checked)
     assert [s["heading"] for s in document["sections"]] == [h for h, _ in sections]
     values = {v["name"]: v for s in document["sections"] for v in s["values"]}
-    assert set(document["sections"][0]["values"][0]) == {"name", "value", "formula",
-                                                        "published", "agrees"}
+    assert set(document["sections"][0]["values"][0]) == {
+        "name",
+        "value",
+        "formula",
+        "published",
+        "agrees",
+    }
     assert sum(v["published"] is not None for v in values.values()) == checked
     # every value as the text shows it: ours, the tutorial's figure or "-", yes
     for name, value in values.items():
-        shown = lines_named(text, name)[0].split()[len(name.split()):]
+        shown = lines_named(text, name)[0].split()[len(name.split()) :]
         assert shown[0] == f"{value['value']:.9f}"
         if value["published"] is None:
             assert shown[1:] == ["-"] and value["agrees"] is None
@@ -142,19 +154,20 @@ def test_explanation_document_counts_disagreements_as_the_text_does():
     assert document["published_checked"] == 25
     assert agreed_count(text) == (document["published_agree"], 25)
     assert document["published_agree"] < 25
-    disagreeing = {v["name"] for s in document["sections"] for v in s["values"]
-                   if v["agrees"] is False}
+    disagreeing = {
+        v["name"] for s in document["sections"] for v in s["values"] if v["agrees"] is False
+    }
     assert len(disagreeing) == 25 - document["published_agree"]
-    assert disagreeing == {line.split()[0] for line in text.splitlines()
-                           if line.endswith(" NO")}
+    assert disagreeing == {line.split()[0] for line in text.splitlines() if line.endswith(" NO")}
 
 
 @pytest.mark.parametrize("update, checked", [("parallel", 25), ("sequential", 21)])
 def test_a_frameworks_values_as_text_and_as_json(update, checked):
     values = numpy_values(update)
     text = format_explanation("t", value_sections(values, update), update)
-    document = json.loads(json.dumps(
-        explanation_document("t", value_sections(values, update), update)))
+    document = json.loads(
+        json.dumps(explanation_document("t", value_sections(values, update), update))
+    )
     assert text.endswith(ENDINGS[update])
     assert (document["published_checked"], document["published_agree"]) == (checked, checked)
     entries = {v["name"]: v for s in document["sections"] for v in s["values"]}
@@ -198,15 +211,24 @@ def test_numpy_explanation_computes_in_the_dtype_asked_for():
 
     it = first_iteration("parallel", MAZUR, "float32")
     assert it.dtype == "float32"
-    for array in (it.x, it.w_hidden, it.net_hidden, it.output, it.delta_output,
-                  it.new_w_hidden, it.new_w_output, it.b_hidden, it.learning_rate):
+    for array in (
+        it.x,
+        it.w_hidden,
+        it.net_hidden,
+        it.output,
+        it.delta_output,
+        it.new_w_hidden,
+        it.new_w_output,
+        it.b_hidden,
+        it.learning_rate,
+    ):
         assert array.dtype == np.float32
-    np.testing.assert_allclose(it.output, first_iteration("parallel").output,
-                               rtol=0, atol=1e-6)
+    np.testing.assert_allclose(it.output, first_iteration("parallel").output, rtol=0, atol=1e-6)
     float32 = numpy_script.SCRIPT.explain_text("parallel", MAZUR, "float32")
     float64 = numpy_script.SCRIPT.explain_text("parallel", MAZUR, "float64")
     assert float32.splitlines()[0] == (
-        "First iteration, NumPy formulas (parallel update, lr 0.5, float32)")
+        "First iteration, NumPy formulas (parallel update, lr 0.5, float32)"
+    )
     assert float64.splitlines()[0].endswith("lr 0.5, float64)")
     assert agreed_count(float64) == (25, 25)
     agreed, checked = agreed_count(float32)

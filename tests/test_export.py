@@ -9,15 +9,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import run_script, without_package
-from test_readme import NUMBER, PROSE, README, readme_block
+from conftest import NUMBER, PROSE, README, readme_block, run_script, without_package
 
 import ann_keras
 from console.export import QUANTIZATIONS, largest_difference, replaceable_folder
 from support.files import atomic_folder
 
-README_COMMANDS = ("python ann_keras.py 1000 --export mazur_model --tflite mazur.tflite",
-                   "python ann_keras.py 1000 --tflite mazur_int8.tflite --quantize int8")
+README_COMMANDS = (
+    "python ann_keras.py 1000 --export mazur_model --tflite mazur.tflite",
+    "python ann_keras.py 1000 --tflite mazur_int8.tflite --quantize int8",
+)
 
 #: The data of the tests of each artefact, as the command line gives them.
 DATA = {"mazur": [], "xor": ["--data", "xor", "--train-biases"]}
@@ -39,14 +40,14 @@ def run_main(arguments, folder=None):
 def trained():
     """One float32 model per data set after 1000 iterations: {data: (model, inputs, Keras's
     predictions)}, and their float64 twin on Mazur's sample under "mazur float64"."""
-    from frameworks import keras_model
+    from frameworks import keras_fit
 
     models = {}
     for name, dtype in (("mazur", "float32"), ("xor", "float32"), ("mazur", "float64")):
-        args = ann_keras.SCRIPT.parse(["1000", *DATA[name], "--dtype", dtype])
-        result, model = keras_model.train_model(1000, "sequential", args.example, dtype)
+        example = ann_keras.SCRIPT.parse(["1000", *DATA[name], "--dtype", dtype]).run.example
+        result, model = keras_fit.train_model(1000, "sequential", example, dtype)
         key = name if dtype == "float32" else f"{name} {dtype}"
-        models[key] = model, args.example.arrays(dtype)[0], result.predictions
+        models[key] = model, example.arrays(dtype)[0], result.predictions
     return models
 
 
@@ -71,6 +72,7 @@ def tflite_read(trained, key, quantize, folder):
 
 
 # What each artefact predicts ----------------------------------------------------
+
 
 @pytest.mark.parametrize("data", list(DATA))
 def test_the_saved_model_predicts_what_keras_does_in_float32(trained, data, tmp_path):
@@ -114,7 +116,8 @@ def test_each_tflite_model_stays_within_its_bound(trained, data, quantize, tmp_p
 
 
 def test_int8_rounds_mazurs_outputs_to_the_nearest_step_of_its_fixed_output_scale(
-        trained, tmp_path):
+    trained, tmp_path
+):
     read = tflite_read(trained, "mazur", "int8", tmp_path)
     keras_predictions = trained["mazur"][2]
     # TFLite's int8 sigmoid: r = (q + 128) / 256, whatever the data
@@ -140,12 +143,25 @@ def test_readme_states_the_bounds_the_tests_use():
 
 # The script: JSON, the text report, the README ---------------------------------
 
+
 @pytest.fixture(scope="module")
 def xor_document(tmp_path_factory):
     """XOR after 10 iterations, exported and converted to int8: the JSON and the folder."""
     folder = tmp_path_factory.mktemp("xor")
-    status, printed = run_main(["10", *DATA["xor"], "--json", "--export", "xor_model",
-                                "--tflite", "xor.tflite", "--quantize", "int8"], folder)
+    status, printed = run_main(
+        [
+            "10",
+            *DATA["xor"],
+            "--json",
+            "--export",
+            "xor_model",
+            "--tflite",
+            "xor.tflite",
+            "--quantize",
+            "int8",
+        ],
+        folder,
+    )
     assert status == 0
     return json.loads(printed), folder
 
@@ -158,8 +174,9 @@ def test_the_json_holds_each_artefacts_predictions_and_difference(xor_document):
     assert tflite["quantize"] == "int8"
     for record in (saved, tflite):
         assert len(record["predictions"]) == 4
-        assert record["largest_difference"] == largest_difference(record["predictions"],
-                                                                  document["predictions"])
+        assert record["largest_difference"] == largest_difference(
+            record["predictions"], document["predictions"]
+        )
     assert saved["largest_difference"] <= 1e-7
     assert 0 < tflite["largest_difference"] <= BOUNDS["int8"]
     assert tflite["output_quantization"] == {"scale": 1 / 256, "zero_point": -128}
@@ -171,8 +188,10 @@ def test_the_json_fields_are_null_when_not_asked_for(tmp_path):
     status, printed = run_main(["2", "--json", "--tflite", "m.tflite"], tmp_path)
     document = json.loads(printed)
     assert status == 0 and document["saved_model"] is None
-    assert (document["tflite"]["input_quantization"],
-            document["tflite"]["output_quantization"]) == (None, None)
+    assert (
+        document["tflite"]["input_quantization"],
+        document["tflite"]["output_quantization"],
+    ) == (None, None)
 
 
 def assert_printed_as_shown(shown, now):
@@ -198,9 +217,10 @@ def readme_runs(tmp_path_factory):
 def test_readme_excerpts_are_what_the_script_prints(readme_runs, command):
     printed = readme_runs[0][command].splitlines()
     excerpt = readme_block(f"excerpt of: {command}").splitlines()
-    start = next(k for k, line in enumerate(printed)
-                 if NUMBER.sub("#", line) == NUMBER.sub("#", excerpt[0]))
-    for shown, now in zip(excerpt, printed[start:start + len(excerpt)], strict=True):
+    start = next(
+        k for k, line in enumerate(printed) if NUMBER.sub("#", line) == NUMBER.sub("#", excerpt[0])
+    )
+    for shown, now in zip(excerpt, printed[start : start + len(excerpt)], strict=True):
         assert_printed_as_shown(shown, now)
 
 
@@ -217,6 +237,7 @@ def test_readme_snippet_loads_the_saved_model_with_plain_tensorflow(readme_runs,
 
 # Failures after training ----------------------------------------------------------
 
+
 def half_written(model, folder, stop=OSError(28, "No space left on device")):
     """A stand-in for export_saved_model that writes half a SavedModel, then fails."""
     (Path(folder) / "saved_model.pb").write_bytes(b"half")
@@ -224,20 +245,21 @@ def half_written(model, folder, stop=OSError(28, "No space left on device")):
 
 
 def test_a_saved_model_that_fails_keeps_the_results_and_the_old_folder(
-        tmp_path, capsys, monkeypatch):
+    tmp_path, capsys, monkeypatch
+):
     from frameworks import export
 
     assert run_main(["2", "--export", "model"], tmp_path)[0] == 0
     before = (tmp_path / "model" / "saved_model.pb").read_bytes()
     monkeypatch.setattr(export, "export_saved_model", half_written)
-    status, printed = run_main(["3", "--json", "--export", "model", "--tflite", "m.tflite"],
-                               tmp_path)
+    status, printed = run_main(
+        ["3", "--json", "--export", "model", "--tflite", "m.tflite"], tmp_path
+    )
     assert status == 1
     document = json.loads(printed)
     assert document["iterations"] == 3 and document["saved_model"] is None
     assert document["tflite"]["path"] == "m.tflite"  # the other artefact is still written
-    assert capsys.readouterr().err == (
-        "error: cannot write model: No space left on device\n")
+    assert capsys.readouterr().err == ("error: cannot write model: No space left on device\n")
     assert sorted(os.listdir(tmp_path)) == ["m.tflite", "model"]  # nothing half-written
     assert (tmp_path / "model" / "saved_model.pb").read_bytes() == before
 
@@ -257,13 +279,17 @@ def test_a_tflite_file_that_fails_keeps_the_results(tmp_path, capsys, monkeypatc
 
 
 def test_ctrl_c_while_exporting_leaves_the_old_folder_and_nothing_else(
-        tmp_path, capsys, monkeypatch):
+    tmp_path, capsys, monkeypatch
+):
     from frameworks import export
 
     (tmp_path / "model").mkdir()
     (tmp_path / "model" / "saved_model.pb").write_bytes(b"the old one")
-    monkeypatch.setattr(export, "export_saved_model",
-                        lambda model, folder: half_written(model, folder, KeyboardInterrupt()))
+    monkeypatch.setattr(
+        export,
+        "export_saved_model",
+        lambda model, folder: half_written(model, folder, KeyboardInterrupt()),
+    )
     assert run_main(["2", "--export", "model"], tmp_path)[0] == 130
     assert capsys.readouterr().err == "interrupted: stopped before the end, nothing was written\n"
     assert os.listdir(tmp_path) == ["model"]
@@ -277,7 +303,11 @@ def test_a_saved_model_folder_is_replaced_whole(tmp_path):
     assert json.loads(printed)["saved_model"]["largest_difference"] <= 1e-7
     assert os.listdir(tmp_path) == ["model"]
     assert sorted(os.listdir(tmp_path / "model")) == [
-        "assets", "fingerprint.pb", "saved_model.pb", "variables"]
+        "assets",
+        "fingerprint.pb",
+        "saved_model.pb",
+        "variables",
+    ]
 
 
 def test_a_folder_of_other_files_that_appears_during_training_is_kept(tmp_path):
@@ -293,9 +323,19 @@ def test_a_folder_of_other_files_that_appears_during_training_is_kept(tmp_path):
 def test_replicas_export_the_same_model(tmp_path):
     # Trained on two logical devices (set up before TensorFlow starts: a process
     # of its own), the model exports and converts like any other.
-    done = run_script("ann_keras.py", "20", "--data", "xor", "--replicas", "2", "--json",
-                      "--export", str(tmp_path / "model"), "--tflite",
-                      str(tmp_path / "m.tflite"))
+    done = run_script(
+        "ann_keras.py",
+        "20",
+        "--data",
+        "xor",
+        "--replicas",
+        "2",
+        "--json",
+        "--export",
+        str(tmp_path / "model"),
+        "--tflite",
+        str(tmp_path / "m.tflite"),
+    )
     assert done.returncode == 0 and done.stderr == ""
     document = json.loads(done.stdout)
     assert document["replicas"] == 2
@@ -305,33 +345,55 @@ def test_replicas_export_the_same_model(tmp_path):
 
 # Command lines refused before training ---------------------------------------------
 
-@pytest.mark.parametrize("args, words", [
-    (["--quantize", "int8"], "argument --quantize: only allowed with argument --tflite"),
-    (["--tflite", "{tmp}/m.tflite", "--quantize", "int4"], "argument --quantize: invalid choice"),
-    (["--explain", "--export", "{tmp}/new"],
-     "argument --export: not allowed with argument --explain"),
-    (["--explain", "--tflite", "{tmp}/m.tflite"],
-     "argument --tflite: not allowed with argument --explain"),
-    (["--tflite", "m.keras"], "argument --tflite: the file name must end in .tflite: 'm.keras'"),
-    (["--tflite", "{tmp}/folder.tflite"], "argument --tflite: is a folder"),
-    (["--tflite", "/proc/m.tflite"], "argument --tflite: folder cannot be written: /proc"),
-    (["--tflite", "{tmp}/none/m.tflite"], "argument --tflite: folder does not exist"),
-    (["--export", "/proc/model"], "argument --export: folder cannot be written: /proc"),
-    (["--export", "{tmp}/none/model"], "argument --export: folder does not exist"),
-    (["--export", "{tmp}/file"], "argument --export: is there and is not a folder"),
-    (["--export", "{tmp}/folder.tflite"], "holds files and is not a SavedModel"),
-    (["--export", ""], "argument --export: the folder must be named"),
-    (["--export", "."], "argument --export: . is the current folder or a mount point"),
-    (["--export", "{tmp}/fake"], "holds files and is not a SavedModel"),
-    (["--dtype", "float64", "--tflite", "{tmp}/m.tflite"],
-     "argument --tflite: not allowed with argument --dtype float64"),
-    (["--export", "{tmp}/m.keras", "--save", "{tmp}/m.keras"],
-     "argument --save: {tmp}/m.keras is the --export folder"),
-    (["--export", "{tmp}/model", "--tflite", "{tmp}/model/m.tflite"],
-     "argument --tflite: {tmp}/model/m.tflite is inside the --export folder"),
-    (["--export", "{tmp}/model", "--logdir", "{tmp}/model/logs"],
-     "argument --logdir: {tmp}/model/logs is inside the --export folder"),
-])
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--quantize", "int8"], "argument --quantize: only allowed with argument --tflite"),
+        (
+            ["--tflite", "{tmp}/m.tflite", "--quantize", "int4"],
+            "argument --quantize: invalid choice",
+        ),
+        (
+            ["--explain", "--export", "{tmp}/new"],
+            "argument --export: not allowed with argument --explain",
+        ),
+        (
+            ["--explain", "--tflite", "{tmp}/m.tflite"],
+            "argument --tflite: not allowed with argument --explain",
+        ),
+        (
+            ["--tflite", "m.keras"],
+            "argument --tflite: the file name must end in .tflite: 'm.keras'",
+        ),
+        (["--tflite", "{tmp}/folder.tflite"], "argument --tflite: is a folder"),
+        (["--tflite", "/proc/m.tflite"], "argument --tflite: folder cannot be written: /proc"),
+        (["--tflite", "{tmp}/none/m.tflite"], "argument --tflite: folder does not exist"),
+        (["--export", "/proc/model"], "argument --export: folder cannot be written: /proc"),
+        (["--export", "{tmp}/none/model"], "argument --export: folder does not exist"),
+        (["--export", "{tmp}/file"], "argument --export: is there and is not a folder"),
+        (["--export", "{tmp}/folder.tflite"], "holds files and is not a SavedModel"),
+        (["--export", ""], "argument --export: the folder must be named"),
+        (["--export", "."], "argument --export: . is the current folder or a mount point"),
+        (["--export", "{tmp}/fake"], "holds files and is not a SavedModel"),
+        (
+            ["--dtype", "float64", "--tflite", "{tmp}/m.tflite"],
+            "argument --tflite: not allowed with argument --dtype float64",
+        ),
+        (
+            ["--export", "{tmp}/m.keras", "--save", "{tmp}/m.keras"],
+            "argument --save: {tmp}/m.keras is the --export folder",
+        ),
+        (
+            ["--export", "{tmp}/model", "--tflite", "{tmp}/model/m.tflite"],
+            "argument --tflite: {tmp}/model/m.tflite is inside the --export folder",
+        ),
+        (
+            ["--export", "{tmp}/model", "--logdir", "{tmp}/model/logs"],
+            "argument --logdir: {tmp}/model/logs is inside the --export folder",
+        ),
+    ],
+)
 def test_a_command_line_that_cannot_work_is_refused_before_tensorflow(tmp_path, args, words):
     (tmp_path / "folder.tflite").mkdir()
     (tmp_path / "folder.tflite" / "notes.txt").write_text("not a model")
@@ -349,4 +411,3 @@ def test_a_command_line_that_cannot_work_is_refused_before_tensorflow(tmp_path, 
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
     assert words.format(tmp=tmp_path) in done.stderr
     assert sorted(os.listdir(tmp_path)) == before  # nothing written
-

@@ -19,10 +19,18 @@ def test_float64_matches_same_order_reference(train_run, implementation, update)
     np.testing.assert_allclose(framework.losses, reference.losses, rtol=0, atol=1e-12)
     np.testing.assert_allclose(framework.outputs, reference.outputs, rtol=0, atol=1e-12)
     np.testing.assert_allclose(framework.hidden, reference.hidden, rtol=0, atol=1e-12)
-    for name in ("hidden_weights", "output_weights", "final_hidden_weights",
-                 "final_output_weights", "final_prediction"):
+    for name in (
+        "hidden_weights",
+        "output_weights",
+        "final_hidden_weights",
+        "final_output_weights",
+        "final_prediction",
+    ):
         np.testing.assert_allclose(
-            getattr(framework, name), getattr(reference, name), rtol=0, atol=1e-12,
+            getattr(framework, name),
+            getattr(reference, name),
+            rtol=0,
+            atol=1e-12,
             err_msg=name,
         )
     assert framework.final_loss == pytest.approx(reference.final_loss, abs=1e-12, rel=0)
@@ -53,8 +61,14 @@ def test_float32_parallel_runs_of_the_tape_and_keras_are_the_same_numbers(train_
     the tape's last digits."""
     tape = train_run("tensorflow", "parallel", "float32")
     keras = train_run("keras", "parallel", "float32")
-    for field in ("losses", "outputs", "hidden_weights", "output_weights",
-                  "final_hidden_weights", "final_output_weights"):
+    for field in (
+        "losses",
+        "outputs",
+        "hidden_weights",
+        "output_weights",
+        "final_hidden_weights",
+        "final_output_weights",
+    ):
         assert np.array_equal(getattr(tape, field), getattr(keras, field)), field
 
 
@@ -87,28 +101,28 @@ def test_half_sse_and_mse_give_the_same_tape_gradients():
 
     gradients = {}
     for name in ("half-sse", "mse", "sse"):
-        network = TapeNetwork(MAZUR, "float64", name)
+        network = TapeNetwork(MAZUR, "float64", loss=name)
         gradients[name] = [g.numpy() for g in network.gradients()[0]]
     for half, mean, summed in zip(gradients["half-sse"], gradients["mse"], gradients["sse"]):
         np.testing.assert_allclose(mean, half, rtol=1e-15, atol=0)
         np.testing.assert_allclose(summed, 2 * half, rtol=1e-15, atol=0)
     # and they are the tutorial's dE/dw5..dE/dw8 (kernel = W.T, so transpose back)
     assert gradients["mse"][1].T.ravel() == pytest.approx(
-        [0.082167041, 0.08266763, -0.02260254, -0.02274024], abs=1e-8, rel=0)
+        [0.082167041, 0.08266763, -0.02260254, -0.02274024], abs=1e-8, rel=0
+    )
 
 
 def test_mse_run_equals_half_sse_run_and_sse_equals_double_rate():
     from frameworks import tape
 
-    half = tape.train(200, "parallel", MAZUR, "float64", "half-sse")
-    mean = tape.train(200, "parallel", MAZUR, "float64", "mse")
+    half = tape.train(200, "parallel", MAZUR, "float64", loss="half-sse")
+    mean = tape.train(200, "parallel", MAZUR, "float64", loss="mse")
     np.testing.assert_allclose(mean.losses, half.losses, rtol=1e-14, atol=0)
-    summed = tape.train(
-        200, "parallel", MAZUR.with_learning_rate(0.25), "float64", "sse"
-    )
+    summed = tape.train(200, "parallel", MAZUR.with_learning_rate(0.25), "float64", loss="sse")
     # sse = 2 E, so lr 0.25 on sse takes the same steps as lr 0.5 on E
-    np.testing.assert_allclose(summed.final_hidden_weights, half.final_hidden_weights,
-                               rtol=0, atol=1e-14)
+    np.testing.assert_allclose(
+        summed.final_hidden_weights, half.final_hidden_weights, rtol=0, atol=1e-14
+    )
     np.testing.assert_allclose(summed.losses, 2 * half.losses, rtol=1e-13)
 
 
@@ -117,7 +131,8 @@ def test_tensorflow_sequential_first_step_is_the_tutorials_sequential_figure():
 
     result = tape.train(1, "sequential", MAZUR, "float64")
     assert result.final_hidden_weights.ravel() == pytest.approx(
-        [0.14981764, 0.19963528, 0.24978819, 0.29957637], abs=1e-8, rel=0)
+        [0.14981764, 0.19963528, 0.24978819, 0.29957637], abs=1e-8, rel=0
+    )
 
 
 @pytest.mark.parametrize("implementation", ["tensorflow", "keras"])
@@ -128,4 +143,5 @@ def test_other_learning_rate_in_float64_matches_reference(train_run, implementat
         reference = train_run("numpy", update, "float64", 50, 0.1)
         np.testing.assert_allclose(framework.losses, reference.losses, rtol=0, atol=1e-15)
         np.testing.assert_allclose(
-            framework.final_hidden_weights, reference.final_hidden_weights, atol=1e-15, rtol=0)
+            framework.final_hidden_weights, reference.final_hidden_weights, atol=1e-15, rtol=0
+        )

@@ -8,9 +8,9 @@ from numpy_ref import MAZUR
 
 @pytest.fixture(scope="module")
 def keras_run():
-    from frameworks import keras_model
+    from frameworks import keras_fit
 
-    return keras_model.train_model(20, "sequential", MAZUR, "float64")
+    return keras_fit.train_model(20, "sequential", MAZUR, "float64")
 
 
 def test_model_is_a_keras_model_of_keras_layers(keras_run):
@@ -20,20 +20,24 @@ def test_model_is_a_keras_model_of_keras_layers(keras_run):
     assert isinstance(model, keras.Model)
     names = [layer.name for layer in model.layers]
     assert names == [
-        "inputs", "hidden_weights", "hidden_bias", "hidden",
-        "output_weights", "output_bias", "output",
+        "inputs",
+        "hidden_weights",
+        "hidden_bias",
+        "hidden",
+        "output_weights",
+        "output_bias",
+        "output",
     ]
     assert isinstance(model.get_layer("hidden_weights"), keras.layers.Dense)
     # eight trainable weights (w1..w8); the biases are weights that do not train
     assert sum(int(np.prod(w.shape)) for w in model.trainable_weights) == 8
-    assert [w.numpy().tolist() for w in model.non_trainable_weights] == [[0.35, 0.35],
-                                                                         [0.6, 0.6]]
+    assert [w.numpy().tolist() for w in model.non_trainable_weights] == [[0.35, 0.35], [0.6, 0.6]]
 
 
 def test_summary_lists_the_layers(keras_run):
-    from frameworks import keras_model
+    from frameworks import keras_fit
 
-    text = keras_model.summary_text(keras_run[1])
+    text = keras_fit.summary_text(keras_run[1])
     assert "mazur_2_2_2" in text
     assert "hidden_weights (Dense)" in text
     assert "Trainable params: 8" in text
@@ -58,8 +62,13 @@ def test_fit_history_and_callbacks_work():
 
     model = keras_model.build_model(MAZUR, "sequential", "float64")
     history = model.fit(
-        np.array(MAZUR.inputs * 5), np.array(MAZUR.targets * 5),
-        batch_size=1, epochs=3, verbose=0, shuffle=False, callbacks=[CountEpochs()],
+        np.array(MAZUR.inputs * 5),
+        np.array(MAZUR.targets * 5),
+        batch_size=1,
+        epochs=3,
+        verbose=0,
+        shuffle=False,
+        callbacks=[CountEpochs()],
     )
     assert CountEpochs.epochs == 3
     losses = history.history["loss"]
@@ -69,23 +78,26 @@ def test_fit_history_and_callbacks_work():
 
 
 def test_sequential_train_step_is_really_sequential():
-    from frameworks import keras_model
+    from frameworks import keras_fit
 
-    result = keras_model.train(1, "sequential", MAZUR, "float64")
+    result = keras_fit.train(1, "sequential", MAZUR, "float64")
     # the tutorial's sequential w1+..w4+, not the parallel 0.149780716...
     assert result.final_hidden_weights.ravel() == pytest.approx(
-        [0.14981764, 0.19963528, 0.24978819, 0.29957637], abs=1e-8, rel=0)
-    parallel = keras_model.train(1, "parallel", MAZUR, "float64")
+        [0.14981764, 0.19963528, 0.24978819, 0.29957637], abs=1e-8, rel=0
+    )
+    parallel = keras_fit.train(1, "parallel", MAZUR, "float64")
     assert parallel.final_hidden_weights.ravel() == pytest.approx(
-        [0.149780716, 0.19956143, 0.24975114, 0.29950229], abs=1e-8, rel=0)
+        [0.149780716, 0.19956143, 0.24975114, 0.29950229], abs=1e-8, rel=0
+    )
 
 
 def test_saved_model_loads_and_predicts_the_same(keras_run, tmp_path):
     import ann_keras
+    from frameworks import keras_saving
 
     result, model = keras_run
     path = tmp_path / "trained.keras"
-    ann_keras.save_atomically(model, str(path))
+    keras_saving.save_model(model, str(path))
     assert [p.name for p in tmp_path.iterdir()] == ["trained.keras"]
     loaded = ann_keras.load_model(str(path))
     assert type(loaded).__name__ == type(model).__name__
@@ -95,9 +107,9 @@ def test_saved_model_loads_and_predicts_the_same(keras_run, tmp_path):
 
 
 def test_keras_training_continues_from_where_it_stopped():
-    from frameworks import keras_model
+    from frameworks import keras_fit
 
-    first, model = keras_model.train_model(10, "sequential", MAZUR, "float64")
-    second, _ = keras_model.train_model(10, "sequential", MAZUR, "float64", model=model)
-    whole = keras_model.train(20, "sequential", MAZUR, "float64")
+    first, model = keras_fit.train_model(10, "sequential", MAZUR, "float64")
+    second, _ = keras_fit.train_model(10, "sequential", MAZUR, "float64", model=model)
+    whole = keras_fit.train(20, "sequential", MAZUR, "float64")
     np.testing.assert_allclose(second.losses, whole.losses[10:], atol=1e-15, rtol=0)

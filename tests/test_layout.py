@@ -1,4 +1,6 @@
-"""The layout keeps its promises: numpy_ref is NumPy only, scripts import packages, not scripts."""
+"""The layout keeps its promises (docs/architecture.md): numpy_ref is NumPy only, imports
+point one way, from the command line down to the libraries, scripts import packages, not
+scripts, and no file holds two ideas' worth of lines."""
 
 import ast
 import os
@@ -7,15 +9,24 @@ import sys
 import pytest
 from conftest import ROOT, run_script
 
-SCRIPTS = ("ann_tensorflow", "ann_keras", "compare_implementations",
-           "plot_tensorflow_results", "test_installation")
-PACKAGES = ("numpy_ref", "console", "frameworks", "implementations", "figures")
+SCRIPTS = (
+    "ann_tensorflow",
+    "ann_keras",
+    "compare_implementations",
+    "plot_tensorflow_results",
+    "test_installation",
+)
+PACKAGES = ("numpy_ref", "console", "frameworks", "implementations", "figures", "support")
+#: The libraries: they never import the command line (console/, the scripts).
+LIBRARIES = ("numpy_ref", "frameworks", "implementations", "figures")
+COMMAND_LINE = ("console", *SCRIPTS)
+#: A file longer than this holds two ideas (docs/architecture.md).
+MOST_LINES = 450
 HEAVY = ("tensorflow", "keras", "matplotlib")
 
 
 def python_files(folder):
-    return sorted(os.path.join(folder, name) for name in os.listdir(folder)
-                  if name.endswith(".py"))
+    return sorted(os.path.join(folder, name) for name in os.listdir(folder) if name.endswith(".py"))
 
 
 def imported_modules(path):
@@ -30,11 +41,15 @@ def imported_modules(path):
     return names
 
 
-@pytest.mark.parametrize("path", [
-    # __main__.py is the command line, an entry point like the scripts
-    path for path in python_files(os.path.join(ROOT, "numpy_ref"))
-    if not path.endswith("__main__.py")
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        # __main__.py is the command line, an entry point like the scripts
+        path
+        for path in python_files(os.path.join(ROOT, "numpy_ref"))
+        if not path.endswith("__main__.py")
+    ],
+)
 def test_numpy_ref_modules_import_numpy_and_the_standard_library_only(path):
     outside = imported_modules(path) - set(sys.stdlib_module_names) - {"numpy"}
     assert not outside, f"{os.path.basename(path)} imports {sorted(outside)}"
@@ -54,18 +69,67 @@ def test_importing_the_light_packages_imports_no_framework():
     assert done.stdout.strip() == "[]"
 
 
-@pytest.mark.parametrize("path", [
-    *(os.path.join(ROOT, f"{script}.py") for script in SCRIPTS),
-    *(path for package in PACKAGES for path in python_files(os.path.join(ROOT, package))),
-    os.path.join(ROOT, "benchmarks", "bench.py"),
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        *(os.path.join(ROOT, f"{script}.py") for script in SCRIPTS),
+        *(path for package in PACKAGES for path in python_files(os.path.join(ROOT, package))),
+        os.path.join(ROOT, "benchmarks", "bench.py"),
+    ],
+)
 def test_no_module_imports_a_script(path):
     assert not imported_modules(path) & set(SCRIPTS), path
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        path
+        for package in LIBRARIES
+        for path in python_files(os.path.join(ROOT, package))
+        # a package's __main__.py is its command line, an entry point like the scripts
+        if not path.endswith("__main__.py")
+    ],
+)
+def test_libraries_never_import_the_command_line(path):
+    assert not imported_modules(path) & set(COMMAND_LINE), path
+
+
+@pytest.mark.parametrize("path", python_files(os.path.join(ROOT, "support")))
+def test_support_imports_neither_side(path):
+    assert not imported_modules(path) & {*LIBRARIES, *COMMAND_LINE}, path
+
+
+def test_the_import_walk_sees_an_arrow_into_the_command_line(tmp_path):
+    """The walk above finds imports inside functions too, where the lazy ones live."""
+    module = tmp_path / "module.py"
+    module.write_text("def f():\n    from console.settings import OutputFiles\n")
+    assert "console" in imported_modules(str(module))
+
+
+def every_python_file():
+    for folder, folders, names in os.walk(ROOT):
+        folders[:] = [name for name in folders if not name.startswith((".", "__"))]
+        yield from (os.path.join(folder, name) for name in names if name.endswith(".py"))
+
+
+@pytest.mark.parametrize(
+    "path", sorted(every_python_file()), ids=lambda path: os.path.relpath(path, ROOT)
+)
+def test_no_file_holds_two_ideas_worth_of_lines(path):
+    with open(path, encoding="utf-8") as source:
+        lines = sum(1 for _ in source)
+    assert lines <= MOST_LINES, f"{os.path.relpath(path, ROOT)}: {lines} lines"
 
 
 def test_readme_layout_names_every_folder_and_script():
     readme = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
     layout = readme.split("## Layout", 1)[1]
-    for name in (*(f"{s}.py" for s in SCRIPTS), *(f"{p}/" for p in PACKAGES),
-                 "benchmarks/", "tests/", "docs/"):
+    for name in (
+        *(f"{s}.py" for s in SCRIPTS),
+        *(f"{p}/" for p in PACKAGES),
+        "benchmarks/",
+        "tests/",
+        "docs/",
+    ):
         assert name in layout, name

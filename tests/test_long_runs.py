@@ -13,7 +13,7 @@ import time
 
 from conftest import ROOT, without_package
 
-from console import progress
+from support import progress
 
 
 class FakeTerminal:
@@ -61,16 +61,20 @@ def run_with_terminal_stderr(args, signal_when=None, send=signal.SIGINT, env=Non
     """
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-    child = subprocess.Popen([sys.executable, *args], cwd=ROOT, stdout=subprocess.PIPE,
-                             stderr=slave, env={**os.environ, **(env or {})})
+    child = subprocess.Popen(
+        [sys.executable, *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        env={**os.environ, **(env or {})},
+    )
     os.close(slave)
     terminal, open_ = b"", True
     if signal_when is not None:
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline and child.poll() is None:
             terminal, open_ = _read_terminal(master, terminal, 0.05)
-            seen = (signal_when in terminal if isinstance(signal_when, bytes)
-                    else signal_when())
+            seen = signal_when in terminal if isinstance(signal_when, bytes) else signal_when()
             if seen:
                 child.send_signal(send)
                 break
@@ -90,8 +94,13 @@ def test_long_numpy_run_shows_a_bar_on_a_terminal():
 
 
 def test_long_run_shows_nothing_when_piped_or_with_json():
-    piped = subprocess.run([sys.executable, "-m", "numpy_ref", "200000"], cwd=ROOT,
-                           capture_output=True, text=True, timeout=120)
+    piped = subprocess.run(
+        [sys.executable, "-m", "numpy_ref", "200000"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert piped.returncode == 0 and piped.stderr == ""
     code, stdout, terminal = run_with_terminal_stderr(["-m", "numpy_ref", "200000", "--json"])
     assert code == 0 and terminal.strip() == ""
@@ -101,31 +110,35 @@ def test_long_run_shows_nothing_when_piped_or_with_json():
 def test_ctrl_c_stops_with_one_line_and_exit_130():
     # the progress bar on the terminal is the sign that training has started
     code, stdout, terminal = run_with_terminal_stderr(
-        ["-m", "numpy_ref", "5000000"], signal_when=b"NumPy parallel")
+        ["-m", "numpy_ref", "5000000"], signal_when=b"NumPy parallel"
+    )
     assert code == 130
     assert stdout == ""
-    assert terminal.splitlines()[-1] == (
-        "interrupted: stopped before the end, nothing was written")
+    assert terminal.splitlines()[-1] == ("interrupted: stopped before the end, nothing was written")
     assert "Traceback" not in terminal
 
 
 def test_sigterm_stops_like_ctrl_c_with_exit_143():
     code, stdout, terminal = run_with_terminal_stderr(
-        ["-m", "numpy_ref", "5000000"], signal_when=b"NumPy parallel", send=signal.SIGTERM)
+        ["-m", "numpy_ref", "5000000"], signal_when=b"NumPy parallel", send=signal.SIGTERM
+    )
     assert code == 143
     assert stdout == ""
     assert terminal.strip().splitlines()[-1] == (
-        "terminated: stopped before the end, nothing was written")
+        "terminated: stopped before the end, nothing was written"
+    )
 
 
 def test_ctrl_c_during_keras_training_writes_no_model(tmp_path):
     target = tmp_path / "model.keras"
     code, stdout, terminal = run_with_terminal_stderr(
-        ["ann_keras.py", "2000000", "--save", str(target)], signal_when=b"/2000000")
+        ["ann_keras.py", "2000000", "--save", str(target)], signal_when=b"/2000000"
+    )
     assert code == 130
     assert "Traceback" not in terminal
     assert terminal.strip().splitlines()[-1] == (
-        "interrupted: stopped before the end, nothing was written")
+        "interrupted: stopped before the end, nothing was written"
+    )
     assert os.listdir(tmp_path) == []
 
 
@@ -133,25 +146,29 @@ def test_ctrl_c_during_keras_training_removes_its_tensorboard_log(tmp_path):
     logs = tmp_path / "logs"
 
     def logging_started():  # the callback has written its first 1000 rows (about 750 kB)
-        return logs.is_dir() and any(events.stat().st_size > 100_000
-                                     for events in logs.glob("*/events.out.tfevents.*"))
+        return logs.is_dir() and any(
+            events.stat().st_size > 100_000 for events in logs.glob("*/events.out.tfevents.*")
+        )
 
     code, _, terminal = run_with_terminal_stderr(
-        ["ann_keras.py", "300000", "--json", "--logdir", str(logs)],
-        signal_when=logging_started)
+        ["ann_keras.py", "300000", "--json", "--logdir", str(logs)], signal_when=logging_started
+    )
     assert code == 130
     assert terminal.strip().splitlines()[-1] == (
-        "interrupted: stopped before the end, nothing was written")
+        "interrupted: stopped before the end, nothing was written"
+    )
     assert not logs.exists()  # the run's folder is gone (not left at 62 MB), and the DIR it made
 
 
 def test_without_tqdm_a_long_run_goes_on_without_a_bar(tmp_path):
     code, stdout, terminal = run_with_terminal_stderr(
-        ["-m", "numpy_ref", "200000"], env=without_package(tmp_path, "tqdm"))
+        ["-m", "numpy_ref", "200000"], env=without_package(tmp_path, "tqdm")
+    )
     assert code == 0
     assert "loss at iteration 200000" in stdout
     assert terminal.strip() == (
-        "note: no progress bar, tqdm is not installed (pip install -r requirements.txt)")
+        "note: no progress bar, tqdm is not installed (pip install -r requirements.txt)"
+    )
 
 
 def test_a_reader_that_stops_early_ends_the_run_quietly():
@@ -164,8 +181,9 @@ def test_a_reader_that_stops_early_ends_the_run_quietly():
         "        print('x' * 80)\n"
         "sys.exit(main())\n"
     )
-    child = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child = subprocess.Popen(
+        [sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     assert child.stdout.readline() == b"x" * 80 + b"\n"
     child.stdout.close()  # as `| head -1` does
     stderr = child.stderr.read().decode()

@@ -50,26 +50,29 @@ def test_first_gradients_match_tutorial(start):
     grad_hidden = weight_gradient(hidden_deltas(delta_o, w_output, hidden), x)
     # dE/dw5, dE/dw6, dE/dw7, dE/dw8 and dE/dw1..dE/dw4 as the tutorial prints them
     assert grad_output.ravel() == pytest.approx(
-        [0.082167041, 0.08266763, -0.02260254, -0.02274024], abs=1e-8, rel=0)
+        [0.082167041, 0.08266763, -0.02260254, -0.02274024], abs=1e-8, rel=0
+    )
     assert grad_hidden.ravel() == pytest.approx(
-        [0.000438568, 0.00087714, 0.00049771, 0.00099543], abs=1e-8, rel=0)
+        [0.000438568, 0.00087714, 0.00049771, 0.00099543], abs=1e-8, rel=0
+    )
 
 
 def test_first_parallel_step_gives_tutorial_weights():
     result = train(1, "parallel")
     assert result.final_output_weights.ravel() == pytest.approx(
-        [0.35891648, 0.408666186, 0.511301270, 0.561370121], abs=1e-8, rel=0)
+        [0.35891648, 0.408666186, 0.511301270, 0.561370121], abs=1e-8, rel=0
+    )
     assert result.final_hidden_weights.ravel() == pytest.approx(
-        [0.149780716, 0.19956143, 0.24975114, 0.29950229], abs=1e-8, rel=0)
+        [0.149780716, 0.19956143, 0.24975114, 0.29950229], abs=1e-8, rel=0
+    )
 
 
 def test_first_sequential_step_differs_only_in_hidden_layer():
     parallel, sequential = train(1, "parallel"), train(1, "sequential")
-    np.testing.assert_array_equal(
-        sequential.final_output_weights, parallel.final_output_weights
-    )
+    np.testing.assert_array_equal(sequential.final_output_weights, parallel.final_output_weights)
     assert sequential.final_hidden_weights.ravel() == pytest.approx(
-        [0.14981764, 0.19963528, 0.24978819, 0.29957637], abs=1e-8, rel=0)
+        [0.14981764, 0.19963528, 0.24978819, 0.29957637], abs=1e-8, rel=0
+    )
 
 
 def test_error_after_first_round_is_the_sequential_figure():
@@ -112,7 +115,8 @@ def test_history_is_consistent_with_final_state():
     np.testing.assert_array_equal(result.hidden_weights[0], np.array(MAZUR.hidden_weights))
     # the loss recorded at iteration k is the loss of the outputs recorded then
     assert result.losses[2] == pytest.approx(
-        half_squared_error(result.target, result.outputs[2]), abs=0, rel=0)
+        half_squared_error(result.target, result.outputs[2]), abs=0, rel=0
+    )
     one_more = train(4, "sequential")
     assert one_more.losses[3] == pytest.approx(result.final_loss, abs=0, rel=0)
 
@@ -126,9 +130,7 @@ def test_float32_and_learning_rate_are_honoured():
     assert slower.final_loss > faster.final_loss
 
 
-@pytest.mark.parametrize(
-    "kwargs", [{"iterations": 0}, {"update": "both"}, {"dtype": "float16"}]
-)
+@pytest.mark.parametrize("kwargs", [{"iterations": 0}, {"update": "both"}, {"dtype": "float16"}])
 def test_trainer_rejects_bad_arguments(kwargs):
     with pytest.raises(ValueError):
         train(**kwargs)

@@ -22,8 +22,8 @@ from figures.network_diagram import NEGATIVE, POSITIVE, WEIGHT_EDGES
 from figures.style import tutorial_number, write_picture
 from numpy_ref import MAZUR
 from numpy_ref.first_iteration import first_iteration
-from numpy_ref.optimizers import PLAIN_SGD
 from numpy_ref.trainers import train, unwatched
+from numpy_ref.training import PLAIN_SGD
 
 WEIGHT_NAMES = [f"w{k}" for k in range(1, 9)]
 
@@ -64,8 +64,19 @@ def test_the_network_at_iteration_1_shows_every_tutorial_figure(parallel_network
 def test_the_network_shows_the_tutorial_inputs_weights_and_biases(parallel_network):
     _, numbers = parallel_network
     assert {name: numbers[name] for name in ("i1", "i2", "b1", "b2", *WEIGHT_NAMES)} == {
-        "i1": "0.05", "i2": "0.1", "b1": "0.35", "b2": "0.6", "w1": "0.15", "w2": "0.2",
-        "w3": "0.25", "w4": "0.3", "w5": "0.4", "w6": "0.45", "w7": "0.5", "w8": "0.55"}
+        "i1": "0.05",
+        "i2": "0.1",
+        "b1": "0.35",
+        "b2": "0.6",
+        "w1": "0.15",
+        "w2": "0.2",
+        "w3": "0.25",
+        "w4": "0.3",
+        "w5": "0.4",
+        "w6": "0.45",
+        "w7": "0.5",
+        "w8": "0.55",
+    }
 
 
 def test_the_sequential_network_shows_the_new_hidden_weights_of_its_order():
@@ -79,8 +90,9 @@ def test_iteration_k_shows_that_iteration_of_the_reference_run():
     k = 250
     figure, numbers = network_numbers("sequential", iteration=k, iterations=300)
     result = train(300, "sequential", MAZUR, "float64")
-    before = np.concatenate([result.hidden_weights[k - 1].ravel(),
-                             result.output_weights[k - 1].ravel()])
+    before = np.concatenate(
+        [result.hidden_weights[k - 1].ravel(), result.output_weights[k - 1].ravel()]
+    )
     after = np.concatenate([result.hidden_weights[k].ravel(), result.output_weights[k].ravel()])
     for name, w, w_new in zip(WEIGHT_NAMES, before, after):
         assert numbers[name] == tutorial_number(w)
@@ -92,7 +104,7 @@ def test_iteration_k_shows_that_iteration_of_the_reference_run():
 
 def test_edge_width_and_colour_follow_the_weight():
     figure, numbers = network_numbers("parallel", iteration=1000)
-    arrows = figure.get_axes()[0].patches[:len(WEIGHT_EDGES)]
+    arrows = figure.get_axes()[0].patches[: len(WEIGHT_EDGES)]
     weights = [float(numbers[edge.name]) for edge in WEIGHT_EDGES]
     widths = [arrow.get_linewidth() for arrow in arrows]
     assert np.argsort(widths).tolist() == np.argsort(np.abs(weights)).tolist()
@@ -108,8 +120,9 @@ def test_the_gradient_ratio_at_iteration_1_is_the_tutorials():
     hidden = [float(PUBLISHED[f"dE/dw{k}"]) for k in range(1, 5)]
     output = [float(PUBLISHED[f"dE/dw{k}"]) for k in range(5, 9)]
     ratio = np.linalg.norm(hidden) / np.linalg.norm(output)
-    assert lines[0].startswith(f"parallel: hidden / output gradient size {ratio:.4g} at"
-                               " iteration 1")
+    assert lines[0].startswith(
+        f"parallel: hidden / output gradient size {ratio:.4g} at iteration 1"
+    )
     assert [line.split(":")[0] for line in lines] == ["parallel"] * 2 + ["sequential"] * 2
     figure = pictures[gradient_sizes.FILE]
     axes = figure.get_axes()
@@ -124,10 +137,11 @@ def test_weight_gradients_are_those_the_updates_used():
     result, gradients = weight_gradients(20, "parallel", MAZUR, PLAIN_SGD, range(1, 21))
     assert gradients.shape == (20, 8)
     # plain SGD: w+ = w - lr dE/dw, so dE/dw = (w - w+) / lr
-    moved = np.concatenate([result.hidden_weights[:, None].reshape(20, 4),
-                            result.output_weights.reshape(20, 4)], axis=1)
-    np.testing.assert_allclose(gradients[:-1], (moved[:-1] - moved[1:]) / 0.5, rtol=0,
-                               atol=1e-15)
+    moved = np.concatenate(
+        [result.hidden_weights[:, None].reshape(20, 4), result.output_weights.reshape(20, 4)],
+        axis=1,
+    )
+    np.testing.assert_allclose(gradients[:-1], (moved[:-1] - moved[1:]) / 0.5, rtol=0, atol=1e-15)
 
 
 @pytest.mark.parametrize("iterations", [1, 7, 30, 1000, 100000])
@@ -137,7 +151,7 @@ def test_frames_are_log_spaced_distinct_from_1_to_n(iterations):
     assert len(frames) == len(set(frames)) == min(animation.FRAMES, iterations)
     assert frames == sorted(frames)
     if iterations >= 1000:  # log spacing: the middle frame near sqrt(N), not N / 2
-        assert frames[len(frames) // 2] < iterations ** 0.65
+        assert frames[len(frames) // 2] < iterations**0.65
 
 
 @pytest.fixture(scope="module")
@@ -170,9 +184,10 @@ def test_pictures_are_the_same_bytes_every_time(gif, tmp_path):
     assert (tmp_path / "one.png").read_bytes() == (tmp_path / "two.png").read_bytes()
 
 
-@pytest.mark.parametrize("picture, file", [("--network", "network.png"),
-                                           ("--gradients", "gradients.png"),
-                                           ("--animate", "training.gif")])
+@pytest.mark.parametrize(
+    "picture, file",
+    [("--network", "network.png"), ("--gradients", "gradients.png"), ("--animate", "training.gif")],
+)
 def test_each_picture_is_written_by_the_script(tmp_path, capsys, picture, file):
     assert plot.main([picture, "--iterations", "40", "--out-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
@@ -181,15 +196,32 @@ def test_each_picture_is_written_by_the_script(tmp_path, capsys, picture, file):
 
 
 def test_pictures_take_the_data_and_optimizer_options(tmp_path, capsys):
-    assert plot.main(["--network", "--data", "xor", "--train-biases", "--batch-size", "2",
-                      "--optimizer", "adam", "--lr", "0.1", "--iteration", "3",
-                      "--out-dir", str(tmp_path)]) == 0
+    assert (
+        plot.main(
+            [
+                "--network",
+                "--data",
+                "xor",
+                "--train-biases",
+                "--batch-size",
+                "2",
+                "--optimizer",
+                "adam",
+                "--lr",
+                "0.1",
+                "--iteration",
+                "3",
+                "--out-dir",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "iteration 3, parallel update" in out
 
 
-def test_a_picture_that_cannot_be_written_keeps_nothing_and_exits_1(tmp_path, capsys,
-                                                                    monkeypatch):
+def test_a_picture_that_cannot_be_written_keeps_nothing_and_exits_1(tmp_path, capsys, monkeypatch):
     def full_disk(picture, path):
         raise OSError(28, "No space left on device")
 
@@ -200,51 +232,85 @@ def test_a_picture_that_cannot_be_written_keeps_nothing_and_exits_1(tmp_path, ca
     assert os.listdir(tmp_path) == []
 
 
-@pytest.mark.parametrize("args, words", [
-    (["--network", "--iteration", "0"], "argument --iteration: must be at least 1, not 0"),
-    (["--network", "--iteration", "1001"],
-     "argument --iteration: 1001 is beyond --iterations 1000"),
-    (["--network", "--iterations", "10", "--iteration", "11"],
-     "argument --iteration: 11 is beyond --iterations 10"),
-    (["--network", "--iteration", "one"],
-     "argument --iteration: must be a whole number, not 'one'"),
-    (["--network", "--iteration", "nan"], "argument --iteration: must be a whole number"),
-    (["--network", "--iteration", "5_0"], "argument --iteration: must be a whole number"),
-    (["--network", "--iterations", "\u0663"], "argument --iterations: iterations must be a"
-                                               " whole number"),
-    (["--iteration", "3"], "argument --iteration: only allowed with argument --network"),
-    (["--animate", "--iteration", "3"], "argument --iteration: not used by --animate"),
-    (["--network", "--dtype", "float32"], "argument --dtype: not used by --network"),
-    (["--gradients", "--update", "sequential"], "argument --update: not used by --gradients"),
-    (["--graph", "--data", "xor"], "argument --data: not used by --graph"),
-    (["--graph", "--iterations", "5"], "argument --iterations: not used by --graph"),
-    (["--network", "--verbose"], "argument --verbose: not used by --network"),
-    (["--network", "--gradients"], "argument --gradients: not allowed with argument --network"),
-    (["--study", "--animate"], "argument --study: not allowed with argument --animate"),
-    (["--update", "sequential"],
-     "argument --update: only allowed with argument --network or --animate"),
-    (["--train-biases"], "argument --train-biases: only allowed with argument --network,"
-                         " --animate or --gradients"),
-    (["--network", "--data", "missing.csv"], "argument --data: missing.csv: No such file or directory"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--network", "--iteration", "0"], "argument --iteration: must be at least 1, not 0"),
+        (
+            ["--network", "--iteration", "1001"],
+            "argument --iteration: 1001 is beyond --iterations 1000",
+        ),
+        (
+            ["--network", "--iterations", "10", "--iteration", "11"],
+            "argument --iteration: 11 is beyond --iterations 10",
+        ),
+        (
+            ["--network", "--iteration", "one"],
+            "argument --iteration: must be a whole number, not 'one'",
+        ),
+        (["--network", "--iteration", "nan"], "argument --iteration: must be a whole number"),
+        (["--network", "--iteration", "5_0"], "argument --iteration: must be a whole number"),
+        (
+            ["--network", "--iterations", "\u0663"],
+            "argument --iterations: iterations must be a whole number",
+        ),
+        (["--iteration", "3"], "argument --iteration: only allowed with argument --network"),
+        (["--animate", "--iteration", "3"], "argument --iteration: not used by --animate"),
+        (["--network", "--dtype", "float32"], "argument --dtype: not used by --network"),
+        (["--gradients", "--update", "sequential"], "argument --update: not used by --gradients"),
+        (["--graph", "--data", "xor"], "argument --data: not used by --graph"),
+        (["--graph", "--iterations", "5"], "argument --iterations: not used by --graph"),
+        (["--network", "--verbose"], "argument --verbose: not used by --network"),
+        (["--network", "--gradients"], "argument --gradients: not allowed with argument --network"),
+        (["--study", "--animate"], "argument --study: not allowed with argument --animate"),
+        (
+            ["--update", "sequential"],
+            "argument --update: only allowed with argument --network or --animate",
+        ),
+        (
+            ["--train-biases"],
+            "argument --train-biases: only allowed with argument --network,"
+            " --animate or --gradients",
+        ),
+        (
+            ["--network", "--data", "missing.csv"],
+            "argument --data: missing.csv: No such file or directory",
+        ),
+    ],
+)
 def test_a_bad_picture_option_is_one_line_and_exit_2(args, words):
     done = run_script("-X", "importtime", "plot_tensorflow_results.py", *args, timeout=60)
     assert done.returncode == 2
     lines = [line for line in done.stderr.splitlines() if not line.startswith("import time:")]
     assert len(lines) == 1 and words in lines[0], done.stderr
-    imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines()
-                if line.startswith("import time:")}
+    imported = {
+        line.split("|")[-1].strip()
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:")
+    }
     assert not imported & {"tensorflow", "matplotlib"}
 
 
 def test_ctrl_c_while_the_animation_is_written_leaves_no_file(tmp_path):
     out_dir = tmp_path / "new"  # created for the GIF, and gone again after the Ctrl-C
     child = subprocess.Popen(
-        [sys.executable, "plot_tensorflow_results.py", "--animate", "--iterations", "3000",
-         "--out-dir", str(out_dir)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        [
+            sys.executable,
+            "plot_tensorflow_results.py",
+            "--animate",
+            "--iterations",
+            "3000",
+            "--out-dir",
+            str(out_dir),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 60
-    while not (out_dir.exists() and any(name.startswith(".partial-")
-                                         for name in os.listdir(out_dir))):
+    while not (
+        out_dir.exists() and any(name.startswith(".partial-") for name in os.listdir(out_dir))
+    ):
         assert child.poll() is None and time.monotonic() < deadline, child.communicate()
         time.sleep(0.02)
     child.send_signal(signal.SIGINT)
@@ -254,14 +320,30 @@ def test_ctrl_c_while_the_animation_is_written_leaves_no_file(tmp_path):
     assert os.listdir(tmp_path) == []
 
 
-@pytest.mark.parametrize("picture", [["--network", "--iteration", "5"], ["--animate"],
-                                     ["--gradients"]])
+@pytest.mark.parametrize(
+    "picture", [["--network", "--iteration", "5"], ["--animate"], ["--gradients"]]
+)
 def test_a_diverged_run_draws_nothing_and_is_one_line(tmp_path, capsys, picture):
-    assert plot.main([*picture, "--optimizer", "adam", "--lr", "1e308", "--iterations", "5",
-                      "--out-dir", str(tmp_path)]) == 1
+    assert (
+        plot.main(
+            [
+                *picture,
+                "--optimizer",
+                "adam",
+                "--lr",
+                "1e308",
+                "--iterations",
+                "5",
+                "--out-dir",
+                str(tmp_path),
+            ]
+        )
+        == 1
+    )
     assert capsys.readouterr().err == (
         "error: training diverged: the loss or weights became NaN or infinite at iteration 4"
-        " (learning rate 1e+308); try a smaller --lr\n")
+        " (learning rate 1e+308); try a smaller --lr\n"
+    )
     assert os.listdir(tmp_path) == []
 
 
@@ -276,8 +358,11 @@ def test_a_one_iteration_run_draws_every_point_and_counts_in_the_singular():
     for ax in pictures[gradient_sizes.FILE].get_axes()[:3]:
         assert all(line.get_marker() == "o" for line in ax.get_lines())
     assert "in 1 update w1..w4 moved 0.000219 to 0.000498" in lines[1]
-    assert pictures[gradient_sizes.FILE]._suptitle.get_text().startswith(
-        "Gradient sizes over 1 iteration,")
+    assert (
+        pictures[gradient_sizes.FILE]
+        ._suptitle.get_text()
+        .startswith("Gradient sizes over 1 iteration,")
+    )
 
 
 def test_a_batch_picture_says_whose_numbers_it_shows():
@@ -288,5 +373,7 @@ def test_a_batch_picture_says_whose_numbers_it_shows():
     example = replace(MAZUR, data=XOR_DATA)
     figure, _ = network_numbers("parallel", example=example)
     title = figure.get_axes()[0].get_title()
-    assert ("batch loss = 0.322880044, the mean E of its 4 samples; neurons: the batch's"
-            " first sample; dE/dw: the whole batch's") in title
+    assert (
+        "batch loss = 0.322880044, the mean E of its 4 samples; neurons: the batch's"
+        " first sample; dE/dw: the whole batch's"
+    ) in title

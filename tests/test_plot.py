@@ -7,15 +7,16 @@ import pytest
 from conftest import run_script
 
 import plot_tensorflow_results as plot
+from figures.comparison import build_figures
 from figures.style import write_figure
-from numpy_ref import MAZUR
 
 
 @pytest.fixture(scope="module")
 def figures():
     from implementations import run_all
+    from implementations.settings import RunSettings
 
-    return plot.build_figures(run_all(200, MAZUR, "float32"))
+    return build_figures(run_all(RunSettings(200, dtype="float32")))
 
 
 def png_size(path):
@@ -40,8 +41,7 @@ def test_lines_differ_in_style_not_only_colour(figures):
     """In greyscale, line style and width must tell every line of a panel apart."""
     for figure in figures.values():
         for ax in figure.get_axes():
-            lines = [line for line in ax.get_lines()
-                     if not line.get_label().startswith("target")]
+            lines = [line for line in ax.get_lines() if not line.get_label().startswith("target")]
             looks = {(line.get_linestyle(), line.get_linewidth()) for line in lines}
             assert len(looks) == len(lines), ax.get_title()
 
@@ -80,8 +80,10 @@ def test_main_creates_the_folder_and_writes_both(tmp_path, capsys):
     out_dir = tmp_path / "new" / "figures"
     assert plot.main(["--iterations", "50", "--out-dir", str(out_dir), "--verbose"]) == 0
     printed = capsys.readouterr().out.splitlines()
-    assert printed == [f"wrote {out_dir / name}" for name in
-                       ("tensorflow_keras_comparison.png", "training_dynamics.png")]
+    assert printed == [
+        f"wrote {out_dir / name}"
+        for name in ("tensorflow_keras_comparison.png", "training_dynamics.png")
+    ]
     for name in os.listdir(out_dir):
         assert png_size(out_dir / name) == (1000, 800)
 
@@ -89,8 +91,9 @@ def test_main_creates_the_folder_and_writes_both(tmp_path, capsys):
 def test_unwritable_output_folder_is_one_line_and_exit_2(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    done = run_script("plot_tensorflow_results.py", "--out-dir", str(blocker / "figures"),
-                      timeout=60)
+    done = run_script(
+        "plot_tensorflow_results.py", "--out-dir", str(blocker / "figures"), timeout=60
+    )
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "cannot create output folder" in done.stderr
     assert not (tmp_path / "figures").exists()

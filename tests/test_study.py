@@ -11,8 +11,9 @@ import pytest
 import compare_implementations as compare
 import plot_tensorflow_results as plot
 from console.study import format_study, verdict
+from figures.update_order_study import study_figure
 from numpy_ref import MAZUR, Example, train
-from numpy_ref.optimizers import OPTIMIZERS, Optimizer, OptimizerState, Training
+from numpy_ref.optimizers import OPTIMIZERS, Optimizer, OptimizerState
 from numpy_ref.study import (
     CAPPED,
     DIVERGED,
@@ -24,9 +25,10 @@ from numpy_ref.study import (
     summarise,
     updates_to_threshold,
 )
+from numpy_ref.trainers import Parameters
+from numpy_ref.training import Training
 
-SMALL = StudySettings(learning_rates=(0.5, 2.0, 8.0), starts=12, seed=3,
-                      max_iterations=5000)
+SMALL = StudySettings(learning_rates=(0.5, 2.0, 8.0), starts=12, seed=3, max_iterations=5000)
 
 
 @pytest.mark.parametrize("optimizer", list(OPTIMIZERS))
@@ -39,16 +41,24 @@ def test_batched_trainer_matches_the_single_network_trainers(update, optimizer):
     w_h, w_o = w_hidden, w_output
     state = OptimizerState(Optimizer.named(optimizer), "float64")
     for t in range(1, 301):
-        loss, w_h, w_o = batch_step(x, target, w_h, w_o, *MAZUR.biases(),
-                                    rates, update, state, t)
+        loss, w_h, w_o = batch_step(
+            x,
+            target,
+            Parameters(w_h, w_o, *MAZUR.biases()),
+            rates,
+            update,
+            optimizer_state=state,
+            t=t,
+        )
         losses.append(loss)
     losses = np.array(losses)
     for n in range(5):
-        start = Example(hidden_weights=tuple(map(tuple, w_hidden[n])),
-                        output_weights=tuple(map(tuple, w_output[n])),
-                        learning_rate=float(rates[n]))
-        single = train(300, update, start,
-                       training=Training(optimizer=Optimizer.named(optimizer)))
+        start = Example(
+            hidden_weights=tuple(map(tuple, w_hidden[n])),
+            output_weights=tuple(map(tuple, w_output[n])),
+            learning_rate=float(rates[n]),
+        )
+        single = train(300, update, start, training=Training(optimizer=Optimizer.named(optimizer)))
         np.testing.assert_allclose(losses[:, n], single.losses, rtol=0, atol=1e-13)
         np.testing.assert_allclose(w_h[n], single.final_hidden_weights, rtol=0, atol=1e-12)
 
@@ -59,14 +69,18 @@ def test_updates_to_threshold_counts_like_the_reference(update):
     first_below = int(np.argmax(reference.losses < 1e-3))  # iteration first_below + 1
     w_h = np.array([MAZUR.hidden_weights])
     w_o = np.array([MAZUR.output_weights])
-    needed = updates_to_threshold(w_h, w_o, np.array([0.5]), update, 1e-3, 20000)
+    needed = updates_to_threshold(
+        w_h, w_o, np.array([0.5]), update, threshold=1e-3, max_iterations=20000
+    )
     assert needed.tolist() == [first_below]
 
 
 def test_capped_and_diverged_runs_are_counted_as_such():
     w_h = np.array([MAZUR.hidden_weights, MAZUR.hidden_weights])
     w_o = np.array([MAZUR.output_weights, [[np.inf, 0.0], [0.0, 0.0]]])
-    needed = updates_to_threshold(w_h, w_o, np.array([0.5, 0.5]), "sequential", 1e-3, 10)
+    needed = updates_to_threshold(
+        w_h, w_o, np.array([0.5, 0.5]), "sequential", threshold=1e-3, max_iterations=10
+    )
     assert needed.tolist() == [CAPPED, DIVERGED]
 
 
@@ -112,7 +126,7 @@ def test_plot_study_writes_its_four_panel_figure(tmp_path, capsys):
     args = ["--study", "--starts", "6", "--max-iterations", "3000", "--out-dir", str(tmp_path)]
     assert plot.main(args) == 0
     assert os.listdir(tmp_path) == ["update_order_study.png"]
-    figure = plot.study_figure(summarise(SMALL.learning_rates, run_study(SMALL)), SMALL)
+    figure = study_figure(summarise(SMALL.learning_rates, run_study(SMALL)), SMALL)
     axes = figure.get_axes()
     assert len(axes) == 4
     for ax in axes:
@@ -131,13 +145,24 @@ def test_a_threshold_every_start_is_below_still_gets_a_verdict():
 
 
 def test_plot_study_under_an_optimizer_names_its_file_and_title(tmp_path, capsys):
-    args = ["--study", "--optimizer", "adam", "--starts", "4", "--max-iterations", "3000",
-            "--out-dir", str(tmp_path)]
+    args = [
+        "--study",
+        "--optimizer",
+        "adam",
+        "--starts",
+        "4",
+        "--max-iterations",
+        "3000",
+        "--out-dir",
+        str(tmp_path),
+    ]
     assert plot.main(args) == 0
     assert os.listdir(tmp_path) == ["update_order_study_adam.png"]
     assert capsys.readouterr().out == f"wrote {tmp_path / 'update_order_study_adam.png'}\n"
     adam = Optimizer.named("adam")
     settings = StudySettings(learning_rates=rate_grid(adam, 3), optimizer=adam, starts=4)
-    figure = plot.study_figure(summarise(settings.learning_rates, run_study(settings)), settings)
-    assert figure.get_suptitle() == "Update-order study under adam (beta1 0.9, beta2 0.999," \
+    figure = study_figure(summarise(settings.learning_rates, run_study(settings)), settings)
+    assert (
+        figure.get_suptitle() == "Update-order study under adam (beta1 0.9, beta2 0.999,"
         " epsilon 1e-07)"
+    )

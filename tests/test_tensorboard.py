@@ -20,15 +20,18 @@ def read_scalars(run_folder):
         for event in tf.compat.v1.train.summary_iterator(path):
             for value in event.summary.value:
                 assert value.metadata.plugin_data.plugin_name in ("scalars", "")
-                scalars.setdefault(value.tag, {})[event.step] = float(
-                    tf.make_ndarray(value.tensor))
+                scalars.setdefault(value.tag, {})[event.step] = float(tf.make_ndarray(value.tensor))
     return scalars
 
 
 def assert_logged(scalars, result):
     n = result.iterations
-    assert set(scalars) == {"loss", "output/o1", "output/o2",
-                            *(f"weights/w{k}" for k in range(1, 9))}
+    assert set(scalars) == {
+        "loss",
+        "output/o1",
+        "output/o2",
+        *(f"weights/w{k}" for k in range(1, 9)),
+    }
     assert sorted(scalars["loss"]) == list(range(1, n + 2))  # n iterations, then the final state
     assert_final_point(scalars, result)
     logged = np.array([scalars["loss"][k] for k in range(1, n + 1)])
@@ -44,10 +47,10 @@ def assert_final_point(scalars, result):
     final = result.iterations + 1
     assert scalars["loss"][final] == np.float32(result.final_loss)
     assert [scalars[f"output/o{k}"][final] for k in (1, 2)] == list(
-        result.final_prediction.astype(np.float32))
+        result.final_prediction.astype(np.float32)
+    )
     weights = [*result.final_hidden_weights.ravel(), *result.final_output_weights.ravel()]
-    assert [scalars[f"weights/w{k}"][final] for k in range(1, 9)] == list(
-        np.float32(weights))
+    assert [scalars[f"weights/w{k}"][final] for k in range(1, 9)] == list(np.float32(weights))
 
 
 def test_tensorflow_logs_every_iteration(tmp_path):
@@ -64,14 +67,13 @@ def test_tensorflow_logs_every_iteration(tmp_path):
 
 
 def test_keras_callback_logs_every_iteration(tmp_path):
-    from frameworks import keras_model
+    from frameworks import keras_fit
     from frameworks.tensorboard import ScalarLog
 
     log = ScalarLog(str(tmp_path), "keras", "parallel", 2500)
     # 2500 steps: three callback calls (1000, 2000, and the last 500 at the end)
-    callback = keras_model.TensorBoardScalars(log)
-    result, _ = keras_model.train_model(2500, "parallel", MAZUR, "float32",
-                                        callbacks=[callback])
+    callback = keras_fit.TensorBoardScalars(log)
+    result, _ = keras_fit.train_model(2500, "parallel", MAZUR, "float32", callbacks=[callback])
     callback.finish(result)
     assert os.path.basename(log.path).startswith("keras-parallel-")
     assert_logged(read_scalars(log.path), result)
@@ -97,7 +99,8 @@ def test_the_logs_last_point_is_the_jsons_final_state(tmp_path, script):
     assert sorted(scalars["loss"]) == list(range(1, 52))
     assert scalars["loss"][51] == np.float32(document["final_loss"])
     assert [scalars["output/o1"][51], scalars["output/o2"][51]] == list(
-        np.float32(document["prediction"]))
+        np.float32(document["prediction"])
+    )
     weights = [*np.ravel(document["weights"]["hidden"]), *np.ravel(document["weights"]["output"])]
     assert [scalars[f"weights/w{k}"][51] for k in range(1, 9)] == list(np.float32(weights))
 
@@ -130,16 +133,23 @@ def test_unwritable_logdir_is_one_line_and_exit_2(tmp_path):
 
 def test_a_stopped_keras_log_ends_on_the_stop_and_the_state_after_it(tmp_path, monkeypatch):
     """--until-loss stops before N: the stride chosen for N must not drop the stop."""
-    from frameworks import keras_model, tensorboard
-    from numpy_ref.optimizers import Optimizer, Training
+    from frameworks import keras_fit, tensorboard
+    from numpy_ref.optimizers import Optimizer
+    from numpy_ref.training import Training
 
     monkeypatch.setattr(tensorboard, "MAX_LOGGED_ITERATIONS", 50)
     log = tensorboard.ScalarLog(str(tmp_path), "keras", "sequential", 1000)
     assert log.every == 20
-    callback = keras_model.TensorBoardScalars(log)
+    callback = keras_fit.TensorBoardScalars(log)
     adam = Training(optimizer=Optimizer.named("adam"), until_loss=1e-3)
-    result, _ = keras_model.train_model(1000, "sequential", MAZUR.with_learning_rate(0.1),
-                                        "float32", callbacks=[callback], training=adam)
+    result, _ = keras_fit.train_model(
+        1000,
+        "sequential",
+        MAZUR.with_learning_rate(0.1),
+        "float32",
+        callbacks=[callback],
+        training=adam,
+    )
     callback.finish(result)
     k = result.stopped_at
     assert k % 20 != 1  # the stride alone would skip iteration k

@@ -37,13 +37,24 @@ def small_study():
 def _single_network(setup, start, rate, iterations):
     """The same start trained alone by numpy_ref.train."""
     w_hidden, w_output = random_starts(SMALL.starts, SMALL.seed, 1.0)
-    example = replace(MAZUR, data=XOR_DATA, train_biases=setup.train_biases,
-                      batch_size=setup.batch_size, learning_rate=rate,
-                      hidden_weights=tuple(map(tuple, w_hidden[start])),
-                      output_weights=tuple(map(tuple, w_output[start])))
-    from numpy_ref.optimizers import Optimizer, Training
-    return train(iterations, setup.update, example,
-                 training=Training(optimizer=Optimizer.named(setup.optimizer)))
+    example = replace(
+        MAZUR,
+        data=XOR_DATA,
+        train_biases=setup.train_biases,
+        batch_size=setup.batch_size,
+        learning_rate=rate,
+        hidden_weights=tuple(map(tuple, w_hidden[start])),
+        output_weights=tuple(map(tuple, w_output[start])),
+    )
+    from numpy_ref.optimizers import Optimizer
+    from numpy_ref.training import Training
+
+    return train(
+        iterations,
+        setup.update,
+        example,
+        training=Training(optimizer=Optimizer.named(setup.optimizer)),
+    )
 
 
 @pytest.mark.parametrize("setup", [SETUPS[0], SETUPS[3], SETUPS[-2]], ids=lambda s: s.label)
@@ -59,10 +70,12 @@ def test_each_network_solves_when_the_single_trainer_says_so(small_study, setup)
             assert solved(at.predictions, at.targets)
             assert not solved(before.predictions, before.targets)
             network = rate_index * SMALL.starts + start
-            np.testing.assert_allclose(run.final.w_hidden[network], at.final_hidden_weights,
-                                       rtol=0, atol=1e-12)
-            np.testing.assert_allclose(run.final.b_output[network], at.final_biases[1],
-                                       rtol=0, atol=1e-12)
+            np.testing.assert_allclose(
+                run.final.w_hidden[network], at.final_hidden_weights, rtol=0, atol=1e-12
+            )
+            np.testing.assert_allclose(
+                run.final.b_output[network], at.final_biases[1], rtol=0, atol=1e-12
+            )
             checked += 1
     assert checked, "no start solved XOR in the small study"
 
@@ -71,8 +84,7 @@ def test_a_stuck_network_is_still_unsolved_at_the_limit(small_study):
     _, runs = small_study
     run = runs[0]
     rate_index, start = map(int, np.argwhere(run.updates == CAPPED)[0])
-    alone = _single_network(run.setup, start, run.learning_rates[rate_index],
-                            SMALL.max_iterations)
+    alone = _single_network(run.setup, start, run.learning_rates[rate_index], SMALL.max_iterations)
     assert not solved(alone.predictions, alone.targets)
 
 
@@ -89,8 +101,11 @@ def test_an_interrupt_stops_every_thread_at_once():
 
     started = time.perf_counter()
     with pytest.raises(KeyboardInterrupt):
-        run_xor_study(XorStudySettings(starts=200, max_iterations=20000, rates=2),
-                      workers=2, on_done=interrupt)
+        run_xor_study(
+            XorStudySettings(starts=200, max_iterations=20000, rates=2),
+            workers=2,
+            on_done=interrupt,
+        )
     # the first set-up to end takes about as long as the other one needs for the rest
     assert time.perf_counter() - started < 60
 
@@ -98,15 +113,21 @@ def test_an_interrupt_stops_every_thread_at_once():
 def test_the_verdict_is_computed_from_the_outcomes(small_study):
     summaries, _ = small_study
     sentences = verdict(summaries, SMALL)
-    assert [s.split(":")[0] for s in sentences] == ["Biases", "Batches", "Order",
-                                                    "Optimizers, with trained biases and"
-                                                    " full batches"]
+    assert [s.split(":")[0] for s in sentences] == [
+        "Biases",
+        "Batches",
+        "Order",
+        "Optimizers, with trained biases and full batches",
+    ]
     top = best(summaries[SETUPS[0]])
     if top.solved:
-        assert (f"{100 * top.share:.0f}% (lr {top.learning_rate:g}, median"
-                f" {top.median_updates:.0f} updates) sequential") in sentences[0]
-    assert f"within {SMALL.max_iterations} updates ({SMALL.max_iterations // 4} passes" \
-        in sentences[1]
+        assert (
+            f"{100 * top.share:.0f}% (lr {top.learning_rate:g}, median"
+            f" {top.median_updates:.0f} updates) sequential"
+        ) in sentences[0]
+    assert (
+        f"within {SMALL.max_iterations} updates ({SMALL.max_iterations // 4} passes" in sentences[1]
+    )
 
 
 def test_json_and_csv_hold_every_setup_and_rate(small_study):
@@ -124,21 +145,33 @@ def test_json_and_csv_hold_every_setup_and_rate(small_study):
 
 
 def test_the_study_on_the_command_line():
-    done = run_script("compare_implementations.py", "--study", "--data", "xor", "--starts",
-                      "10", "--max-iterations", "100", "--json")
+    done = run_script(
+        "compare_implementations.py",
+        "--study",
+        "--data",
+        "xor",
+        "--starts",
+        "10",
+        "--max-iterations",
+        "100",
+        "--json",
+    )
     assert done.returncode == 0, done.stderr
     document = json.loads(done.stdout)
     assert document["settings"]["starts"] == 10
     assert len(document["verdict"]) == 4
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--optimizer", "adam"], "argument --optimizer: not used by the XOR study"),
-    (["--momentum", "0.5"], "argument --momentum: not used by the XOR study"),
-    (["--threshold", "0.1"], "argument --threshold: not used by the XOR study"),
-    (["--train-biases"], "argument --train-biases: not allowed with argument --study"),
-    (["--batch-size", "1"], "argument --batch-size: not allowed with argument --study"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--optimizer", "adam"], "argument --optimizer: not used by the XOR study"),
+        (["--momentum", "0.5"], "argument --momentum: not used by the XOR study"),
+        (["--threshold", "0.1"], "argument --threshold: not used by the XOR study"),
+        (["--train-biases"], "argument --train-biases: not allowed with argument --study"),
+        (["--batch-size", "1"], "argument --batch-size: not allowed with argument --study"),
+    ],
+)
 def test_the_xor_study_refuses_what_it_would_ignore(args, message):
     done = run_script("compare_implementations.py", "--study", "--data", "xor", *args)
     assert done.returncode == 2
@@ -155,8 +188,18 @@ def test_a_study_of_a_csv_is_refused(tmp_path):
 
 
 def test_the_plot_writes_xor_study_png(tmp_path):
-    done = run_script("plot_tensorflow_results.py", "--study", "--data", "xor", "--starts",
-                      "10", "--max-iterations", "100", "--out-dir", str(tmp_path))
+    done = run_script(
+        "plot_tensorflow_results.py",
+        "--study",
+        "--data",
+        "xor",
+        "--starts",
+        "10",
+        "--max-iterations",
+        "100",
+        "--out-dir",
+        str(tmp_path),
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"wrote {tmp_path / 'xor_study.png'}"
     from PIL import Image

@@ -1,0 +1,215 @@
+"""Tables 3 and 4 of the benchmark (bench.py): in-process cost per training iteration
+after compilation, each trainer at each size, beside Keras's fit() floor; and
+data-parallel training (--replicas) on XOR, one device against REPLICAS.  Each runs in
+a child process of bench.py, which alone imports TensorFlow."""
+
+import os
+import statistics
+import time
+
+from implementations import FRAMEWORKS, IMPLEMENTATIONS
+
+#: Data-parallel training on XOR (full batches of 4): how many replicas, and the
+#: cost per step aimed at against one device at the same steps per execution.
+REPLICAS = 2
+REPLICAS_GOAL = 3.0
+
+
+#: How the in-process table names each framework's trainer.
+TRAINER_NAMES = {"numpy": "NumPy reference", "tensorflow": "TensorFlow tape", "keras": "Keras fit"}
+
+
+#: (label, framework, update, optimizer) for the in-process table: every
+#: implementation with plain SGD, grouped by framework, then the frameworks
+#: with Adam (numpy_ref/optimizers.py), the costliest optimizer.
+TRAINERS = (
+    *(
+        (TRAINER_NAMES[i.framework], i.framework, i.update, "sgd")
+        for i in sorted(IMPLEMENTATIONS, key=lambda i: list(FRAMEWORKS).index(i.framework))
+    ),
+    *(
+        (TRAINER_NAMES[i.framework], i.framework, i.update, "adam")
+        for i in IMPLEMENTATIONS
+        if not i.is_reference
+    ),
+)
+
+
+#: Not a trainer: Keras's fit() machinery alone, the floor under ann_keras.py.
+KERAS_FLOOR = ("Keras fit floor", "floor", "no update", "none")
+
+
+WARM_UP_ITERATIONS = 10
+
+
+def measure_in_process(runs, sizes, only=None):
+    """Child-process side: time each trainer (whose label, update or optimizer contains
+    ``only``, if given); return {key: {"setup": [...], "per_iteration": [...]}}."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from frameworks.tape import TapeNetwork
+    from implementations import find
+    from implementations.settings import RunSettings
+    from numpy_ref import MAZUR
+    from numpy_ref.optimizers import Optimizer
+    from numpy_ref.training import Training
+
+    def settings(optimizer):
+        return Training(optimizer=Optimizer.named(optimizer))
+
+    def trainer(framework, optimizer):
+        """(n, update) -> result: the reference in float64, the frameworks in float32."""
+        return lambda n, update: find(framework, update).train(
+            RunSettings(n, dtype="float32", training=settings(optimizer))
+        )
+
+    def seconds(function, *args):
+        start = time.perf_counter()
+        function(*args)
+        return time.perf_counter() - start
+
+    def tensorflow_loop(size, update, optimizer):
+        """(set-up s, s/iteration): the compiled loop's first call minus a second one."""
+        network = TapeNetwork(MAZUR, "float32", training=settings(optimizer))
+        start = time.perf_counter()
+        loop = network.training_loop(size, update)
+        loop()  # trace, compile and run
+        first = time.perf_counter() - start
+        start = time.perf_counter()
+        loop()  # run only (training goes on from where the first call left it)
+        second = time.perf_counter() - start
+        return first - second, second / size
+
+    results = {}
+    trainer("tensorflow", "sgd")(WARM_UP_ITERATIONS, "parallel")  # TensorFlow's one-off start
+    trainer("keras", "sgd")(WARM_UP_ITERATIONS, "sequential")
+    chosen = [
+        row
+        for row in (*TRAINERS, KERAS_FLOOR)
+        if only is None or any(only in field for field in row)
+    ]
+    for _ in range(runs):
+        for label, framework, update, optimizer in chosen:
+            train = keras_floor if framework == "floor" else trainer(framework, optimizer)
+            for size in sizes:
+                if framework == "tensorflow":
+                    setup, per_iteration = tensorflow_loop(size, update, optimizer)
+                else:
+                    setup = seconds(train, WARM_UP_ITERATIONS, update)
+                    whole = seconds(train, size, update)
+                    per_iteration = (whole - setup) / (size - WARM_UP_ITERATIONS)
+                entry = results.setdefault(
+                    f"{label}|{update}|{optimizer}|{size}", {"setup": [], "per_iteration": []}
+                )
+                entry["setup"].append(setup)
+                entry["per_iteration"].append(per_iteration)
+    return results
+
+
+def keras_floor(iterations, update):
+    """fit() over the same one-sample dataset with a train_step that does nothing.
+
+    What Keras's own loop (data iterator, step counter, callbacks) costs per
+    step at the same steps_per_execution: the floor under ann_keras.py.
+    """
+    import keras
+    import tensorflow as tf
+
+    from frameworks.keras_model import STEPS_PER_EXECUTION
+
+    class Idle(keras.Model):
+        def train_step(self, data):
+            return {"step": tf.constant(0.0)}  # Keras's loop needs one output
+
+    inputs = keras.Input(shape=(2,))
+    model = Idle(inputs, keras.layers.Dense(2)(inputs))
+    model.compile(steps_per_execution=STEPS_PER_EXECUTION, jit_compile=False)
+    sample = tf.data.Dataset.from_tensors((tf.zeros((1, 2)), tf.zeros((1, 2))))
+    model.fit(sample.repeat(iterations), epochs=1, verbose=0)
+
+
+def in_process_table(results, runs):
+    lines = [
+        f"In process, after compilation: median of {runs} runs",
+        f"{'trainer':<17} {'update':<11} {'optimizer':<9} {'iterations':>10} "
+        f"{'us/iteration':>13} {'set-up s':>9}",
+    ]
+    for key, entry in results.items():
+        label, update, optimizer, size = key.split("|")
+        lines.append(
+            f"{label:<17} {update:<11} {optimizer:<9} {int(size):>10} "
+            f"{statistics.median(entry['per_iteration']) * 1e6:13.2f} "
+            f"{statistics.median(entry['setup']):9.3f}"
+        )
+    return "\n".join(lines)
+
+
+def measure_replicas(runs, size):
+    """Child-process side: us per step on XOR, one device against REPLICAS, both
+    frameworks, at one step per execution (Keras's limit under a strategy).
+
+    Returns {"framework|update|replicas": [us per step, one per run]}.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from dataclasses import replace
+
+    from frameworks.distribute import devices, mirrored
+
+    devices(REPLICAS)  # before TensorFlow starts
+    from frameworks import keras_fit, keras_model
+    from frameworks.tape import TapeNetwork
+    from numpy_ref import MAZUR
+    from numpy_ref.data import XOR_DATA
+
+    example = replace(MAZUR, data=XOR_DATA, train_biases=True)
+
+    def keras_steps(update, replicas, steps):
+        model = keras_model.build_model(
+            example, update, "float32", strategy=mirrored(replicas), steps_per_execution=1
+        )
+        start = time.perf_counter()
+        keras_fit.fit(model, steps, example, "float32")
+        return time.perf_counter() - start
+
+    def tensorflow_steps(update, replicas, steps):
+        network = TapeNetwork(example, "float32", strategy=mirrored(replicas))
+        loop = network.training_loop(steps, update)
+        loop()  # trace and run once
+        start = time.perf_counter()
+        loop()
+        return time.perf_counter() - start
+
+    found = {}
+    for _ in range(runs):
+        for framework, timed in (("keras", keras_steps), ("tensorflow", tensorflow_steps)):
+            for update in ("sequential", "parallel"):
+                for replicas in (1, REPLICAS):
+                    if framework == "keras":  # minus a short fit: tracing and set-up
+                        seconds = timed(update, replicas, size) - timed(
+                            update, replicas, WARM_UP_ITERATIONS
+                        )
+                        steps = size - WARM_UP_ITERATIONS
+                    else:
+                        seconds, steps = timed(update, replicas, size), size
+                    found.setdefault(f"{framework}|{update}|{replicas}", []).append(
+                        seconds / steps * 1e6
+                    )
+    return found
+
+
+def replicas_table(found, runs, size):
+    lines = [
+        f"tf.distribute on XOR (batches of 4, float32), {size} steps, one step per"
+        f" execution: median of {runs} runs",
+        f"{'framework':<11} {'update':<11} {'1 device us/step':>17}"
+        f" {f'{REPLICAS} replicas us/step':>19} {'ratio':>6} {'target':>7}",
+    ]
+    for framework in ("keras", "tensorflow"):
+        for update in ("sequential", "parallel"):
+            one, many = (
+                statistics.median(found[f"{framework}|{update}|{r}"]) for r in (1, REPLICAS)
+            )
+            lines.append(
+                f"{framework:<11} {update:<11} {one:17.0f} {many:19.0f}"
+                f" {many / one:6.2f} {f'<= {REPLICAS_GOAL:g}':>7}"
+            )
+    return "\n".join(lines)

@@ -1,0 +1,200 @@
+"""The comparison's rows laid out for a reader: the results table, its CSV, and the
+--optimizer all table and CSV.  The rows and their verdicts are console/comparison.py's."""
+
+import csv
+import io
+
+from numpy_ref.example import data_text
+
+from .comparison import DATA_FIELDS, DISTANCE_MEANING, REACHED_LOSS
+
+
+def _loss(value):
+    """Twelve characters: ten decimals, or e-notation for a loss too small for them."""
+    return f"{value:12.10f}" if value >= 1e-6 else f"{value:12.4e}"
+
+
+def _short(value):
+    return f"{value:.1e}" if value else "0"
+
+
+def _title(rows, iterations):
+    """The table's first line: the data, the run's size, rate and (when not SGD) optimizer."""
+    optimizer = rows[0]["optimizer"]
+    settings = ", ".join(f"{k} {v:g}" for k, v in optimizer.items() if k != "name")
+    named = (
+        ""
+        if optimizer["name"] == "sgd"
+        else (f", {optimizer['name']}" + (f" ({settings})" if settings else ""))
+    )
+    data = data_text(rows[0])
+    run = f"{iterations} iterations, learning rate {rows[0]['learning_rate']:g}{named}"
+    if data:  # the data on a line of its own
+        return f"Mazur's 2-2-2 network{data},\n{run}"
+    return f"Mazur's 2-2-2 network, {run}"
+
+
+def _outcome_cell(row):
+    """The prediction o1, o2 of the one sample; for more samples, how many are right."""
+    if row["prediction"] is None:
+        return f"{row['samples_right']} of {row['samples']} right"
+    o1, o2 = row["prediction"]
+    return f"{o1:.5f}, {o2:.5f}"
+
+
+def _reduction_cell(row):
+    reduction = row["error_reduction_percent"]
+    return "-" if reduction is None else f"{reduction:8.4f}%"
+
+
+def format_table(rows, dtype, iterations):
+    """Two 80-column tables: results, then distances from the references."""
+    n = iterations
+    one_sample = rows[0]["samples"] == 1
+    head = (
+        f"{'':10}  {'order':10}  {'loss at':>12}  {'loss after':>12}  "
+        f"{'prediction' if one_sample else 'samples on':16}  {'error':>9}"
+    )
+    sub = (
+        f"{'':10}  {'':10}  {f'iter. {n}':>12}  {f'{n} updates':>12}  "
+        f"{'o1, o2' if one_sample else 'the right of 0.5':16}  {'reduction':>9}"
+    )
+    lines = [
+        _title(rows, n),
+        f"NumPy rows: the float64 reference; framework rows: {dtype}.",
+        "",
+        head,
+        sub,
+    ]
+    for row in rows:
+        lines.append(
+            f"{row['label']:10}  {row['update']:10}  {row['last_iteration_loss']:12.10f}  "
+            f"{row['final_loss']:12.10f}  {_outcome_cell(row):16}  {_reduction_cell(row):>9}"
+        )
+    lines += [
+        "",
+        f"max |Δ| over {DISTANCE_MEANING},",
+        "against the NumPy reference of",
+        f"{'':10}  {'order':10}  {'same order':>10}  {'other order':>11}  verdict",
+    ]
+    for row in rows:
+        lines.append(
+            f"{row['label']:10}  {row['update']:10}  "
+            f"{_short(row['max_abs_diff_same_order']):>10}  "
+            f"{_short(row['max_abs_diff_other_order']):>11}  {row['verdict']}"
+        )
+    lines += ["", "How each row makes its gradients"]
+    methods = dict.fromkeys((row["label"], row["method"]) for row in rows)
+    lines += [f"  {label:10}  {method}" for label, method in methods]
+    return "\n".join(lines)
+
+
+def hyperparameters_text(optimizer):
+    """A CSV cell for an optimizer's hyperparameters: 'beta1=0.9 beta2=0.999 epsilon=1e-07'."""
+    return " ".join(f"{name}={value:g}" for name, value in optimizer.items() if name != "name")
+
+
+CSV_FIELDS = (
+    "label",
+    "method",
+    "implementation",
+    "update",
+    "dtype",
+    "optimizer",
+    "hyperparameters",
+    "learning_rate",
+    "iterations",
+    "initial_loss",
+    "last_iteration_loss",
+    "final_loss",
+    "prediction_o1",
+    "prediction_o2",
+    "error_reduction_percent",
+    "max_abs_diff_same_order",
+    "max_abs_diff_other_order",
+    "verdict",
+    *DATA_FIELDS,
+    "samples_right",
+)
+
+
+def _csv_text(fields, rows):
+    """The rows as CSV with these columns; the optimizer as its name and its
+    hyperparameters, each in a column of its own."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(
+            {
+                **row,
+                "optimizer": row["optimizer"]["name"],
+                "hyperparameters": hyperparameters_text(row["optimizer"]),
+            }
+        )
+    return buffer.getvalue()
+
+
+def format_csv(rows):
+    return _csv_text(CSV_FIELDS, [{**row, **_prediction_columns(row)} for row in rows])
+
+
+def _prediction_columns(row):
+    """prediction_o1, prediction_o2 of the one sample (empty beyond one sample)."""
+    o1, o2 = row["prediction"] or (None, None)
+    return {"prediction_o1": o1, "prediction_o2": o2}
+
+
+def format_optimizer_table(rows, iterations, learning_rate):
+    """--optimizer all as text: one row per optimizer and order."""
+
+    def reached(row):
+        return "never" if row["updates_to_reach"] is None else str(row["updates_to_reach"])
+
+    data = data_text(rows[0])
+    run = f"under every optimizer, {iterations} iterations, learning rate {learning_rate:g}"
+    lines = [
+        *(
+            [f"Mazur's 2-2-2 network{data},", run]
+            if data  # the data on a line of its own
+            else [f"Mazur's 2-2-2 network {run}"]
+        ),
+        "Losses and updates: the float64 NumPy reference. Framework distance: the",
+        f"larger of TensorFlow's and Keras's ({rows[0]['framework_dtype']}) max |Δ| from it,",
+        f"over {DISTANCE_MEANING}.",
+        "",
+        f"{'optimizer':9}  {'order':10}  {'loss at':>12}  {'updates to':>12}  {'framework':>9}",
+        f"{'':9}  {'':10}  {f'iter. {iterations}':>12}  {f'loss < {REACHED_LOSS:g}':>12}  "
+        f"{'distance':>9}",
+    ]
+    for row in rows:
+        lines.append(
+            f"{row['optimizer']['name']:9}  {row['update']:10}  "
+            f"{_loss(row['last_iteration_loss'])}  {reached(row):>12}  "
+            f"{_short(row['max_framework_distance']):>9}"
+        )
+    lines += ["", "Hyperparameters (Keras's defaults unless given)"]
+    seen = {}
+    for row in rows:
+        seen.setdefault(row["optimizer"]["name"], row["optimizer"])
+    for name, optimizer in seen.items():
+        settings = ", ".join(f"{k} {v:g}" for k, v in optimizer.items() if k != "name")
+        lines.append(f"  {name:9}  {settings or '-'}")
+    return "\n".join(lines)
+
+
+OPTIMIZER_CSV_FIELDS = (
+    "optimizer",
+    "hyperparameters",
+    "update",
+    "last_iteration_loss",
+    "final_loss",
+    "updates_to_reach",
+    "max_framework_distance",
+    "framework_dtype",
+    *DATA_FIELDS,
+)
+
+
+def format_optimizer_csv(rows):
+    return _csv_text(OPTIMIZER_CSV_FIELDS, rows)
