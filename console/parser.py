@@ -47,6 +47,7 @@ class ArgumentParser(argparse.ArgumentParser):
         self.given = set()  # after parse_args: the dests the command line itself set
         self.names = {}  # dest -> how the command line spells it ("--lr", "ITERATIONS")
         self.takes_value = set()  # the option strings followed by a value
+        self.positionals = []  # the actions of the arguments without an option string
         super().__init__(
             prog=prog,
             description=description,
@@ -59,6 +60,8 @@ class ArgumentParser(argparse.ArgumentParser):
         self.names[action.dest] = "/".join(action.option_strings) or action.metavar or action.dest
         if action.option_strings and action.nargs != 0:
             self.takes_value.update(action.option_strings)
+        if not action.option_strings:
+            self.positionals.append(action)
         return action
 
     def add_argument(self, *args, **kwargs):
@@ -89,12 +92,25 @@ class ArgumentParser(argparse.ArgumentParser):
         return parsed
 
     def _negative_values_attached(self, args):
-        """``--lr -1e-3`` as ``--lr=-1e-3``, so that the option's type sees the value."""
+        """``--lr -1e-3`` as ``--lr=-1e-3``, so that the option's type sees the value;
+        a negative number where a positional argument goes is refused by that
+        argument's type, as any other value of it would be."""
         args = list(sys.argv[1:] if args is None else args)
-        for i in range(len(args) - 1, 0, -1):
-            if args[i - 1] in self.takes_value and NEGATIVE_NUMBER.match(args[i]):
+        for i in range(len(args) - 1, -1, -1):
+            if not NEGATIVE_NUMBER.match(args[i]):
+                continue
+            if i > 0 and args[i - 1] in self.takes_value:
                 args[i - 1 : i + 1] = [f"{args[i - 1]}={args[i]}"]
+            elif self.positionals and self.positionals[0].type:
+                self._refused_by_type(self.positionals[0], args[i])
         return args
+
+    def _refused_by_type(self, action, text):
+        """Exit 2 with the line argparse prints when ``action``'s type refuses ``text``."""
+        try:
+            action.type(text)
+        except (argparse.ArgumentTypeError, ValueError) as error:
+            self.error(f"argument {self.names[action.dest]}: {error}")
 
     def _given(self, args, parsed):
         """The dests that the command line itself sets (not their defaults): those

@@ -204,3 +204,18 @@ def test_keras_save_from_the_command_line(tmp_path):
     assert loaded.returncode == 0, loaded.stderr
     prediction = json.loads(loaded.stdout.strip().splitlines()[-1])
     assert prediction == pytest.approx(document["prediction"], abs=1e-7, rel=0)
+
+
+@pytest.mark.parametrize(
+    "args, line",
+    [
+        (["-1e-3"], "argument ITERATIONS: iterations must be a whole number, not '-1e-3'"),
+        (["5", "--lr", "-1e-3"], "argument --lr: must be a finite number above 0, not -1e-3"),
+        (["5", "--l2", "-inf"], "argument --l2: must be a finite number, not -inf"),
+    ],
+)
+def test_a_negative_number_reaches_the_type_that_refuses_it(args, line):
+    """argparse alone would take '-1e-3' and '-inf' for unknown options."""
+    done = run_script("-m", "numpy_ref", *args)
+    assert done.returncode == 2
+    assert done.stderr == f"python -m numpy_ref: error: {line}\n"
