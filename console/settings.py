@@ -323,8 +323,12 @@ def study_from(args: Namespace, optimizer: Optimizer | None) -> StudySettings | 
     return StudySettings(learning_rates=rate_grid(optimizer), optimizer=optimizer, **given)
 
 
-def comparison_settings(parser: ArgumentParser, args: Namespace) -> ComparisonSettings:
-    """compare_implementations.py's ComparisonSettings."""
+def _run_and_study(
+    parser: ArgumentParser, args: Namespace, *, update: str = "parallel"
+) -> tuple[RunSettings, StudySettings | XorStudySettings | None]:
+    """The run that the run, optimizer and data options ask for, and the study that
+    --study asks for instead (None without it): for the two scripts that take both.
+    Under --optimizer all the run's training is plain SGD."""
     if args.study:
         check_study_options(parser, args)
     training = optimizer_training_from(
@@ -332,9 +336,15 @@ def comparison_settings(parser: ArgumentParser, args: Namespace) -> ComparisonSe
     )
     example = example_from(parser, args, study=args.study)
     study = study_from(args, training.optimizer if training else None) if args.study else None
-    every = () if training else tuple(optimizer_from(name, args) for name in OPTIMIZERS)
-    run = RunSettings(
-        args.iterations, example=example, dtype=args.dtype, training=training or Training()
+    run = RunSettings(args.iterations, update, example, args.dtype, training=training or Training())
+    return run, study
+
+
+def comparison_settings(parser: ArgumentParser, args: Namespace) -> ComparisonSettings:
+    """compare_implementations.py's ComparisonSettings."""
+    run, study = _run_and_study(parser, args)
+    every = (
+        tuple(optimizer_from(name, args) for name in OPTIMIZERS) if args.optimizer == "all" else ()
     )
     output = "json" if args.json else "csv" if args.csv else "table"
     return ComparisonSettings(
@@ -380,16 +390,7 @@ def picture_settings(
     """plot_tensorflow_results.py's PictureSettings; ``takes``: {picture: the dests of
     the options it uses}."""
     check_picture_options(parser, args, takes)
-    if args.study:
-        check_study_options(parser, args)
-    training = optimizer_training_from(
-        parser, args, float32=args.dtype == "float32" and not args.study
-    )
-    example = example_from(parser, args, study=args.study)
-    study = study_from(args, training.optimizer if training else None) if args.study else None
-    run = RunSettings(
-        args.iterations, args.update, example, args.dtype, training=training or Training()
-    )
+    run, study = _run_and_study(parser, args, update=args.update)
     return PictureSettings(
         run,
         out_dir=args.out_dir,
