@@ -51,8 +51,8 @@ def _bullet(text, width=78):
     return textwrap.fill(text, width=width, initial_indent="- ", subsequent_indent="  ")
 
 
-def parse_args(argv=None):
-    """The ComparisonSettings of the command line ``argv``; exit 2 on a bad one."""
+def build_parser():
+    """The script's console.parser.ArgumentParser: every option it takes."""
     parser = ArgumentParser("compare_implementations.py", __doc__)
     add_iterations_argument(parser)
     add_run_arguments(parser)
@@ -65,6 +65,12 @@ def parse_args(argv=None):
     # A study trains from its own random starts, its own way, on mazur or xor.
     parser.not_with("study", "train_biases", "init", "batch_size")
     add_verbose_argument(parser)
+    return parser
+
+
+def parse_args(argv=None):
+    """The ComparisonSettings of the command line ``argv``; exit 2 on a bad one."""
+    parser = build_parser()
     return comparison_settings(parser, parser.parse_args(argv))
 
 

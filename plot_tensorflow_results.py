@@ -190,7 +190,7 @@ PICTURES = {
 
 def add_picture_arguments(parser):
     group = parser.add_argument_group(
-        "pictures", "one picture instead of the two figures; README: Pictures"
+        "pictures", "one picture instead of the two figures; docs/pictures.md"
     )
     one_of = group.add_mutually_exclusive_group()
     for name, picture in PICTURES.items():
@@ -212,8 +212,8 @@ def add_picture_arguments(parser):
     )
 
 
-def parse_args(argv=None):
-    """The PictureSettings of the command line ``argv``; exit 2 on a bad one."""
+def build_parser():
+    """The script's console.parser.ArgumentParser: every option it takes."""
     parser = ArgumentParser("plot_tensorflow_results.py", __doc__)
     parser.add_argument(
         "--iterations",
@@ -237,6 +237,12 @@ def parse_args(argv=None):
     # A study trains from its own random starts, its own way, on mazur or xor.
     parser.not_with("study", "train_biases", "init", "batch_size")
     add_verbose_argument(parser)
+    return parser
+
+
+def parse_args(argv=None):
+    """The PictureSettings of the command line ``argv``; exit 2 on a bad one."""
+    parser = build_parser()
     takes = {name: picture.takes for name, picture in PICTURES.items()}
     return picture_settings(parser, parser.parse_args(argv), takes=takes)
 

@@ -158,10 +158,15 @@ def run_checks():
     return report, problems
 
 
-def parse_args(argv=None):
+def build_parser():
+    """The script's console.parser.ArgumentParser: every option it takes."""
     parser = ArgumentParser("test_installation.py", __doc__)
     add_verbose_argument(parser)
-    return parser.parse_args(argv)
+    return parser
+
+
+def parse_args(argv=None):
+    return build_parser().parse_args(argv)
 
 
 @stops_cleanly

@@ -50,6 +50,8 @@ from in_process import (  # noqa: E402  tables 3 and 4; imports the project, fro
     replicas_table,
 )
 
+from console.parser import RecordingParser  # noqa: E402  argparse's, keeping a record
+
 BASELINE = ("-c", "import tensorflow")
 
 #: (arguments after `python`, its goal, expected exit).  A goal is a ratio to
@@ -202,8 +204,10 @@ def sizes_list(text):
     return sizes
 
 
-def parse_args(argv=None):
-    parser = argparse.ArgumentParser(
+def build_parser():
+    """The benchmark's parser: plain argparse, with the record of its options that
+    docs/make_options_page.py reads."""
+    parser = RecordingParser(
         prog="benchmarks/bench.py",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -246,7 +250,11 @@ def parse_args(argv=None):
     )
     parser.add_argument("--in-process-child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--replicas-child", action="store_true", help=argparse.SUPPRESS)
-    return parser.parse_args(argv)
+    return parser
+
+
+def parse_args(argv=None):
+    return build_parser().parse_args(argv)
 
 
 def main(argv=None):

@@ -130,7 +130,7 @@ def add_training_arguments(parser, *, optimizer_choices=tuple(OPTIMIZERS), stopp
         choices=optimizer_choices,
         default="sgd",
         help="how each update follows from the gradient, as Keras 3 computes it;"
-        " README: Optimizers, number by number (default: sgd, the tutorial's w <- w - lr g)",
+        " docs/optimizers.md (default: sgd, the tutorial's w <- w - lr g)",
     )
     for dest, kind, metavar, what in HYPERPARAMETER_OPTIONS:
         group.add_argument(
@@ -194,7 +194,7 @@ def add_data_arguments(parser, *, replicas=False, study=False):
     parser also has --study, whose random starts --seed seeds too."""
     group = parser.add_argument_group(
         "data",
-        "what the network learns, from where, in which batches; README: More than one sample",
+        "what the network learns, from where, in which batches; docs/data-and-batches.md",
     )
     group.add_argument(
         "--data",
@@ -281,8 +281,8 @@ def add_study_arguments(parser):
         f"update-order study: both orders from the same random starts, at"
         f" {len(defaults.learning_rates)} learning rates from {defaults.learning_rates[0]:g}"
         f" to {defaults.learning_rates[-1]:g} (SGD's grid; each --optimizer has its own);"
-        " with --data xor, the XOR study: which set-ups solve XOR (README: More than one"
-        " sample).  NumPy only, no TensorFlow",
+        " with --data xor, the XOR study: which set-ups solve XOR"
+        " (docs/data-and-batches.md).  NumPy only, no TensorFlow",
     )
     group.add_argument(
         "--study",

@@ -17,23 +17,69 @@ NEGATIVE_NUMBER = re.compile(
 
 
 class _NamingGroup:
-    """An argument group that tells its parser the name of every option added to it."""
+    """An argument group that tells its parser the name of every option added to it,
+    and the title of the group (``title``) it was added to."""
 
-    def __init__(self, group, parser):
+    def __init__(self, group, parser, title):
         self._group = group
         self._parser = parser
+        self.title = title  # None: the parser's own options
 
     def add_argument(self, *args, **kwargs):
-        return self._parser.named(self._group.add_argument(*args, **kwargs))
+        return self._parser.named(self._group.add_argument(*args, **kwargs), self.title)
 
     def add_mutually_exclusive_group(self, **kwargs):
-        return _NamingGroup(self._group.add_mutually_exclusive_group(**kwargs), self._parser)
+        """Its options are listed under this group's title."""
+        group = self._group.add_mutually_exclusive_group(**kwargs)
+        return _NamingGroup(group, self._parser, self.title)
 
     def __getattr__(self, name):
         return getattr(self._group, name)
 
 
-class ArgumentParser(argparse.ArgumentParser):
+class RecordingParser(argparse.ArgumentParser):
+    """argparse's ArgumentParser, unchanged, that also keeps a record of its arguments.
+
+    ``documented``: (group title, action) for every argument whose help is
+    shown, in the order they were added; the title is None for the parser's
+    own options (those outside any group, a mutually exclusive group of the
+    parser's own included).  ``group_descriptions``: each titled group's
+    description.  docs/make_options_page.py writes docs/options.md from them.
+    """
+
+    def __init__(self, **kwargs):
+        self.names = {}  # dest -> how the command line spells it ("--lr", "ITERATIONS")
+        self.takes_value = set()  # the option strings followed by a value
+        self.positionals = []  # the actions of the arguments without an option string
+        self.documented = []  # (group title or None, action), in order
+        self.group_descriptions = {}  # group title -> its description
+        super().__init__(**kwargs)
+
+    def named(self, action, title=None):
+        """Record ``action`` (added to the group titled ``title``): how it is
+        spelled, whether it takes a value, and its help; return it."""
+        self.names[action.dest] = "/".join(action.option_strings) or action.metavar or action.dest
+        if action.option_strings and action.nargs != 0:
+            self.takes_value.update(action.option_strings)
+        if not action.option_strings:
+            self.positionals.append(action)
+        if action.help != argparse.SUPPRESS:
+            self.documented.append((title, action))
+        return action
+
+    def add_argument(self, *args, **kwargs):
+        return self.named(super().add_argument(*args, **kwargs))
+
+    def add_argument_group(self, title=None, description=None, **kwargs):
+        group = super().add_argument_group(title, description, **kwargs)
+        self.group_descriptions[title] = description
+        return _NamingGroup(group, self, title)
+
+    def add_mutually_exclusive_group(self, **kwargs):
+        return _NamingGroup(super().add_mutually_exclusive_group(**kwargs), self, None)
+
+
+class ArgumentParser(RecordingParser):
     """argparse, but a bad argument is one line on stderr and exit status 2.
 
     The script's module docstring is its --help description, kept as written.
@@ -45,33 +91,12 @@ class ArgumentParser(argparse.ArgumentParser):
     def __init__(self, prog, description):
         self.combinations = []  # (mode dest, dests, allowed with the mode?)
         self.given = set()  # after parse_args: the dests the command line itself set
-        self.names = {}  # dest -> how the command line spells it ("--lr", "ITERATIONS")
-        self.takes_value = set()  # the option strings followed by a value
-        self.positionals = []  # the actions of the arguments without an option string
         super().__init__(
             prog=prog,
             description=description,
             allow_abbrev=False,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
-
-    def named(self, action):
-        """Record how ``action`` is spelled and whether it takes a value; return it."""
-        self.names[action.dest] = "/".join(action.option_strings) or action.metavar or action.dest
-        if action.option_strings and action.nargs != 0:
-            self.takes_value.update(action.option_strings)
-        if not action.option_strings:
-            self.positionals.append(action)
-        return action
-
-    def add_argument(self, *args, **kwargs):
-        return self.named(super().add_argument(*args, **kwargs))
-
-    def add_argument_group(self, *args, **kwargs):
-        return _NamingGroup(super().add_argument_group(*args, **kwargs), self)
-
-    def add_mutually_exclusive_group(self, **kwargs):
-        return _NamingGroup(super().add_mutually_exclusive_group(**kwargs), self)
 
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message}\n")

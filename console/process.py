@@ -2,7 +2,7 @@
 
 Every script's main is wrapped in ``stops_cleanly``; it turns each way a run
 can be cut short into one line on stderr and an exit status a Unix user
-expects (README, "When things go wrong"):
+expects (docs/when-things-go-wrong.md):
 
     0    done
     1    the run diverged, a file or standard output could not be written,

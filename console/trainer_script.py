@@ -88,13 +88,18 @@ class TrainerScript:
     #: (parser.error or parser.refuse for a command line that does not hold together)
     check_options: object = None
 
-    def parse(self, argv=None):
-        """The TrainerSettings of the command line ``argv``; exit 2 on a bad one."""
+    def parser(self):
+        """The script's console.parser.ArgumentParser: every option it takes."""
         parser = training_parser(self)
         if self.add_options:
             self.add_options(parser)
         if self.uses_tensorflow:
             add_verbose_argument(parser)
+        return parser
+
+    def parse(self, argv=None):
+        """The TrainerSettings of the command line ``argv``; exit 2 on a bad one."""
+        parser = self.parser()
         args = parser.parse_args(argv)
         settings = trainer_settings(parser, args, default_dtype=self.default_dtype)
         if settings.run.replicas > 1:

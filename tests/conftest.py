@@ -3,7 +3,7 @@
 TensorFlow is imported once for the whole suite and every run is trained in
 this process; a run asked for twice is trained once.  Also the helpers more
 than one test file uses: running a script, reading its one-line errors, the
-six-sample CSV, and the README's blocks and numbers.
+six-sample CSV, and the blocks and numbers of the README and its pages.
 """
 
 import functools
@@ -90,17 +90,48 @@ def refused(*args):
 #: A --data CSV of six samples: XOR's four corners and two in between.
 SIX_SAMPLES = "i1,i2,t1,t2\n0,0,0,1\n0,1,1,0\n1,0,1,0\n1,1,0,1\n0.5,0.5,0.5,0.5\n0.2,0.3,0.1,0.9\n"
 
-# The README, for the tests that hold it to what the code computes ---------------
+# The README and its pages, for the tests that hold them to what the code computes
 
-README = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
-PROSE = " ".join(README.split())  # line breaks folded, for phrases
+DOCS_FOLDER = os.path.join(ROOT, "docs")
+
+
+def _read(path):
+    with open(os.path.join(ROOT, path), encoding="utf-8") as file:
+        return file.read()
+
+
+#: {path from the repository's root: text}: the README, then every page under docs/
+PAGES = {
+    "README.md": _read("README.md"),
+    **{
+        f"docs/{name}": _read(f"docs/{name}")
+        for name in sorted(os.listdir(DOCS_FOLDER))
+        if name.endswith(".md")
+    },
+}
+README = PAGES["README.md"]
+DOCS = "\n".join(PAGES.values())  # the README and every page, for figures wherever shown
+PROSE = " ".join(DOCS.split())  # line breaks folded, for phrases
 NUMBER = re.compile(r"[-+]?\d+\.?\d*(?:e[-+]?\d+)?%?")
 
 
-def readme_block(marker):
-    """The fenced block right after an HTML-comment marker."""
-    start = README.index(f"<!-- {marker} -->")
-    body = README[start:].split("```text\n", 1)[1]
+def page(name):
+    """The text of docs/``name``."""
+    return PAGES[f"docs/{name}"]
+
+
+def section(text, heading):
+    """The section of ``text`` under the ``## heading`` line, to the next ## heading."""
+    return text.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def shown_block(marker):
+    """The fenced block right after an HTML-comment marker, on whichever page shows it."""
+    found = [text for text in PAGES.values() if f"<!-- {marker} -->" in text]
+    assert len(found) == 1, f"{marker!r} is shown on {len(found)} pages, not one"
+    text = found[0]
+    start = text.index(f"<!-- {marker} -->")
+    body = text[start:].split("```text\n", 1)[1]
     return body.split("```", 1)[0].rstrip("\n")
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import NUMBER, PROSE, README, readme_block, run_script, without_package
+from conftest import NUMBER, PROSE, page, run_script, shown_block, without_package
 
 import ann_keras
 from console.export import QUANTIZATIONS, largest_difference, replaceable_folder
@@ -216,7 +216,7 @@ def readme_runs(tmp_path_factory):
 @pytest.mark.parametrize("command", README_COMMANDS)
 def test_readme_excerpts_are_what_the_script_prints(readme_runs, command):
     printed = readme_runs[0][command].splitlines()
-    excerpt = readme_block(f"excerpt of: {command}").splitlines()
+    excerpt = shown_block(f"excerpt of: {command}").splitlines()
     start = next(
         k for k, line in enumerate(printed) if NUMBER.sub("#", line) == NUMBER.sub("#", excerpt[0])
     )
@@ -225,7 +225,7 @@ def test_readme_excerpts_are_what_the_script_prints(readme_runs, command):
 
 
 def test_readme_snippet_loads_the_saved_model_with_plain_tensorflow(readme_runs, monkeypatch):
-    section = README.split("## Taking the model with you", 1)[1].split("\n## ", 1)[0]
+    section = page("exporting.md")
     snippet = section.split("```python\n", 1)[1].split("```", 1)[0]
     shown = snippet.split("# ")[-1]  # what the snippet's comment says it prints
     monkeypatch.chdir(readme_runs[1])

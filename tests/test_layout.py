@@ -7,7 +7,7 @@ import os
 import sys
 
 import pytest
-from conftest import ROOT, run_script
+from conftest import ROOT, page, run_script, section
 
 SCRIPTS = (
     "ann_tensorflow",
@@ -122,9 +122,8 @@ def test_no_file_holds_two_ideas_worth_of_lines(path):
     assert lines <= MOST_LINES, f"{os.path.relpath(path, ROOT)}: {lines} lines"
 
 
-def test_readme_layout_names_every_folder_and_script():
-    readme = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
-    layout = readme.split("## Layout", 1)[1]
+def test_architecture_layout_names_every_folder_and_script():
+    layout = section(page("architecture.md"), "The layout, folder by folder")
     for name in (
         *(f"{s}.py" for s in SCRIPTS),
         *(f"{p}/" for p in PACKAGES),

@@ -12,7 +12,7 @@ import re
 
 import numpy as np
 import pytest
-from conftest import NUMBER, PROSE, README, ROOT, numbers_in, readme_block
+from conftest import DOCS, NUMBER, PROSE, README, ROOT, numbers_in, page, shown_block
 
 import compare_implementations
 from numpy_ref import MAZUR, train
@@ -27,7 +27,7 @@ def printed_table():
 
 
 def test_readme_table_is_what_the_script_prints(printed_table):
-    shown = readme_block("output of: python compare_implementations.py 1000").splitlines()
+    shown = shown_block("output of: python compare_implementations.py 1000").splitlines()
     now = printed_table.splitlines()
     assert len(shown) == len(now)
     for old, new in zip(shown, now):
@@ -91,7 +91,7 @@ def test_readme_explain_excerpt_is_what_the_script_prints():
     from console.explain_sections import numpy_sections
 
     printed = format_explanation("t", numpy_sections("sequential"), "sequential").splitlines()
-    excerpt = readme_block("excerpt of: python -m numpy_ref --explain --update sequential")
+    excerpt = shown_block("excerpt of: python -m numpy_ref --explain --update sequential")
     position = 0
     for line in excerpt.splitlines():  # every excerpt line, in the printed order
         position = printed.index(line, position) + 1
@@ -118,7 +118,7 @@ def test_readme_study_verdict_is_what_the_study_finds():
     settings = StudySettings()
     summaries = summarise(settings.learning_rates, run_study(settings))
     shown = " ".join(
-        readme_block("verdict of: python compare_implementations.py --study")
+        shown_block("verdict of: python compare_implementations.py --study")
         .replace("- ", "", 1)
         .split()
     )
@@ -137,10 +137,10 @@ def test_readme_benchmark_block_is_the_benchmarks_output():
     import bench
     import in_process
 
-    block = readme_block("output of: python benchmarks/bench.py").splitlines()
+    block = shown_block("output of: python benchmarks/bench.py").splitlines()
     assert block[0].startswith("Machine: 2 cores")
     # the commands added since the full run, timed in a run of their own
-    later = readme_block(
+    later = shown_block(
         "output of: python benchmarks/bench.py --only plot_tensorflow_results.py"
         " --skip-in-process --skip-replicas"
     ).splitlines()
@@ -157,7 +157,7 @@ def test_readme_benchmark_block_is_the_benchmarks_output():
 def test_readme_lists_every_exit_status_and_its_line():
     from console import process, startup, terminal
 
-    section = README.split("## When things go wrong", 1)[1].split("\n## ", 1)[0]
+    section = page("when-things-go-wrong.md")
     statuses = {
         int(line.split("|")[1]) for line in section.splitlines() if re.match(r"\| \d+ \|", line)
     }
@@ -190,7 +190,7 @@ def test_readme_lists_every_exit_status_and_its_line():
 
 def readme_paragraph(start):
     """The paragraph of the README that begins with ``start``, its lines joined."""
-    return " ".join(README.split(start, 1)[1].split("\n\n", 1)[0].split())
+    return " ".join(DOCS.split(start, 1)[1].split("\n\n", 1)[0].split())
 
 
 def test_readme_picture_commands_print_what_it_shows(tmp_path, capsys):
@@ -199,7 +199,7 @@ def test_readme_picture_commands_print_what_it_shows(tmp_path, capsys):
     for picture in ("--network", "--graph", "--animate", "--gradients"):
         assert plot.main([picture, "--out-dir", str(tmp_path)]) == 0
     printed = capsys.readouterr().out.replace(str(tmp_path), ".")
-    assert printed.rstrip("\n") == readme_block("printed by: the four commands above")
+    assert printed.rstrip("\n") == shown_block("printed by: the four commands above")
 
 
 def test_readme_network_figures_are_on_the_picture():

@@ -11,7 +11,7 @@ import re
 
 import numpy as np
 import pytest
-from conftest import NUMBER, PROSE, README, numbers_in, readme_block
+from conftest import NUMBER, PROSE, numbers_in, page, shown_block
 
 import compare_implementations
 from numpy_ref import MAZUR, train
@@ -24,7 +24,7 @@ def test_readme_optimizer_table_is_what_the_script_prints():
     with contextlib.redirect_stdout(buffer):
         assert compare_implementations.main(["1000", "--optimizer", "all"]) == 0
     now = buffer.getvalue().rstrip("\n").splitlines()
-    shown = readme_block("output of: python compare_implementations.py 1000 --optimizer all")
+    shown = shown_block("output of: python compare_implementations.py 1000 --optimizer all")
     shown = shown.splitlines()
     assert len(shown) == len(now)
     for old, new in zip(shown, now):
@@ -42,7 +42,7 @@ def test_readme_optimizer_table_is_what_the_script_prints():
 
 def test_readme_optimizer_formulas_name_keras_classes_and_defaults():
     for name, rule in OPTIMIZERS.items():
-        assert f"| `{name}` | `{rule.keras_class}(" in README
+        assert f"| `{name}` | `{rule.keras_class}(" in page("optimizers.md")
         for _, default in rule.defaults:
             assert f"{default:g}" in PROSE
     low_high = {name: rule.study_rates for name, rule in OPTIMIZERS.items()}
@@ -59,7 +59,7 @@ def test_readme_adam_excerpt_is_what_the_script_prints():
     printed = format_explanation(
         "t", numpy_sections("parallel", optimizer=adam), "parallel", "adam"
     ).splitlines()
-    excerpt = readme_block("excerpt of: python -m numpy_ref --explain --optimizer adam")
+    excerpt = shown_block("excerpt of: python -m numpy_ref --explain --optimizer adam")
     position = 0
     for line in excerpt.splitlines():
         position = printed.index(line, position) + 1
@@ -147,7 +147,7 @@ def test_readme_optimizer_study_verdicts_are_what_the_studies_find():
         return settings, summarise(settings.learning_rates, run_study(settings))
 
     _, sgd = study(Optimizer())
-    block = readme_block("verdicts of: python compare_implementations.py --study --optimizer NAME")
+    block = shown_block("verdicts of: python compare_implementations.py --study --optimizer NAME")
     # one entry per optimizer, "NAME: sentence", continued on indented lines
     entries = re.split(r"\n(?=\S)", block)
     lines = dict(" ".join(entry.split()).split(": ", 1) for entry in entries)
@@ -174,7 +174,7 @@ def test_readme_xor_excerpt_is_what_the_reference_prints():
     done = run_script(*command.split()[1:])
     assert done.returncode == 0, done.stderr
     printed = done.stdout.splitlines()
-    excerpt = readme_block(f"excerpt of: {command}").splitlines()
+    excerpt = shown_block(f"excerpt of: {command}").splitlines()
     start = printed.index(excerpt[0])
     assert printed[start : start + len(excerpt)] == excerpt
 
@@ -186,7 +186,7 @@ def test_readme_xor_verdict_is_what_the_study_finds():
     settings = XorStudySettings()
     runs = run_xor_study(settings, workers=2)
     sentences = verdict({run.setup: summarise_setup(run) for run in runs}, settings)
-    shown = readme_block("verdict of: python compare_implementations.py --study --data xor")
+    shown = shown_block("verdict of: python compare_implementations.py --study --data xor")
     assert [" ".join(item.split()) for item in shown.split("\n- ")] == [
         "- " + sentences[0],
         *sentences[1:],

@@ -7,10 +7,9 @@ two runs that differ only in the replicas line.
 
 import json
 import math
-import os
 import re
 
-from conftest import ROOT, SIX_SAMPLES, run_script
+from conftest import PROSE, ROOT, SIX_SAMPLES, run_script, shown_block
 
 REPLICAS_CHECK = """
 import json, sys
@@ -78,9 +77,7 @@ def test_replicas_on_the_command_line_report_themselves():
 
 def test_readme_replicas_runs_differ_only_in_the_replicas_line():
     """The README's two runs: the same printed numbers, one more line with --replicas 2."""
-    readme = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
-    start = readme.index("<!-- output of: the two runs below, then diff -->")
-    block = readme[start:].split("```text\n", 1)[1].split("```", 1)[0].splitlines()
+    block = shown_block("output of: the two runs below, then diff").splitlines()
     commands = [line[2:].split(" > ")[0].split() for line in block if line.startswith("$ python")]
     outputs = []
     for command in commands:
@@ -102,5 +99,5 @@ def test_readme_replicas_runs_differ_only_in_the_replicas_line():
     assert all((o1 > 0.5, o2 > 0.5) == (t1 == 1, t2 == 1) for o1, o2, t1, t2 in predictions)
     assert (
         "Both print `loss after 2000 updates 0.0020959462`, with all four samples'"
-        " outputs on the right side of 0.5." in " ".join(readme.split())
+        " outputs on the right side of 0.5." in PROSE
     )
