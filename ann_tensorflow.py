@@ -26,22 +26,14 @@ import console  # noqa: F401  first: Ctrl-C during the imports below ends quietl
 
 import sys
 
-from console.arguments import add_logdir_argument
+from console.arguments import add_logdir_argument, add_loss_argument
 from console.explain import run_settings
 from console.explain_sections import value_sections, values_from_arrays
 from console.trainer_script import Output, Run, TrainerScript
-from frameworks import LOSSES
 
 
 def add_options(parser):
-    parser.add_argument(
-        "--loss",
-        choices=LOSSES,
-        default="half-sse",
-        help="half-sse: sum 1/2 (t - o)^2, the tutorial's; mse: mean (t - o)^2;"
-        " sse: sum (t - o)^2 (default: half-sse)",
-    )
-    parser.not_with("explain", "loss")  # --explain checks the tutorial's loss
+    add_loss_argument(parser)
     add_logdir_argument(parser)
 
 
@@ -71,11 +63,7 @@ def train(settings):
     def write_log():
         from frameworks.tensorboard import ScalarLog
 
-        scalars = ScalarLog(logdir, "tensorflow", result.update, result.recorded)
-        with scalars.whole_or_nothing():
-            scalars.write_result(result)
-            scalars.close()
-        return scalars.finished(logdir)
+        return ScalarLog.of_result(logdir, result)
 
     return Run(result, notes=notes, outputs=[Output("logged_to", logdir, write_log)])
 

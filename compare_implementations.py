@@ -1,13 +1,16 @@
 """Every implementation, in both update orders, side by side against NumPy.
 
-Runs the six trainers in one process (NumPy sequential and parallel,
+Runs every trainer in one process (NumPy sequential and parallel,
 TensorFlow autodiff parallel and sequential, Keras train_step sequential and
-Keras fit parallel), prints the results table, then the conclusions, computed
+Keras fit parallel, and PyTorch autograd in both orders where PyTorch is
+installed), prints the results table, then the conclusions, computed
 from the runs.  The NumPy rows are the reference and always run in float64;
 the frameworks run in --dtype (float32 by default).
 
-With --optimizer NAME every trainer uses that optimizer (Keras's formulas,
-written out in numpy_ref/optimizers.py); with --optimizer all it prints one
+With --optimizer NAME every trainer uses that optimizer, as its library
+computes it (Keras's formulas, and torch.optim's for the PyTorch rows, each
+against the NumPy reference of its own formulas: numpy_ref/keras_formulas.py,
+numpy_ref/pytorch_formulas.py); with --optimizer all it prints one
 row per optimizer and order instead: the loss at the last iteration, the
 updates needed to get below a loss of 0.001, and how far the frameworks are
 from the reference.
@@ -153,6 +156,14 @@ def print_every_optimizer(settings):
     return 0
 
 
+def say_which_rows_are_missing():
+    """One line on stderr for each framework whose optional package is not installed."""
+    from implementations import not_installed
+
+    for framework in not_installed():
+        print(f"note: {framework.not_installed()}", file=sys.stderr)
+
+
 def print_rows(settings, rows, found, *, csv_text, table_text, more_settings=None):
     """Print a comparison as --json, --csv or the text table with its conclusions."""
     run = settings.run
@@ -172,6 +183,7 @@ def print_rows(settings, rows, found, *, csv_text, table_text, more_settings=Non
         print("\nConclusions")
         for sentence in found:
             print(_bullet(sentence))
+    say_which_rows_are_missing()
 
 
 def print_comparison(settings):

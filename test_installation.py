@@ -8,6 +8,11 @@ the devices TensorFlow sees, then runs two real checks:
 2. one float64 training step of the tape trainer (ann_tensorflow.py) against
    numpy_ref.
 
+PyTorch is optional (requirements-frameworks.txt): where it is installed, its
+version is reported and its autograd gradients are checked against the
+tutorial's the same way; where it is not, the report says so and the
+installation still works.
+
 Exit status 0 when everything holds; 1 with one line per problem, each naming
 the fix; 2 for a bad command line.
 
@@ -26,6 +31,7 @@ import sys
 from console.parser import ArgumentParser, add_verbose_argument
 from console.process import stops_cleanly
 from console.terminal import quiet_tensorflow_logs
+from support.packages import installed
 
 #: (import name, shown name, lowest version that works, pip requirement)
 PACKAGES = (
@@ -35,6 +41,8 @@ PACKAGES = (
     ("keras", "Keras", (3, 0), "tensorflow>=2.16"),
     ("tqdm", "tqdm", (4, 60), "tqdm>=4.60"),
 )
+#: (import name, shown name, lowest version, what installs it): optional extras.
+OPTIONAL_PACKAGES = (("torch", "PyTorch", (2, 4), "pip install -r requirements-frameworks.txt"),)
 #: The oldest Python the README names and the test suite has passed on.
 MINIMUM_PYTHON = (3, 11)
 
@@ -93,6 +101,30 @@ def check_packages(report):
     return problems
 
 
+def check_optional_packages(report):
+    """Report each optional package's version, or that it is not installed (not a
+    problem); a package that is there but too old or broken is one."""
+    problems = []
+    for module_name, shown, lowest, install in OPTIONAL_PACKAGES:
+        if not installed(module_name):
+            report.append(f"{shown:<11} not installed (optional: {install})")
+            continue
+        try:
+            module = importlib.import_module(module_name)
+        except Exception as error:  # a broken install's own error
+            problems.append(
+                f"{shown} cannot be imported ({type(error).__name__}: {error}): {install}"
+            )
+            continue
+        version = getattr(module, "__version__", "unknown")
+        report.append(f"{shown:<11} {version}")
+        if version_tuple(version) < lowest:
+            problems.append(
+                f"{shown} {version} is older than {'.'.join(map(str, lowest))}: {install}"
+            )
+    return problems
+
+
 def check_devices(report):
     import tensorflow as tf
 
@@ -125,6 +157,32 @@ def check_gradients(report):
     return []
 
 
+def check_pytorch_gradients(report):
+    """PyTorch autograd's dE/dw1..dE/dw8 at the starting weights against the tutorial's
+    (nothing to check where PyTorch is not installed)."""
+    if not installed("torch"):
+        return []
+    import numpy as np
+
+    from frameworks.pytorch import TorchNetwork
+    from numpy_ref import MAZUR
+
+    network = TorchNetwork(MAZUR, "float64")
+    loss = network.loss(network.target, network.forward()[3])
+    loss.backward()  # autograd: dE/dK into each kernel's .grad; the kernels are W.T
+    autograd = np.concatenate(
+        [network.hidden_kernel.grad.numpy().T.ravel(), network.output_kernel.grad.numpy().T.ravel()]
+    )
+    worst = float(np.max(np.abs(autograd - np.array(PUBLISHED_GRADIENTS))))
+    report.append(f"{'autograd':<11} PyTorch dE/dw1..dE/dw8 within {worst:.1e} of the tutorial's")
+    if worst > PUBLISHED_TOLERANCE:
+        return [
+            f"PyTorch's gradients differ from the tutorial's by {worst:.1e}: "
+            f"reinstall with pip install --force-reinstall -r requirements-frameworks.txt"
+        ]
+    return []
+
+
 def check_training_step(report):
     """One float64 update by autodiff against one by the hand-written formulas."""
     import numpy as np
@@ -150,10 +208,13 @@ def check_training_step(report):
 def run_checks():
     """(report lines, problem lines)."""
     report = [f"{'Python':<11} {platform.python_version()}"]
-    problems = check_python() + check_packages(report)
+    problems = check_python() + check_packages(report) + check_optional_packages(report)
     if any(line.startswith(("TensorFlow", "Keras", "NumPy")) for line in problems):
         return report, problems  # the numeric checks need all three
-    for check in (check_devices, check_gradients, check_training_step):
+    checks = [check_devices, check_gradients, check_training_step]
+    if not any(line.startswith("PyTorch") for line in problems):
+        checks.append(check_pytorch_gradients)
+    for check in checks:
         problems += check(report)
     return report, problems
 

@@ -53,6 +53,10 @@ from in_process import (  # noqa: E402  tables 3 and 4; imports the project, fro
 from console.parser import RecordingParser  # noqa: E402  argparse's, keeping a record
 
 BASELINE = ("-c", "import tensorflow")
+#: The PyTorch script's rows are measured against a bare `import torch`; beside
+#: them, the floor of any torch.optim run: its first optimizer imports torch._dynamo.
+TORCH_BASELINE = ("-c", "import torch")
+TORCH_OPTIM_FLOOR = ("-c", "import torch; torch.optim.SGD([torch.zeros(1, requires_grad=True)])")
 
 #: (arguments after `python`, its goal, expected exit).  A goal is a ratio to
 #: the bare import, a kind of command that must finish within a time
@@ -83,6 +87,11 @@ COMMANDS = (
     (("plot_tensorflow_results.py", "--graph", "--out-dir", "{tmp}"), 1.5, 0),
     (("plot_tensorflow_results.py", "--gradients", "--out-dir", "{tmp}"), 1.5, 0),
     (("plot_tensorflow_results.py", "--animate", "--out-dir", "{tmp}"), ANIMATION, 0),
+    (TORCH_BASELINE, None, 0),
+    (TORCH_OPTIM_FLOOR, None, 0),
+    (("ann_pytorch.py", "1000"), 1.3, 0),
+    (("ann_pytorch.py", "1000", "--update", "sequential"), 1.3, 0),
+    (("ann_pytorch.py", "1000", "--optimizer", "adam"), None, 0),
 )
 #: Seconds within which each kind of command should finish: the bad-argument
 #: and --help commands, the default update-order study (and the XOR study),
@@ -128,13 +137,18 @@ def run_once(arguments):
     return wall, usage.ru_maxrss / 1024, child.returncode  # ru_maxrss is in KiB
 
 
+def base_of(arguments):
+    """The bare import a command is measured against: torch's for the PyTorch script."""
+    on_torch = arguments == TORCH_OPTIM_FLOOR or arguments[0] == "ann_pytorch.py"
+    return TORCH_BASELINE if on_torch else BASELINE
+
+
 def selected(only):
-    """The commands whose text contains ``only`` (all when None), baseline first."""
-    return [
-        command
-        for command in COMMANDS
-        if command[0] == BASELINE or only is None or only in " ".join(command[0])
-    ]
+    """The commands whose text contains ``only`` (all when None), with the bare
+    imports they are measured against."""
+    chosen = [c for c in COMMANDS if only is None or only in " ".join(c[0])]
+    bases = {BASELINE, *(base_of(arguments) for arguments, _, _ in chosen)}
+    return [c for c in COMMANDS if c in chosen or c[0] in bases]
 
 
 def time_processes(runs, out_dir, commands):
@@ -157,7 +171,7 @@ def command_name(arguments):
 
 
 def goal_text(arguments, goal):
-    if arguments == BASELINE:
+    if arguments in (BASELINE, TORCH_BASELINE):
         return "base"
     if goal in SECONDS_GOALS:
         return f"<{SECONDS_GOALS[goal]:g}s"
@@ -165,16 +179,16 @@ def goal_text(arguments, goal):
 
 
 def process_table(figures, runs, commands):
-    base_wall = statistics.median(figures[BASELINE]["wall"])
-    base_peak = statistics.median(figures[BASELINE]["peak"])
     width = max(len(command_name(arguments)) for arguments, _, _ in commands)
     lines = [
-        f"Whole processes: median of {runs} runs, round-robin; ratios to the bare import",
+        f"Whole processes: median of {runs} runs, round-robin; ratios to the bare import"
+        " (of torch for ann_pytorch.py)",
         f"{'command':<{width}} {'wall s':>7} {'ratio':>6} {'target':>7} "
         f"{'peak MiB':>9} {'ratio':>6}  exit",
     ]
     for arguments, goal, expected in commands:
-        entry = figures[arguments]
+        entry, base = figures[arguments], figures[base_of(arguments)]
+        base_wall, base_peak = (statistics.median(base[key]) for key in ("wall", "peak"))
         wall = statistics.median(entry["wall"])
         peak = statistics.median(entry["peak"])
         exits = ",".join(str(code) for code in sorted(entry["exit"]))
@@ -237,7 +251,7 @@ def build_parser():
         "--trainers",
         metavar="TEXT",
         help="in the in-process table, time only the trainers whose name,"
-        " update or optimizer contains TEXT",
+        " update or optimizer contains TEXT (or one of several, comma-separated)",
     )
     parser.add_argument(
         "--skip-replicas", action="store_true", help="leave out the tf.distribute table"

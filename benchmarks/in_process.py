@@ -16,20 +16,31 @@ REPLICAS_GOAL = 3.0
 
 
 #: How the in-process table names each framework's trainer.
-TRAINER_NAMES = {"numpy": "NumPy reference", "tensorflow": "TensorFlow tape", "keras": "Keras fit"}
-
+TRAINER_NAMES = {
+    "numpy": "NumPy reference",
+    "tensorflow": "TensorFlow tape",
+    "keras": "Keras fit",
+    "pytorch": "PyTorch autograd",
+}
+#: The float type each trainer is timed in: the reference's float64, the
+#: frameworks' float32 (and PyTorch's float64 too, in rows of its own).
+FLOAT64_LABEL = "PyTorch float64"
 
 #: (label, framework, update, optimizer) for the in-process table: every
-#: implementation with plain SGD, grouped by framework, then the frameworks
-#: with Adam (numpy_ref/optimizers.py), the costliest optimizer.
+#: implementation with plain SGD (the reference once, with Keras's formulas),
+#: grouped by framework, PyTorch again in float64, then the frameworks with
+#: Adam, the costliest optimizer.  A framework that is not installed is left out.
+TIMED = [
+    i
+    for i in sorted(IMPLEMENTATIONS, key=lambda i: list(FRAMEWORKS).index(i.framework))
+    if i.formulas == "keras" or not i.is_reference
+]
 TRAINERS = (
-    *(
-        (TRAINER_NAMES[i.framework], i.framework, i.update, "sgd")
-        for i in sorted(IMPLEMENTATIONS, key=lambda i: list(FRAMEWORKS).index(i.framework))
-    ),
+    *((TRAINER_NAMES[i.framework], i.framework, i.update, "sgd") for i in TIMED),
+    *((FLOAT64_LABEL, "pytorch", i.update, "sgd") for i in TIMED if i.framework == "pytorch"),
     *(
         (TRAINER_NAMES[i.framework], i.framework, i.update, "adam")
-        for i in IMPLEMENTATIONS
+        for i in TIMED
         if not i.is_reference
     ),
 )
@@ -44,7 +55,8 @@ WARM_UP_ITERATIONS = 10
 
 def measure_in_process(runs, sizes, only=None):
     """Child-process side: time each trainer (whose label, update or optimizer contains
-    ``only``, if given); return {key: {"setup": [...], "per_iteration": [...]}}."""
+    one of the comma-separated texts of ``only``, if given); return
+    {key: {"setup": [...], "per_iteration": [...]}}."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from frameworks.tape import TapeNetwork
     from implementations import find
@@ -56,10 +68,10 @@ def measure_in_process(runs, sizes, only=None):
     def settings(optimizer):
         return Training(optimizer=Optimizer.named(optimizer))
 
-    def trainer(framework, optimizer):
-        """(n, update) -> result: the reference in float64, the frameworks in float32."""
+    def trainer(framework, optimizer, dtype="float32"):
+        """(n, update) -> result: the reference in float64, a framework in ``dtype``."""
         return lambda n, update: find(framework, update).train(
-            RunSettings(n, dtype="float32", training=settings(optimizer))
+            RunSettings(n, dtype=dtype, training=settings(optimizer))
         )
 
     def seconds(function, *args):
@@ -85,11 +97,13 @@ def measure_in_process(runs, sizes, only=None):
     chosen = [
         row
         for row in (*TRAINERS, KERAS_FLOOR)
-        if only is None or any(only in field for field in row)
+        if (only is None or any(text in field for text in only.split(",") for field in row))
+        and (row[1] == "floor" or FRAMEWORKS[row[1]].installed)
     ]
     for _ in range(runs):
         for label, framework, update, optimizer in chosen:
-            train = keras_floor if framework == "floor" else trainer(framework, optimizer)
+            dtype = "float64" if label == FLOAT64_LABEL else "float32"
+            train = keras_floor if framework == "floor" else trainer(framework, optimizer, dtype)
             for size in sizes:
                 if framework == "tensorflow":
                     setup, per_iteration = tensorflow_loop(size, update, optimizer)

@@ -4,10 +4,11 @@ Only the option definitions live here; console/settings.py turns what the
 command line gave into the frozen settings a run is made of.
 """
 
+from frameworks import LOSSES
 from numpy_ref import DTYPES, MAZUR, UPDATE_ORDERS
 from numpy_ref.data import CSV_HEADER, DATA_SETS
 from numpy_ref.example import INITS
-from numpy_ref.optimizers import OPTIMIZERS
+from numpy_ref.optimizers import FORMULAS, OPTIMIZERS
 from numpy_ref.schedules import DEFAULT_DECAY_RATE, SCHEDULES
 from numpy_ref.study import StudySettings
 from numpy_ref.xor_study import XorStudySettings
@@ -66,6 +67,7 @@ def training_parser(script):
         export=None,
         tflite=None,
         quantize="none",
+        formulas=script.formulas,  # a script with --formulas (add_formulas_argument) chooses
     )
     add_iterations_argument(parser)
     parser.add_argument(
@@ -97,7 +99,7 @@ def training_parser(script):
     add_data_arguments(parser, replicas=script.replicas)
     # --explain shows the tutorial's first iteration: its one sample and weights.
     parser.not_with("explain", *DATA_OPTIONS, *(["replicas"] if script.replicas else []))
-    add_training_arguments(parser)
+    add_training_arguments(parser, formulas=script.formulas)
     # --explain shows the first update of the tutorial's E, with any optimizer.
     parser.not_with("explain", "lr_schedule", "decay_steps", "decay_rate", "until_loss", "l1", "l2")
     return parser
@@ -119,17 +121,28 @@ def _defaults_text(name):
     return f"{dict(users[0].defaults)[name]:g}; used by {', '.join(r.name for r in users)}"
 
 
-def add_training_arguments(parser, *, optimizer_choices=tuple(OPTIMIZERS), stopping=True):
-    """--optimizer and its hyperparameters; with ``stopping``, also the schedule,
-    --until-loss and the penalties.  console.settings checks them together."""
+#: {formulas: (whose optimizers, the module that writes them out in NumPy)}
+OPTIMIZER_LIBRARIES = {
+    "keras": ("Keras 3", "numpy_ref/keras_formulas.py"),
+    "pytorch": ("torch.optim", "numpy_ref/pytorch_formulas.py"),
+}
+
+
+def add_training_arguments(
+    parser, *, optimizer_choices=tuple(OPTIMIZERS), stopping=True, formulas="keras"
+):
+    """--optimizer and its hyperparameters, computed as ``formulas``' library does;
+    with ``stopping``, also the schedule, --until-loss and the penalties.
+    console.settings checks them together."""
+    library, module = OPTIMIZER_LIBRARIES[formulas]
     group = parser.add_argument_group(
-        "optimizer", "Keras 3's optimizers, each also written out in numpy_ref/optimizers.py"
+        "optimizer", f"{library}'s optimizers, each also written out in {module}"
     )
     group.add_argument(
         "--optimizer",
         choices=optimizer_choices,
         default="sgd",
-        help="how each update follows from the gradient, as Keras 3 computes it;"
+        help=f"how each update follows from the gradient, as {library} computes it;"
         " docs/optimizers.md (default: sgd, the tutorial's w <- w - lr g)",
     )
     for dest, kind, metavar, what in HYPERPARAMETER_OPTIONS:
@@ -181,6 +194,20 @@ def add_training_arguments(parser, *, optimizer_choices=tuple(OPTIMIZERS), stopp
         default=0.0,
         metavar="L2",
         help="train on E + L2 sum w^2 over w1..w8 (default: 0)",
+    )
+
+
+def add_formulas_argument(parser):
+    """--formulas: whose optimizer formulas the NumPy reference computes (its default
+    is the script's own, which training_parser sets)."""
+    parser.add_argument(
+        "--formulas",
+        choices=tuple(FORMULAS),
+        help="whose optimizer formulas the reference computes: keras (Keras 3's, as"
+        " ann_tensorflow.py and ann_keras.py use) or pytorch (torch.optim's, as"
+        " ann_pytorch.py uses), written out in numpy_ref/keras_formulas.py and"
+        " numpy_ref/pytorch_formulas.py; with plain sgd both are the same update"
+        " (default: %(default)s)",
     )
 
 
@@ -242,6 +269,18 @@ def add_data_arguments(parser, *, replicas=False, study=False):
             f" there are, else R logical CPU devices), each batch split evenly across"
             f" them; at most {MAX_REPLICAS} (default: 1, no strategy)",
         )
+
+
+def add_loss_argument(parser):
+    """--loss: which loss autodiff differentiates (the tutorial's by default)."""
+    parser.add_argument(
+        "--loss",
+        choices=LOSSES,
+        default="half-sse",
+        help="half-sse: sum 1/2 (t - o)^2, the tutorial's; mse: mean (t - o)^2;"
+        " sse: sum (t - o)^2 (default: half-sse)",
+    )
+    parser.not_with("explain", "loss")  # --explain checks the tutorial's loss
 
 
 def add_logdir_argument(parser):

@@ -6,7 +6,7 @@ JSON and its CSV hold the same numbers.
 
 import numpy as np
 
-from implementations import REFERENCE, other_order
+from implementations import REFERENCE, other_order, references
 
 #: float64 machine epsilon, the scale of rounding when the frameworks run in float64.
 FLOAT64_EPSILON = float(np.finfo(np.float64).eps)
@@ -47,33 +47,43 @@ def distance(result, reference):
     )
 
 
+#: Whose optimizer formulas the other library's reference follows.
+OTHER_FORMULAS = {"keras": "pytorch", "pytorch": "keras"}
+
+
 def compare(runs):
-    """Each row's results plus its distance from both NumPy references.
+    """Each row's results plus its distance from the NumPy references.
 
     max |Δ| (``distance``) is the largest difference over every iteration's
     loss and the loss and weights after the last update, against the NumPy
-    run of the same order and against the NumPy run of the other order.
+    run of the same order and of the other order, both with the row's own
+    optimizer formulas (``formulas``: Keras's or torch.optim's), and against the
+    NumPy run of the same order with the other library's formulas.
     """
-    reference = {i.update: r for i, r in runs if i.is_reference}
+    reference = references(runs)
     rows = []
     for implementation, result in runs:
-        update = implementation.update
-        same = distance(result, reference[update])
-        cross = distance(result, reference[other_order(update)])
+        update, formulas = implementation.update, implementation.formulas
+        own, same_reference = reference[(formulas, update)]
+        same = distance(result, same_reference)
+        cross = distance(result, reference[(formulas, other_order(update))][1])
+        other_formulas = distance(result, reference[(OTHER_FORMULAS[formulas], update)][1])
         if implementation.is_reference:
             verdict = f"reference, {update}"
         elif same * 10 <= cross:  # ten times nearer its own order than the other
-            verdict = f"matches NumPy {update}"
+            verdict = f"matches {own.label} {update}"
         else:
             closer = update if same < cross else other_order(update)
-            verdict = f"nearer NumPy {closer}, too close to call"
+            verdict = f"nearer {own.label} {closer}, too close to call"
         rows.append(
             {
                 **result.to_json(),
                 "label": implementation.label,
                 "method": implementation.method,
+                "formulas": formulas,
                 "max_abs_diff_same_order": same,
                 "max_abs_diff_other_order": cross,
+                "max_abs_diff_other_formulas": other_formulas,
                 "verdict": verdict,
             }
         )
@@ -112,7 +122,11 @@ def _order_gap(numpy_rows, iterations):
 
 def conclusions(rows, dtype, iterations):
     """Plain sentences computed from the rows: never hard-coded figures."""
-    numpy_rows = {row["update"]: row for row in rows if row["implementation"] == REFERENCE}
+    numpy_rows = {
+        row["update"]: row
+        for row in rows
+        if row["implementation"] == REFERENCE and row["formulas"] == "keras"
+    }
     frameworks = [row for row in rows if row["implementation"] != REFERENCE]
     rounding = max(row["max_abs_diff_same_order"] for row in frameworks)
     # how far apart the orders are, on the same measure: NumPy sequential vs parallel
@@ -166,13 +180,26 @@ def optimizer_rows(runs_by_optimizer):
 
     Each row: the reference's loss at the last iteration and after it, the
     updates it needs to get below REACHED_LOSS, and the largest distance of a
-    framework run from the reference of its own order.
+    framework run from the reference of its own order and formulas: TensorFlow's
+    and Keras's (``max_framework_distance``) and PyTorch's
+    (``max_pytorch_distance``, None where PyTorch is not installed), apart,
+    since torch.optim's RMSprop bounces where Keras's settles (docs/pytorch.md).
     """
     rows = []
     for runs in runs_by_optimizer.values():
-        reference = {i.update: r for i, r in runs if i.is_reference}
-        for update, result in reference.items():
+        reference = references(runs)
+        for update, result in ((i.update, r) for i, r in runs if i.is_reference):
+            if reference[("keras", update)][1] is not result:
+                continue  # the rows show Keras's formulas' losses
             frameworks = [(i, r) for i, r in runs if not i.is_reference and i.update == update]
+            distances = {
+                formulas: [
+                    distance(r, reference[(i.formulas, update)][1])
+                    for i, r in frameworks
+                    if i.formulas == formulas
+                ]
+                for formulas in ("keras", "pytorch")
+            }
             described = result.to_json()
             rows.append(
                 {
@@ -182,7 +209,8 @@ def optimizer_rows(runs_by_optimizer):
                     "last_iteration_loss": result.last_iteration_loss,
                     "final_loss": result.final_loss,
                     "updates_to_reach": updates_to_reach(result),
-                    "max_framework_distance": max(distance(r, result) for _, r in frameworks),
+                    "max_framework_distance": max(distances["keras"]),
+                    "max_pytorch_distance": max(distances["pytorch"], default=None),
                     "framework_dtype": frameworks[0][1].dtype,
                 }
             )
@@ -208,9 +236,28 @@ def optimizer_conclusions(rows):
         lines.append(f"No run gets below a loss of {REACHED_LOSS:g}.")
     worst = max(rows, key=lambda row: row["max_framework_distance"])
     lines.append(
-        f"The frameworks ({worst['framework_dtype']}) stay within"
+        f"TensorFlow and Keras ({worst['framework_dtype']}) stay within"
         f" {worst['max_framework_distance']:.1e} of the reference of their own order and"
         f" optimizer; the largest distance is {worst['optimizer']['name']}"
         f" {worst['update']}'s, over {DISTANCE_MEANING}."
     )
+    if rows[0]["max_pytorch_distance"] is not None:
+        worst = max(rows, key=lambda row: row["max_pytorch_distance"])
+        lines.append(
+            f"PyTorch stays within {worst['max_pytorch_distance']:.1e} of the reference of"
+            f" torch.optim's formulas, at {worst['optimizer']['name']} {worst['update']};"
+            f" {_pytorch_bounce(rows)}"
+        )
     return lines
+
+
+def _pytorch_bounce(rows):
+    """What PyTorch's largest distance is, in words: rounding, or RMSprop's bounce."""
+    settled = [row for row in rows if row["optimizer"]["name"] != "rmsprop"]
+    if not settled or max(row["max_pytorch_distance"] for row in rows) < 1e-3:
+        return "float rounding, as for TensorFlow and Keras."
+    rest = max(row["max_pytorch_distance"] for row in settled)
+    return (
+        f"without RMSprop, whose steps of about lr bounce the network once its gradients"
+        f" are tiny (docs/pytorch.md), within {rest:.1e}."
+    )

@@ -18,10 +18,16 @@ def _short(value):
     return f"{value:.1e}" if value else "0"
 
 
+def hyperparameters(optimizer):
+    """(name, value) of each hyperparameter in an optimizer's JSON (not its name, nor
+    whose formulas it follows)."""
+    return [(k, v) for k, v in optimizer.items() if k not in ("name", "formulas")]
+
+
 def _title(rows, iterations):
     """The table's first line: the data, the run's size, rate and (when not SGD) optimizer."""
     optimizer = rows[0]["optimizer"]
-    settings = ", ".join(f"{k} {v:g}" for k, v in optimizer.items() if k != "name")
+    settings = ", ".join(f"{k} {v:g}" for k, v in hyperparameters(optimizer))
     named = (
         ""
         if optimizer["name"] == "sgd"
@@ -71,27 +77,40 @@ def format_table(rows, dtype, iterations):
             f"{row['label']:10}  {row['update']:10}  {row['last_iteration_loss']:12.10f}  "
             f"{row['final_loss']:12.10f}  {_outcome_cell(row):16}  {_reduction_cell(row):>9}"
         )
-    lines += [
-        "",
-        f"max |Δ| over {DISTANCE_MEANING},",
-        "against the NumPy reference of",
-        f"{'':10}  {'order':10}  {'same order':>10}  {'other order':>11}  verdict",
-    ]
-    for row in rows:
-        lines.append(
-            f"{row['label']:10}  {row['update']:10}  "
-            f"{_short(row['max_abs_diff_same_order']):>10}  "
-            f"{_short(row['max_abs_diff_other_order']):>11}  {row['verdict']}"
-        )
+    lines += ["", *_distance_table(rows)]
     lines += ["", "How each row makes its gradients"]
     methods = dict.fromkeys((row["label"], row["method"]) for row in rows)
     lines += [f"  {label:10}  {method}" for label, method in methods]
     return "\n".join(lines)
 
 
+def _distance_table(rows):
+    """Each row's max |Δ| from the references of its own optimizer formulas, in both
+    orders; and, where Keras's and torch.optim's formulas differ (every optimizer but
+    plain SGD), from the other library's reference of its own order."""
+    formulas_differ = rows[0]["optimizer"]["name"] != "sgd"
+    other = f"  {'other':>8}" if formulas_differ else ""
+    lines = [
+        f"max |Δ| over {DISTANCE_MEANING},",
+        "against the NumPy reference of"
+        + (" its own optimizer formulas (Keras's or torch.optim's), in" if formulas_differ else ""),
+        f"{'':10}  {'order':10}  {'same order':>10}  {'other order':>11}{other}  verdict",
+    ]
+    if formulas_differ:
+        lines.insert(2, f"{'':10}  {'':10}  {'':10}  {'':11}  {'formulas':>8}")
+    for row in rows:
+        cell = f"  {_short(row['max_abs_diff_other_formulas']):>8}" if formulas_differ else ""
+        lines.append(
+            f"{row['label']:10}  {row['update']:10}  "
+            f"{_short(row['max_abs_diff_same_order']):>10}  "
+            f"{_short(row['max_abs_diff_other_order']):>11}{cell}  {row['verdict']}"
+        )
+    return lines
+
+
 def hyperparameters_text(optimizer):
     """A CSV cell for an optimizer's hyperparameters: 'beta1=0.9 beta2=0.999 epsilon=1e-07'."""
-    return " ".join(f"{name}={value:g}" for name, value in optimizer.items() if name != "name")
+    return " ".join(f"{name}={value:g}" for name, value in hyperparameters(optimizer))
 
 
 CSV_FIELDS = (
@@ -112,6 +131,8 @@ CSV_FIELDS = (
     "error_reduction_percent",
     "max_abs_diff_same_order",
     "max_abs_diff_other_order",
+    "formulas",
+    "max_abs_diff_other_formulas",
     "verdict",
     *DATA_FIELDS,
     "samples_right",
@@ -145,12 +166,31 @@ def _prediction_columns(row):
     return {"prediction_o1": o1, "prediction_o2": o2}
 
 
-def format_optimizer_table(rows, iterations, learning_rate):
-    """--optimizer all as text: one row per optimizer and order."""
+def _optimizer_rows(rows, iterations):
+    """The --optimizer all table's heading and rows; a PyTorch column where it ran."""
+    pytorch = rows[0]["max_pytorch_distance"] is not None
 
     def reached(row):
         return "never" if row["updates_to_reach"] is None else str(row["updates_to_reach"])
 
+    lines = [
+        f"{'optimizer':9}  {'order':10}  {'loss at':>12}  {'updates to':>12}  {'TF, Keras':>9}"
+        + (f"  {'PyTorch':>9}" if pytorch else ""),
+        f"{'':9}  {'':10}  {f'iter. {iterations}':>12}  {f'loss < {REACHED_LOSS:g}':>12}  "
+        f"{'distance':>9}" + (f"  {'distance':>9}" if pytorch else ""),
+    ]
+    for row in rows:
+        lines.append(
+            f"{row['optimizer']['name']:9}  {row['update']:10}  "
+            f"{_loss(row['last_iteration_loss'])}  {reached(row):>12}  "
+            f"{_short(row['max_framework_distance']):>9}"
+            + (f"  {_short(row['max_pytorch_distance']):>9}" if pytorch else "")
+        )
+    return lines
+
+
+def format_optimizer_table(rows, iterations, learning_rate):
+    """--optimizer all as text: one row per optimizer and order."""
     data = data_text(rows[0])
     run = f"under every optimizer, {iterations} iterations, learning rate {learning_rate:g}"
     lines = [
@@ -159,26 +199,19 @@ def format_optimizer_table(rows, iterations, learning_rate):
             if data  # the data on a line of its own
             else [f"Mazur's 2-2-2 network {run}"]
         ),
-        "Losses and updates: the float64 NumPy reference. Framework distance: the",
-        f"larger of TensorFlow's and Keras's ({rows[0]['framework_dtype']}) max |Δ| from it,",
-        f"over {DISTANCE_MEANING}.",
+        "Losses and updates: the float64 NumPy reference (Keras's formulas). Distance:",
+        f"the frameworks' ({rows[0]['framework_dtype']}) largest max |Δ| from the reference of"
+        " their own",
+        f"optimizer formulas, over {DISTANCE_MEANING}.",
         "",
-        f"{'optimizer':9}  {'order':10}  {'loss at':>12}  {'updates to':>12}  {'framework':>9}",
-        f"{'':9}  {'':10}  {f'iter. {iterations}':>12}  {f'loss < {REACHED_LOSS:g}':>12}  "
-        f"{'distance':>9}",
+        *_optimizer_rows(rows, iterations),
     ]
-    for row in rows:
-        lines.append(
-            f"{row['optimizer']['name']:9}  {row['update']:10}  "
-            f"{_loss(row['last_iteration_loss'])}  {reached(row):>12}  "
-            f"{_short(row['max_framework_distance']):>9}"
-        )
     lines += ["", "Hyperparameters (Keras's defaults unless given)"]
     seen = {}
     for row in rows:
         seen.setdefault(row["optimizer"]["name"], row["optimizer"])
     for name, optimizer in seen.items():
-        settings = ", ".join(f"{k} {v:g}" for k, v in optimizer.items() if k != "name")
+        settings = ", ".join(f"{k} {v:g}" for k, v in hyperparameters(optimizer))
         lines.append(f"  {name:9}  {settings or '-'}")
     return "\n".join(lines)
 
@@ -191,6 +224,7 @@ OPTIMIZER_CSV_FIELDS = (
     "final_loss",
     "updates_to_reach",
     "max_framework_distance",
+    "max_pytorch_distance",
     "framework_dtype",
     *DATA_FIELDS,
 )

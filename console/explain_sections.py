@@ -75,15 +75,17 @@ def value_sections(values, update, optimizer=Optimizer(), example=MAZUR, dtype="
     """The sections of a framework's named values (no chain-rule products).
 
     With an optimizer other than SGD, its arithmetic for each weight comes
-    before the updated weights: Keras's formulas (numpy_ref.optimizers) fed
-    with this framework's own gradients, for the reader to hold its w+ against.
+    before the updated weights: the formulas the optimizer follows (Keras's or
+    torch.optim's, numpy_ref.optimizers.FORMULAS) fed with this framework's
+    own gradients, for the reader to hold its w+ against.
     """
     section = None
     if optimizer.name != "sgd":
         state = _optimizer_state_from_values(optimizer, values, update, example, dtype)
+        # describe() names any formulas but Keras's, the project's own
+        whose = "" if optimizer.formulas != "keras" else f"{optimizer.formulas_named}, "
         section = (
-            f"{_optimizer_heading(optimizer)}, from the gradients above"
-            " (Keras's formulas, in NumPy)",
+            f"{_optimizer_heading(optimizer)}, from the gradients above ({whose}in NumPy)",
             optimizer_entries(state),
         )
     return [("Forward pass", forward_lines(values)), *gradient_sections(values, update, section)]

@@ -96,11 +96,13 @@ def hyperparameters_given(args: Namespace) -> dict[str, float]:
     return {name: value for name, value in given.items() if value is not None}
 
 
-def optimizer_from(name: str, args: Namespace) -> Optimizer:
-    """The Optimizer ``name`` with the hyperparameters that the command line gives and it uses."""
+def optimizer_from(name: str, args: Namespace, *, formulas: str = "keras") -> Optimizer:
+    """The Optimizer ``name`` with the hyperparameters that the command line gives and it
+    uses, following ``formulas``' formulas (numpy_ref.optimizers.FORMULAS)."""
     uses = dict(OPTIMIZERS[name].defaults)
     return Optimizer.named(
         name,
+        formulas=formulas,
         **{
             hyperparameter: value
             for hyperparameter, value in hyperparameters_given(args).items()
@@ -163,7 +165,9 @@ def check_float32(parser: ArgumentParser, values: Mapping[str, float | None]) ->
 def training_from(parser: ArgumentParser, args: Namespace, *, float32: bool) -> Training:
     """The Training that the optimizer, schedule, stopping and penalty options ask for
     (the trainers' command lines); ``float32``: the run computes in float32, so
-    every value must survive the rounding."""
+    every value must survive the rounding.  The optimizer follows --formulas, or
+    where the script has no such option its own framework's formulas (both
+    args.formulas: console.arguments.training_parser)."""
     stopping = {
         "decay_rate": args.decay_rate,
         "until_loss": args.until_loss,
@@ -178,7 +182,7 @@ def training_from(parser: ArgumentParser, args: Namespace, *, float32: bool) -> 
         if value is not None and dest not in uses:
             parser.refuse(dest, f"not used by --lr-schedule {args.lr_schedule}")
     return Training(
-        optimizer=optimizer_from(args.optimizer, args),
+        optimizer=optimizer_from(args.optimizer, args, formulas=args.formulas),
         schedule=Schedule.named(args.lr_schedule, args.decay_steps, args.decay_rate),
         until_loss=args.until_loss,
         l1=args.l1,

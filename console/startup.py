@@ -23,11 +23,16 @@ EARLY_EXIT = {
 #: The packages requirements.txt installs, by the name they are imported as.
 REQUIRED_PACKAGES = ("numpy", "tensorflow", "keras", "matplotlib", "tqdm")
 INSTALL_HINT = "pip install -r requirements.txt"
+#: The optional frameworks' packages (requirements-frameworks.txt), and how to install them.
+OPTIONAL_PACKAGES = {"torch": "pip install -r requirements-frameworks.txt"}
 
 
 def missing_package(error):
-    """The one-line message for a ModuleNotFoundError of a required package, else None."""
+    """The one-line message for a ModuleNotFoundError of a required or optional
+    package, else None."""
     name = (error.name or "").split(".")[0]
+    if name in OPTIONAL_PACKAGES:
+        return f"error: the package {name} is not installed: {OPTIONAL_PACKAGES[name]}"
     if name not in REQUIRED_PACKAGES:
         return None
     return f"error: the package {name} is not installed: {INSTALL_HINT}"

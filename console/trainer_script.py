@@ -87,6 +87,10 @@ class TrainerScript:
     #: (parser, TrainerSettings) -> None: the script's own checks across its options
     #: (parser.error or parser.refuse for a command line that does not hold together)
     check_options: object = None
+    #: Whose optimizer formulas the script's framework follows (a
+    #: numpy_ref.optimizers.FORMULAS name); where the script takes --formulas
+    #: (python -m numpy_ref), that option's default
+    formulas: str = "keras"
 
     def parser(self):
         """The script's console.parser.ArgumentParser: every option it takes."""

@@ -18,7 +18,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
-from implementations import FRAMEWORKS, Implementation, find
+from implementations import FRAMEWORKS, Implementation, find, references
 from numpy_ref.result import TrainingResult
 
 from .style import DPI, FIGURE_SIZE, LOG_FLOOR, SERIES_STYLES, Style, finish
@@ -34,6 +34,10 @@ RUN_STYLES: dict[str, Style] = {
     "tensorflow-sequential": dict(color="tab:red", linestyle="-.", linewidth=1.5),
     "keras-sequential": dict(color="tab:blue", linestyle=":", linewidth=2),
     "keras-parallel": dict(color="tab:green", linestyle=(0, (6, 2, 1, 2, 1, 2)), linewidth=1.0),
+    "pytorch-parallel": dict(color="tab:purple", linestyle=(0, (3, 1)), linewidth=1.2),
+    "pytorch-sequential": dict(color="tab:brown", linestyle=(0, (1, 1)), linewidth=1.6),
+    "numpy-pytorch-sequential": dict(color="tab:pink", linestyle="-", linewidth=3, alpha=0.5),
+    "numpy-pytorch-parallel": dict(color="tab:olive", linestyle="-", linewidth=1.0),
 }
 
 #: implementations.run_all's answer: every implementation with its result, in table order.
@@ -83,7 +87,8 @@ def comparison_figure(runs: Runs) -> Figure:
         "output activation",
     )
 
-    for framework, style in zip(FRAMEWORKS.values(), SERIES_STYLES):
+    trained = [f for f in FRAMEWORKS.values() if find(f.name, "sequential") in run]
+    for framework, style in zip(trained, SERIES_STYLES):
         sequential = run[find(framework.name, "sequential")]
         parallel = run[find(framework.name, "parallel")]
         gap_ax.plot(
@@ -99,10 +104,12 @@ def comparison_figure(runs: Runs) -> Figure:
         "loss difference (sequential - parallel)",
     )
 
+    reference_of = references(list(runs))
     for implementation, result in runs:
         if implementation.is_reference:
             continue
-        distance = np.abs(result.losses - run[find("numpy", implementation.update)].losses)
+        _, own = reference_of[(implementation.formulas, implementation.update)]
+        distance = np.abs(result.losses - own.losses)
         rounding_ax.semilogy(
             _iterations(result),
             np.maximum(distance, LOG_FLOOR),

@@ -27,7 +27,7 @@ from numpy_ref.optimizers import Optimizer
 from numpy_ref.result import TrainingResult
 from numpy_ref.training import PLAIN_SGD, Training
 
-from .common import (
+from .history import (
     FinalState,
     FirstIterationArrays,
     History,

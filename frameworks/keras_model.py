@@ -40,13 +40,8 @@ from numpy_ref.data import Weights
 from numpy_ref.example import Example
 from numpy_ref.training import PLAIN_SGD, Training
 
-from .common import (
-    apply_layer_by_layer,
-    keras_floatx,
-    keras_optimizer,
-    kernel_from_weights,
-    weight_penalty,
-)
+from .common import apply_layer_by_layer, keras_floatx, keras_optimizer, weight_penalty
+from .history import kernel_from_weights
 
 if TYPE_CHECKING:  # keras_fit imports this module
     from .keras_fit import HistoryRecorder

@@ -26,15 +26,13 @@ from numpy_ref.result import TrainingResult
 from numpy_ref.training import PLAIN_SGD, Training
 
 from . import LOSSES
-from .common import (
+from .common import apply_layer_by_layer, keras_optimizer, weight_penalty
+from .history import (
     FinalState,
     FirstIterationArrays,
     History,
-    apply_layer_by_layer,
-    keras_optimizer,
     kernel_from_weights,
     training_result,
-    weight_penalty,
 )
 
 #: Runs this long or longer are XLA-compiled; shorter ones run in graph mode.

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 
 from numpy_ref import UPDATE_ORDERS
 from numpy_ref.result import TrainingResult
+from support.packages import installed
 from support.progress import keras_bar, watched
 
 from .settings import RunSettings
@@ -59,6 +60,21 @@ def _train_keras(run: RunSettings, progress: bool) -> TrainingResult:
     )
 
 
+def _train_pytorch(run: RunSettings, progress: bool) -> TrainingResult:
+    from frameworks import pytorch
+
+    steps = watched(FRAMEWORKS["pytorch"].seconds_per_iteration, progress)
+    return pytorch.train(
+        run.iterations,
+        run.update,
+        run.example,
+        run.dtype,
+        loss=run.loss,
+        training=run.training,
+        steps=steps,
+    )
+
+
 @dataclass(frozen=True)
 class Framework:
     name: str  # TrainingResult.implementation
@@ -68,6 +84,19 @@ class Framework:
     seconds_per_iteration: float
     #: (RunSettings, progress allowed) -> TrainingResult
     train_function: Callable[[RunSettings, bool], TrainingResult]
+    #: The optional package it needs beyond requirements.txt ("" for none), and how
+    #: to install it.
+    package: str = ""
+    install: str = ""
+
+    @property
+    def installed(self) -> bool:
+        """Whether its package can be imported (always, without an optional one)."""
+        return not self.package or installed(self.package)
+
+    def not_installed(self) -> str:
+        """The line that says this framework needs its package."""
+        return f"the {self.title} rows need the package {self.package}: {self.install}"
 
     def train(self, run: RunSettings, *, progress: bool = False) -> TrainingResult:
         """Train as ``run`` (RunSettings) says; ``progress`` allows a bar on long runs
@@ -88,6 +117,14 @@ FRAMEWORKS: dict[str, Framework] = {
         Framework("numpy", "NumPy", 16e-6, _train_numpy),
         Framework("tensorflow", "TensorFlow", 0.1e-6, _train_tensorflow),
         Framework("keras", "Keras", 50e-6, _train_keras),
+        Framework(
+            "pytorch",
+            "PyTorch",
+            100e-6,
+            _train_pytorch,
+            package="torch",
+            install="pip install -r requirements-frameworks.txt",
+        ),
     )
 }
 
@@ -99,6 +136,10 @@ class Implementation:
     label: str  # the results table's first column
     method: str  # how its gradients are made
     update: str  # "parallel" or "sequential"
+    #: Whose optimizer formulas it follows (numpy_ref.optimizers.FORMULAS): the
+    #: same for plain SGD, different for RMSprop and Adam, and for momentum under
+    #: a schedule.
+    formulas: str = "keras"
 
     @property
     def is_reference(self) -> bool:
@@ -108,9 +149,18 @@ class Implementation:
         """Train this implementation with ``run``'s settings, in its own update order
         (the reference always in float64); return a numpy_ref TrainingResult."""
         dtype = "float64" if self.is_reference else run.dtype
+        optimizer = replace(run.training.optimizer, formulas=self.formulas)
+        training = replace(run.training, optimizer=optimizer)
         return FRAMEWORKS[self.framework].train(
-            replace(run, update=self.update, dtype=dtype), progress=progress
+            replace(run, update=self.update, dtype=dtype, training=training), progress=progress
         )
+
+    def needed(self, run: RunSettings) -> bool:
+        """Whether ``run`` needs this row: a reference of PyTorch's formulas only where
+        they are not Keras's (every optimizer but plain SGD)."""
+        if self.is_reference and self.formulas != "keras":
+            return run.training.optimizer.name != "sgd"
+        return True
 
 
 #: The results table's rows: the four of the original README's table first
@@ -134,12 +184,52 @@ IMPLEMENTATIONS: tuple[Implementation, ...] = (
     Implementation(
         "keras-parallel", "keras", "Keras fit", "stock fit(): its optimizer on MSE", "parallel"
     ),
+    Implementation(
+        "pytorch-parallel",
+        "pytorch",
+        "PyTorch",
+        "autograd, loss.backward(), torch.optim",
+        "parallel",
+        "pytorch",
+    ),
+    Implementation(
+        "pytorch-sequential",
+        "pytorch",
+        "PyTorch",
+        "autograd, deltas via new w5..w8",
+        "sequential",
+        "pytorch",
+    ),
+    # the reference again, with torch.optim's optimizer formulas (where they are not Keras's)
+    Implementation(
+        "numpy-pytorch-sequential",
+        "numpy",
+        "NumPy pt",
+        "hand-written formulas, torch.optim's optimizer formulas",
+        "sequential",
+        "pytorch",
+    ),
+    Implementation(
+        "numpy-pytorch-parallel",
+        "numpy",
+        "NumPy pt",
+        "hand-written formulas, torch.optim's optimizer formulas",
+        "parallel",
+        "pytorch",
+    ),
 )
 
 
-def find(framework: str, update: str) -> Implementation:
-    """The implementation of ``framework`` in ``update`` order."""
-    return next(i for i in IMPLEMENTATIONS if i.framework == framework and i.update == update)
+def find(framework: str, update: str, formulas: str = "keras") -> Implementation:
+    """The implementation of ``framework`` in ``update`` order (its reference of
+    ``formulas``' optimizer formulas, for NumPy)."""
+    return next(
+        i
+        for i in IMPLEMENTATIONS
+        if i.framework == framework
+        and i.update == update
+        and (i.formulas == formulas or not i.is_reference)
+    )
 
 
 def other_order(update: str) -> str:
@@ -147,15 +237,34 @@ def other_order(update: str) -> str:
     return next(order for order in UPDATE_ORDERS if order != update)
 
 
+def not_installed() -> list[Framework]:
+    """The frameworks whose optional package is missing: their rows are left out."""
+    return [framework for framework in FRAMEWORKS.values() if not framework.installed]
+
+
+def references(
+    runs: list[tuple[Implementation, TrainingResult]],
+) -> dict[tuple[str, str], tuple[Implementation, TrainingResult]]:
+    """{(formulas, update): (Implementation, result)} of run_all's NumPy runs; a
+    library whose formulas equal Keras's for the run's optimizer (plain SGD), and so
+    has no reference of its own, shares Keras's."""
+    found = {(i.formulas, i.update): (i, r) for i, r in runs if i.is_reference}
+    for implementation in IMPLEMENTATIONS:
+        key = (implementation.formulas, implementation.update)
+        found.setdefault(key, found[("keras", implementation.update)])
+    return found
+
+
 def run_all(
     run: RunSettings = RunSettings(), *, progress: bool = False
 ) -> list[tuple[Implementation, TrainingResult]]:
-    """Train every implementation with ``run``'s settings; return
-    [(Implementation, TrainingResult)] in table order.
+    """Train every implementation that ``run`` needs and that is installed with
+    ``run``'s settings; return [(Implementation, TrainingResult)] in table order.
 
     The frameworks run in ``run.dtype``; the NumPy reference always in float64.
     """
     return [
         (implementation, implementation.train(run, progress=progress))
         for implementation in IMPLEMENTATIONS
+        if implementation.needed(run) and FRAMEWORKS[implementation.framework].installed
     ]

@@ -6,12 +6,14 @@
 
 Every module here imports NumPy and the standard library, nothing else:
 the example as data (example.py) and its data sets (data.py), the formulas
-(network.py), the optimizers (optimizers.py), the learning-rate schedules
-(schedules.py), what a run trains with (training.py), the trainers
-(trainers.py), the result type every implementation returns (result.py),
-the first iteration taken apart (first_iteration.py) and the two studies'
-arithmetic (study.py, xor_study.py).  ``python -m numpy_ref`` is its command
-line.
+(network.py), the optimizers (optimizers.py: Keras's formulas in
+keras_formulas.py, torch.optim's in pytorch_formulas.py with fused.py's
+multiply-add, what an entry holds in optimizer_rule.py), the learning-rate
+schedules (schedules.py), what a run trains with (training.py), the
+trainers (trainers.py), the result type every implementation returns
+(result.py), the first iteration taken apart (first_iteration.py) and the
+two studies' arithmetic (study.py, xor_study.py).  ``python -m numpy_ref``
+is its command line.
 """
 
 import importlib

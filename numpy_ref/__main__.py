@@ -2,11 +2,14 @@
 
 The hand-derived formulas of numpy_ref.network in a plain loop, in either
 update order, in float64 unless asked otherwise, with plain SGD or any
-optimizer of numpy_ref/optimizers.py.  This is the reference that
-ann_tensorflow.py and ann_keras.py are checked against.
+optimizer, with Keras's formulas (numpy_ref/keras_formulas.py) or with
+torch.optim's (numpy_ref/pytorch_formulas.py, --formulas pytorch).  This is
+the reference that ann_tensorflow.py, ann_keras.py and ann_pytorch.py are
+checked against.
 
     python -m numpy_ref 1000 --update sequential
     python -m numpy_ref --explain --optimizer adam
+    python -m numpy_ref 1000 --optimizer adam --formulas pytorch
 """
 
 import console  # noqa: F401  first: Ctrl-C during the imports below ends quietly
@@ -17,6 +20,7 @@ import console  # noqa: F401  first: Ctrl-C during the imports below ends quietl
 import sys
 from typing import Any
 
+from console.arguments import add_formulas_argument
 from console.explain import run_settings
 from console.explain_sections import numpy_sections
 from console.settings import TrainerSettings
@@ -51,6 +55,7 @@ SCRIPT = TrainerScript(
     },
     explain=explain,
     train=train,
+    add_options=add_formulas_argument,
     uses_tensorflow=False,
 )
 

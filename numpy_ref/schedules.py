@@ -13,7 +13,8 @@ from typing import Any, Self
 
 import numpy as np
 
-from .optimizers import FloatType, check_finite
+from .optimizer_rule import FloatType
+from .optimizers import check_finite
 
 
 def _constant(

@@ -24,7 +24,8 @@ from .network import (
     output_deltas,
     weight_gradient,
 )
-from .optimizers import OptimizerState, Rate
+from .optimizer_rule import Rate
+from .optimizers import OptimizerState
 from .result import TrainingResult
 from .training import PLAIN_SGD, Training
 

@@ -22,6 +22,27 @@ from implementations import FRAMEWORKS  # noqa: E402
 from implementations.settings import RunSettings  # noqa: E402
 from numpy_ref import MAZUR  # noqa: E402
 
+#: For the tests of a table the docs show with PyTorch's rows in it: without PyTorch
+#: (CI's light pass) the script prints other rows, and there is nothing to compare.
+shows_pytorch = pytest.mark.skipif(
+    not FRAMEWORKS["pytorch"].installed,
+    reason="the docs' table has PyTorch's rows, and PyTorch is not installed",
+)
+
+
+def pytest_configure(config):
+    """CI's full pass (CI=true, without CI_LIGHT) installs every framework: a framework
+    missing there would skip its tests, so it fails the run instead."""
+    from implementations import not_installed
+
+    if os.environ.get("CI") == "true" and not os.environ.get("CI_LIGHT"):
+        missing = [framework.package for framework in not_installed()]
+        if missing:
+            raise pytest.UsageError(
+                f"CI's full pass needs every framework, and {', '.join(missing)} is missing:"
+                " pip install -r requirements-dev.txt"
+            )
+
 
 @functools.cache
 def trained(framework, update, dtype="float64", iterations=1000, learning_rate=0.5):
@@ -123,6 +144,12 @@ def page(name):
 def section(text, heading):
     """The section of ``text`` under the ``## heading`` line, to the next ## heading."""
     return text.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def shown_blocks(prefix):
+    """{marker: block} of every block, on any page, whose marker starts with ``prefix``."""
+    markers = re.findall(rf"<!-- ({re.escape(prefix)}.*?) -->", DOCS)
+    return {marker: shown_block(marker) for marker in markers}
 
 
 def shown_block(marker):

@@ -12,6 +12,7 @@ from console import comparison as compare
 from implementations import run_all
 from implementations.settings import RunSettings
 from numpy_ref import train
+from support.packages import installed
 
 ORIGINAL_ROWS = [
     ("NumPy", "sequential"),
@@ -19,7 +20,10 @@ ORIGINAL_ROWS = [
     ("TF tape", "parallel"),
     ("Keras step", "sequential"),
 ]
-ALL_ROWS = ORIGINAL_ROWS + [("TF tape", "sequential"), ("Keras fit", "parallel")]
+#: PyTorch's rows where it is installed (an optional framework: requirements-frameworks.txt)
+PYTORCH_ROWS = [("PyTorch", "parallel"), ("PyTorch", "sequential")] if installed("torch") else []
+ALL_ROWS = ORIGINAL_ROWS + [("TF tape", "sequential"), ("Keras fit", "parallel"), *PYTORCH_ROWS]
+FRAMEWORK_ROWS = len(ALL_ROWS) - 2
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +49,12 @@ def default_output():
 
 def test_rows_are_the_full_matrix_original_rows_first(float64_rows):
     assert [(row["label"], row["update"]) for row in float64_rows] == ALL_ROWS
-    assert {row["implementation"] for row in float64_rows} == {"numpy", "tensorflow", "keras"}
+    assert {row["implementation"] for row in float64_rows} == {
+        "numpy",
+        "tensorflow",
+        "keras",
+        *(["pytorch"] if PYTORCH_ROWS else []),
+    }
 
 
 def test_float64_verdicts_and_distances(float64_rows):
@@ -62,7 +71,7 @@ def test_float64_verdicts_and_distances(float64_rows):
 def test_float64_conclusions_say_rounding_level(float64_rows):
     sentences = compare.conclusions(float64_rows, "float64", 1000)
     assert "4.095e-07" in sentences[0] and "sequential is lower" in sentences[0]
-    assert sentences[1].startswith("4 of 4 framework runs match")
+    assert sentences[1].startswith(f"{FRAMEWORK_ROWS} of {FRAMEWORK_ROWS} framework runs match")
     assert "rounding level" in sentences[2]
 
 
@@ -74,7 +83,7 @@ def test_default_table_shows_the_reference_figures(default_output):
     numpy_parallel = next(line for line in lines if line.startswith("NumPy       parallel"))
     assert "0.0011153760  0.0011139404" in numpy_sequential
     assert "0.0011157856  0.0011143495" in numpy_parallel
-    assert "4 of 4 framework runs match" in table
+    assert f"{FRAMEWORK_ROWS} of {FRAMEWORK_ROWS} framework runs match" in table
     assert "float32 rounding" in " ".join(table.split())
     assert all(len(line) <= 80 for line in lines)
 
@@ -86,7 +95,7 @@ def test_json_and_csv_hold_the_tables_numbers(default_output):
         "learning_rate": 0.5,
         "framework_dtype": "float32",
         "reference_dtype": "float64",
-        "optimizer": {"name": "sgd"},
+        "optimizer": {"name": "sgd", "formulas": "keras"},
     }
     rows = document["rows"]
     assert [(row["label"], row["update"]) for row in rows] == ALL_ROWS
@@ -107,7 +116,7 @@ def test_json_and_csv_hold_the_tables_numbers(default_output):
             and line.endswith(row["verdict"])
             for line in table_lines
         )
-    assert document["conclusions"][1].startswith("4 of 4")
+    assert document["conclusions"][1].startswith(f"{FRAMEWORK_ROWS} of {FRAMEWORK_ROWS}")
 
 
 def test_distance_takes_in_the_final_loss_and_weights():
@@ -148,7 +157,10 @@ def test_one_iteration_conclusions_never_call_an_equal_loss_lower():
         "first forward pass. After the update they differ by 1.502e-07: sequential "
         "0.2910279239 vs parallel 0.2910277737, parallel is lower."
     )
-    assert sentences[1] == "4 of 4 framework runs match the NumPy reference of their own order."
+    assert sentences[1] == (
+        f"{FRAMEWORK_ROWS} of {FRAMEWORK_ROWS} framework runs match the NumPy reference of their"
+        " own order."
+    )
     assert "rounding level" in sentences[2]
     assert not any("0.000e+00" in sentence or " 0 times" in sentence for sentence in sentences)
 
@@ -158,6 +170,7 @@ def _rows(same, sequential=(0.3, 0.29), parallel=(0.3, 0.28), orders=1e-4):
     numpy_rows = [
         {
             "implementation": "numpy",
+            "formulas": "keras",
             "update": update,
             "last_iteration_loss": at,
             "final_loss": after,
@@ -212,7 +225,10 @@ def test_a_short_float32_run_matches_each_order(iterations):
         assert row["max_abs_diff_same_order"] < 1e-7
         assert row["max_abs_diff_other_order"] > 7e-5
     sentences = compare.conclusions(rows, "float32", iterations)
-    assert sentences[1] == "4 of 4 framework runs match the NumPy reference of their own order."
+    assert sentences[1] == (
+        f"{FRAMEWORK_ROWS} of {FRAMEWORK_ROWS} framework runs match the NumPy reference of their"
+        " own order."
+    )
     assert "float32 rounding" in sentences[2] and " 0 times" not in sentences[2]
     ratio = float(sentences[2].rsplit(": ", 1)[1].split()[0])
     assert ratio > 700

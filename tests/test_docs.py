@@ -117,3 +117,13 @@ def test_each_headline_finding_links_to_a_page_that_shows_its_figures():
         for number in numbers_in(prose):
             written = f"{number:g}"
             assert any(f"{value:g}" == written for value in numbers_in(shown)), (number, text)
+
+
+def test_code_shown_from_a_file_is_that_files_code():
+    """A block marked "code from: PATH" is lines of PATH as they are, indentation and all."""
+    for text in PAGES.values():
+        for path, block in re.findall(r"<!-- code from: (\S+) -->\n```\w*\n(.*?)```", text, re.S):
+            with open(os.path.join(ROOT, path), encoding="utf-8") as file:
+                source = file.read().splitlines()
+            for line in block.splitlines():
+                assert line in source, f"{path}: {line!r}"

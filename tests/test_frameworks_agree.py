@@ -3,10 +3,15 @@
 import numpy as np
 import pytest
 
-from implementations import IMPLEMENTATIONS
+from implementations import FRAMEWORKS, IMPLEMENTATIONS
 from numpy_ref import MAZUR, Example
 
-FRAMEWORK_RUNS = [(i.framework, i.update) for i in IMPLEMENTATIONS if not i.is_reference]
+#: Every framework row that can run here (an optional framework's where it is installed).
+FRAMEWORK_RUNS = [
+    (i.framework, i.update)
+    for i in IMPLEMENTATIONS
+    if not i.is_reference and FRAMEWORKS[i.framework].installed
+]
 
 
 @pytest.mark.parametrize("implementation, update", FRAMEWORK_RUNS)

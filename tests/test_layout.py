@@ -12,6 +12,7 @@ from conftest import ROOT, page, run_script, section
 SCRIPTS = (
     "ann_tensorflow",
     "ann_keras",
+    "ann_pytorch",
     "compare_implementations",
     "plot_tensorflow_results",
     "test_installation",

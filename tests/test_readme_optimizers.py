@@ -11,7 +11,7 @@ import re
 
 import numpy as np
 import pytest
-from conftest import NUMBER, PROSE, numbers_in, page, shown_block
+from conftest import NUMBER, PROSE, numbers_in, page, shown_block, shows_pytorch
 
 import compare_implementations
 from numpy_ref import MAZUR, train
@@ -19,6 +19,7 @@ from numpy_ref.optimizers import OPTIMIZERS, Optimizer
 from numpy_ref.training import Training
 
 
+@shows_pytorch
 def test_readme_optimizer_table_is_what_the_script_prints():
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):
@@ -42,7 +43,7 @@ def test_readme_optimizer_table_is_what_the_script_prints():
 
 def test_readme_optimizer_formulas_name_keras_classes_and_defaults():
     for name, rule in OPTIMIZERS.items():
-        assert f"| `{name}` | `{rule.keras_class}(" in page("optimizers.md")
+        assert f"| `{name}` | `{rule.class_name}(" in page("optimizers.md")
         for _, default in rule.defaults:
             assert f"{default:g}" in PROSE
     low_high = {name: rule.study_rates for name, rule in OPTIMIZERS.items()}

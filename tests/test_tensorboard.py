@@ -20,7 +20,13 @@ def read_scalars(run_folder):
         for event in tf.compat.v1.train.summary_iterator(path):
             for value in event.summary.value:
                 assert value.metadata.plugin_data.plugin_name in ("scalars", "")
-                scalars.setdefault(value.tag, {})[event.step] = float(tf.make_ndarray(value.tensor))
+                # tf.summary writes a tensor; torch.utils.tensorboard a simple_value
+                number = (
+                    value.simple_value
+                    if value.WhichOneof("value") == "simple_value"
+                    else tf.make_ndarray(value.tensor)
+                )
+                scalars.setdefault(value.tag, {})[event.step] = float(number)
     return scalars
 
 
@@ -106,11 +112,11 @@ def test_the_logs_last_point_is_the_jsons_final_state(tmp_path, script):
 
 
 def test_a_long_run_logs_every_kth_iteration(tmp_path, monkeypatch):
-    from frameworks import tensorboard
+    from frameworks import run_log, tensorboard
 
-    assert tensorboard.log_every(60_000) == 1
-    assert tensorboard.log_every(10**6) == 17  # 58,824 iterations, about 44 MB
-    monkeypatch.setattr(tensorboard, "MAX_LOGGED_ITERATIONS", 50)
+    assert run_log.log_every(60_000) == 1
+    assert run_log.log_every(10**6) == 17  # 58,824 iterations, about 44 MB
+    monkeypatch.setattr(run_log, "MAX_LOGGED_ITERATIONS", 50)
     result = train(200, "parallel")
     log = tensorboard.ScalarLog(str(tmp_path), "numpy", "parallel", 200)
     assert log.every == 4
@@ -133,11 +139,11 @@ def test_unwritable_logdir_is_one_line_and_exit_2(tmp_path):
 
 def test_a_stopped_keras_log_ends_on_the_stop_and_the_state_after_it(tmp_path, monkeypatch):
     """--until-loss stops before N: the stride chosen for N must not drop the stop."""
-    from frameworks import keras_fit, tensorboard
+    from frameworks import keras_fit, run_log, tensorboard
     from numpy_ref.optimizers import Optimizer
     from numpy_ref.training import Training
 
-    monkeypatch.setattr(tensorboard, "MAX_LOGGED_ITERATIONS", 50)
+    monkeypatch.setattr(run_log, "MAX_LOGGED_ITERATIONS", 50)
     log = tensorboard.ScalarLog(str(tmp_path), "keras", "sequential", 1000)
     assert log.every == 20
     callback = keras_fit.TensorBoardScalars(log)
