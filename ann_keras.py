@@ -23,12 +23,17 @@ hidden activations, weights) as one row of a per-iteration buffer, so the
 results hold the whole training history.  fit() runs 1000 steps per graph
 call, in plain graph mode (not XLA).
 
+--load PATH.keras resumes a run that --save wrote: its weights, the
+optimizer's state, the schedule's position and its settings, so that the
+iterations it adds make what one longer run would have made.
+
 --export DIR writes the trained model as a SavedModel for serving, and
 --tflite PATH.tflite as a TFLite flat buffer (--quantize none|float16|int8);
 each is loaded back and its predictions printed beside the Keras model's.
 
     python ann_keras.py 1000
     python ann_keras.py 1000 --update parallel --save trained.keras
+    python ann_keras.py 1000 --load trained.keras --save trained.keras   # 1000 more
     python ann_keras.py 1000 --export mazur_model --tflite mazur.tflite --quantize int8
 """
 
@@ -37,16 +42,16 @@ import console  # noqa: F401  first: Ctrl-C during the imports below ends quietl
 # isort: split
 
 
-import argparse
 import os
 import sys
 
-from console.argument_types import can_write_in
+from console.argument_types import file_path, readable_file
 from console.arguments import add_logdir_argument
 from console.explain import run_settings
 from console.explain_sections import value_sections, values_from_arrays
 from console.export import (
     QUANTIZATIONS,
+    export_folder,
     replaceable_folder,
     saved_model_comparison,
     tflite_comparison,
@@ -56,70 +61,21 @@ from implementations import FRAMEWORKS
 from support.files import atomic_folder, atomic_output
 
 
-def _check_writable_folder(folder):
-    """An argparse error unless ``folder`` exists and a file can be written in it."""
-    if not os.path.isdir(folder):
-        raise argparse.ArgumentTypeError(f"folder does not exist: {folder}")
-    problem = can_write_in(folder)
-    if problem:
-        raise argparse.ArgumentTypeError(f"folder cannot be written: {folder} ({problem})")
-
-
-def _file_path(extension):
-    """An argparse type: a path ending in ``extension``, not a folder, in a folder
-    that exists and can be written."""
-
-    def check(text):
-        if not text.endswith(extension):
-            raise argparse.ArgumentTypeError(f"the file name must end in {extension}: {text!r}")
-        _check_writable_folder(os.path.dirname(os.path.abspath(text)))
-        if os.path.isdir(text):
-            raise argparse.ArgumentTypeError(f"is a folder: {text}")
-        return text
-
-    return check
-
-
-#: --save: a .keras file; --tflite: a .tflite file.
-save_path, tflite_path = _file_path(".keras"), _file_path(".tflite")
-
-
-def export_folder(text):
-    """--export: a folder to write, in a folder that exists and can be written.
-
-    A folder already there is replaced only if it is empty or a SavedModel
-    (one that --export wrote before, say), never a folder of other files.
-    A link to one is replaced by the new folder; what it points to stays.
-    """
-    if not text.strip():
-        raise argparse.ArgumentTypeError(f"the folder must be named, not {text!r}")
-    text = text.rstrip(os.sep) or os.sep  # "model/" is the folder, or the link, "model"
-    if os.path.ismount(text) or os.path.realpath(text) == os.path.realpath(os.curdir):
-        raise argparse.ArgumentTypeError(
-            f"{text} is the current folder or a mount point, which cannot be replaced;"
-            " name a folder inside it"
-        )
-    _check_writable_folder(os.path.dirname(os.path.abspath(text)))
-    if os.path.lexists(text) and not os.path.isdir(text):
-        raise argparse.ArgumentTypeError(f"is there and is not a folder: {text}")
-    try:
-        replaceable = not os.path.isdir(text) or replaceable_folder(text)
-    except OSError as error:
-        raise argparse.ArgumentTypeError(f"cannot look inside {text}: {error.strerror}") from None
-    if not replaceable:
-        raise argparse.ArgumentTypeError(
-            f"{text} holds files and is not a SavedModel; name a new folder"
-            " (a SavedModel folder is replaced)"
-        )
-    return text
-
-
 def add_options(parser):
     parser.add_argument(
         "--save",
-        type=save_path,
+        type=file_path(".keras"),
         metavar="PATH.keras",
         help="save the trained model; ann_keras.load_model(PATH) loads it back",
+    )
+    parser.add_argument(
+        "--load",
+        type=readable_file(".keras"),
+        metavar="PATH.keras",
+        help="resume the run that --save wrote to PATH.keras: its weights, the"
+        " optimizer's state, the schedule's position and every setting, so that N more"
+        " iterations make what one longer run would have made; an option given must"
+        " agree with the saved run's, one left out takes its value (docs/exporting.md)",
     )
     parser.add_argument(
         "--export",
@@ -131,7 +87,7 @@ def add_options(parser):
     )
     parser.add_argument(
         "--tflite",
-        type=tflite_path,
+        type=file_path(".tflite"),
         metavar="PATH.tflite",
         help="write the trained model as a TFLite flat buffer (float32 models only),"
         " loaded back with the TFLite interpreter and compared the same way",
@@ -144,7 +100,7 @@ def add_options(parser):
         " or int8 throughout with the training samples as the representative data"
         " set (default: none)",
     )
-    parser.not_with("explain", "save", "export", "tflite", "quantize")
+    parser.not_with("explain", "save", "load", "export", "tflite", "quantize")
     parser.only_with("tflite", "quantize")
     add_logdir_argument(parser)
 
@@ -176,7 +132,10 @@ def check_options(parser, settings):
 
 
 def load_model(path):
-    """Load a model saved by --save (keras.saving.load_model, classes registered)."""
+    """The model that --save wrote to ``path``, with its optimizer's state, to predict or
+    to train on (frameworks/keras_saving.py).  A file that is not such a model is a
+    ValueError of one line (frameworks.saved_run.ModelFileError) that names the file
+    and, for a model of another architecture, says what it holds."""
     from frameworks.keras_saving import load_model as load
 
     return load(path)
@@ -200,8 +159,9 @@ def explain(update, example, dtype, optimizer):
     return title, value_sections(values_from_arrays(*arrays), update, optimizer, example, dtype)
 
 
-def _fitted(run, progress_bar, callbacks=()):
-    """keras_fit.train_model with ``run``'s settings: (TrainingResult, model)."""
+def _fitted(run, progress_bar, callbacks=(), model=None):
+    """keras_fit.train_model with ``run``'s settings: (TrainingResult, model).
+    ``model``: a loaded model, which goes on from where it stopped."""
     from frameworks import keras_fit
 
     return keras_fit.train_model(
@@ -209,6 +169,7 @@ def _fitted(run, progress_bar, callbacks=()):
         run.update,
         run.example,
         run.dtype,
+        model=model,
         progress_bar=progress_bar,
         callbacks=callbacks,
         training=run.training,
@@ -216,16 +177,33 @@ def _fitted(run, progress_bar, callbacks=()):
     )
 
 
-def _train_with_log(run, logdir, progress_bar):
+def _loaded(settings):
+    """The model of --load, built to train under --replicas (None without --load); a
+    file whose weights cannot be read is refused as the command line would be."""
+    if not settings.load:
+        return None
+    from frameworks.distribute import mirrored
+    from frameworks.keras_saving import load_model as load
+    from frameworks.saved_run import ModelFileError
+
+    try:
+        return load(settings.load, strategy=mirrored(settings.run.replicas))
+    except ModelFileError as error:
+        SCRIPT.parser().refuse("load", str(error))
+
+
+def _train_with_log(run, logdir, progress_bar, model=None):
     """Train with the TensorBoard callback: the log grows during fit(); a run that
-    does not finish removes it.  Returns (result, model, the log's Output)."""
+    does not finish removes it.  Returns (result, model, the log's Output).  A
+    resumed run (``model``) logs its iterations under their numbers in the whole run."""
     from frameworks import keras_fit
     from frameworks.tensorboard import ScalarLog
 
-    scalars = ScalarLog(logdir, "keras", run.update, run.iterations)
-    callback = keras_fit.TensorBoardScalars(scalars)
+    before = keras_fit.updates_made(model) if model else 0
+    scalars = ScalarLog(logdir, "keras", run.update, before + run.iterations)
+    callback = keras_fit.TensorBoardScalars(scalars, resumed_after=before)
     with scalars.whole_or_nothing():
-        result, model = _fitted(run, progress_bar, [callback])
+        result, model = _fitted(run, progress_bar, [callback], model)
 
     def finish_log():
         with scalars.whole_or_nothing():
@@ -241,10 +219,11 @@ def train(settings):
 
     run, files = settings.run, settings.files
     bar = FRAMEWORKS["keras"].draws_keras_bar(run.iterations, not settings.json)
+    loaded = _loaded(settings)
     if files.logdir:
-        result, model, log = _train_with_log(run, files.logdir, bar)
+        result, model, log = _train_with_log(run, files.logdir, bar, loaded)
     else:
-        result, model = _fitted(run, bar)
+        result, model = _fitted(run, bar, model=loaded)
         log = Output("logged_to", None)
 
     def save():
@@ -253,10 +232,16 @@ def train(settings):
 
     saved = Output("saved_to", files.save, save)
     header = "" if settings.json else keras_fit.summary_text(model)
+    resumed = (
+        f"Resumed {settings.load}: the weights, the optimizer's state and the schedule's"
+        f" position it saved after {result.resumed_after} updates, and its settings"
+    )
     return Run(
         result,
         header=header,
+        notes=[resumed] if settings.load else [],
         outputs=[saved, *export_outputs(settings, model, result.predictions), log],
+        fields={"loaded_from": settings.load},
     )
 
 

@@ -59,7 +59,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from console.argument_types import iteration_count, whole_number, writable_folder
+from console.argument_types import file_problem, iteration_count, whole_number, writable_folder
 from console.arguments import (
     DATA_OPTIONS,
     HYPERPARAMETER_OPTIONS,
@@ -72,6 +72,16 @@ from console.parser import ArgumentParser, add_verbose_argument
 from console.process import EXIT_DIVERGED, EXIT_WRITE_FAILED, stops_cleanly
 from console.settings import PictureSettings, picture_settings
 from console.terminal import quiet_tensorflow_logs
+from figures.files import (
+    ANIMATION_FILE,
+    COMPARISON_FILE,
+    DYNAMICS_FILE,
+    GRADIENTS_FILE,
+    GRAPH_FILE,
+    NETWORK_FILE,
+    XOR_STUDY_FILE,
+    study_file,
+)
 from figures.runs import Diverged
 from figures.style import write_picture
 from implementations import FRAMEWORKS
@@ -85,9 +95,9 @@ def study_figures(study: StudySettings):
     from console.study import run_and_summarise
 
     summaries = run_and_summarise(study, progress=True)
-    from figures.update_order_study import study_figure, study_file
+    from figures.update_order_study import study_figure
 
-    return {study_file(study.optimizer): study_figure(summaries, study)}
+    return {study_file(study.optimizer.name): study_figure(summaries, study)}
 
 
 def xor_study_figures(study):
@@ -95,9 +105,9 @@ def xor_study_figures(study):
     from console.xor_study import run_and_summarise as run_xor
 
     summaries, runs = run_xor(study, progress=True)
-    from figures.xor_study import FILE, xor_study_figure
+    from figures.xor_study import xor_study_figure
 
-    return {FILE: xor_study_figure(summaries, runs, study)}
+    return {XOR_STUDY_FILE: xor_study_figure(summaries, runs, study)}
 
 
 def network_picture(settings):
@@ -145,6 +155,7 @@ class Picture:
     """A picture of one reference run (or of its first iteration), chosen by --NAME."""
 
     help: str
+    file: str  # the file it writes, in --out-dir
     takes: tuple[str, ...]  # the dests of the options it uses (--out-dir aside)
     #: (PictureSettings) -> ({file name: Figure or animation}, lines to print)
     draw: Callable[[PictureSettings], tuple[dict, list[str]]]
@@ -163,12 +174,14 @@ PICTURES = {
         "write network.png: the network as the tutorial draws it, at iteration --iteration"
         " of a run in the --update order: every neuron's net and out, and on every edge w,"
         " dE/dw and w+ (NumPy, float64)",
+        NETWORK_FILE,
         (*RUN_OPTIONS, "update", "iteration"),
         network_picture,
     ),
     "graph": Picture(
         "write computation_graph.png: iteration 1's E_total as a graph of operations, each"
         " node with its value and dE/d(node), from tf.GradientTape",
+        GRAPH_FILE,
         ("verbose",),
         graph_picture,
     ),
@@ -176,12 +189,14 @@ PICTURES = {
         "write training.gif: the network over a run in the --update order, frames at"
         " iterations spaced logarithmically from 1 to N, with the loss curve (NumPy,"
         " float64)",
+        ANIMATION_FILE,
         (*RUN_OPTIONS, "update"),
         animation_picture,
     ),
     "gradients": Picture(
         "write gradients.png: |dE/dw| of w1..w8 over a run in both orders, and the hidden"
         " layer's gradient size over the output layer's (NumPy, float64)",
+        GRADIENTS_FILE,
         RUN_OPTIONS,
         gradients_picture,
     ),
@@ -240,11 +255,30 @@ def build_parser():
     return parser
 
 
+def files_asked(settings):
+    """The names of the files the command line writes in --out-dir, known before
+    anything trains."""
+    if isinstance(settings.study, StudySettings):
+        return [study_file(settings.study.optimizer.name)]
+    if settings.study:
+        return [XOR_STUDY_FILE]
+    if settings.picture:
+        return [PICTURES[settings.picture].file]
+    return [COMPARISON_FILE, DYNAMICS_FILE]
+
+
 def parse_args(argv=None):
-    """The PictureSettings of the command line ``argv``; exit 2 on a bad one."""
+    """The PictureSettings of the command line ``argv``; exit 2 on a bad one, and on a
+    file that could not be written (a folder in its place): before, not after, training."""
     parser = build_parser()
     takes = {name: picture.takes for name, picture in PICTURES.items()}
-    return picture_settings(parser, parser.parse_args(argv), takes=takes)
+    settings = picture_settings(parser, parser.parse_args(argv), takes=takes)
+    for name in files_asked(settings):
+        path = os.path.join(settings.out_dir, name)
+        problem = file_problem(path, created=True)
+        if problem:
+            parser.refuse("out_dir", f"cannot write {path}: {problem}")
+    return settings
 
 
 def comparison_figures(settings):
@@ -281,18 +315,23 @@ def main(argv=None):
     except Diverged as problem:
         print(problem, file=sys.stderr)
         return EXIT_DIVERGED
+    # A file that cannot be written loses nothing else: every other file is
+    # written and the results printed, then the failure, and the exit status says so.
+    failures = []
     for name, picture in pictures.items():
         path = os.path.join(settings.out_dir, name)
         try:
             with folder_for_results(settings.out_dir):
                 write_picture(picture, path)
         except OSError as error:
-            print(f"error: cannot write {path}: {error.strerror or error}", file=sys.stderr)
-            return EXIT_WRITE_FAILED
+            failures.append(f"error: cannot write {path}: {error.strerror or error}")
+            continue
         print(f"wrote {path}")
     for line in lines:
         print(line)
-    return 0
+    for problem in failures:
+        print(problem, file=sys.stderr)
+    return EXIT_WRITE_FAILED if failures else 0
 
 
 if __name__ == "__main__":

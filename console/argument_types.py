@@ -104,7 +104,8 @@ def can_write_in(folder):
 
     os.access says yes to root everywhere, /proc included; writing a byte to
     a new file (removed at once) is the only test that does not lie, and
-    also finds a full disk.
+    also finds a full disk.  A folder that is there but makes no new files
+    (/proc answers "No such file or directory") is said to be so.
     """
     try:
         with tempfile.TemporaryFile(dir=folder) as probe:
@@ -112,8 +113,36 @@ def can_write_in(folder):
             probe.flush()
             os.fsync(probe.fileno())
             return None
+    except FileNotFoundError:  # the folder is there: /proc's answer to a new file
+        return "its file system makes no new files"
     except OSError as error:
         return error.strerror
+
+
+def folder_problem(folder, *, created=False):
+    """None when a file can be written in ``folder``; else why not, in words that name
+    the path in the way, as the command line spells it:
+
+        "out/afile is not a folder"        (a file where a folder must be)
+        "the folder out/new does not exist"
+        "out cannot be written (Permission denied)"
+
+    ``created``: a missing ``folder`` will be created (--logdir, --out-dir), so
+    it is the nearest folder above it that must take a new file.  The one
+    helper behind every option that names a place to write.
+    """
+    asked = os.path.normpath(folder)
+    existing = asked
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing) or os.curdir
+    if not os.path.isdir(existing):
+        return f"{existing} is not a folder"
+    if existing != asked and not created:
+        return f"the folder {folder} does not exist"
+    problem = can_write_in(existing)
+    if problem:
+        return f"{existing} cannot be written ({problem})"
+    return None
 
 
 def writable_folder(what):
@@ -126,16 +155,60 @@ def writable_folder(what):
     def check(text):
         if not text.strip():
             raise argparse.ArgumentTypeError(f"{what} folder must be named, not {text!r}")
-        existing = os.path.abspath(text)
-        while not os.path.exists(existing):
-            existing = os.path.dirname(existing)
-        if not os.path.isdir(existing):
-            raise argparse.ArgumentTypeError(
-                f"cannot create {what} folder {text}: {existing} is not a folder"
-            )
-        problem = can_write_in(existing)
+        problem = folder_problem(text, created=True)
         if problem:
-            raise argparse.ArgumentTypeError(f"{what} folder cannot be written: {text} ({problem})")
+            verb = "write" if os.path.isdir(text) else "create"
+            raise argparse.ArgumentTypeError(f"cannot {verb} {what} folder {text}: {problem}")
+        return text
+
+    return check
+
+
+def parent_folder(path):
+    """The folder ``path`` goes in, as the command line spells it ('.' for 'm.keras')."""
+    return os.path.dirname(path) or os.curdir
+
+
+def file_problem(path, *, created=False):
+    """None when the file ``path`` can be written; else why not: its folder's problem
+    (folder_problem, ``created`` as there), or "it is a folder"."""
+    problem = folder_problem(parent_folder(path), created=created)
+    if problem is None and os.path.isdir(path):
+        problem = "it is a folder"
+    return problem
+
+
+def file_path(extension):
+    """An argparse type (--save, --tflite): a path ending in ``extension``, not a
+    folder, in a folder that exists and can be written."""
+
+    def check(text):
+        if not text.endswith(extension):
+            raise argparse.ArgumentTypeError(f"the file name must end in {extension}: {text!r}")
+        problem = file_problem(text)
+        if problem:
+            raise argparse.ArgumentTypeError(f"cannot write {text}: {problem}")
+        return text
+
+    return check
+
+
+def readable_file(extension):
+    """An argparse type (--load): a file that is there and can be read, its name ending
+    in ``extension``."""
+
+    def check(text):
+        if not text.endswith(extension):
+            raise argparse.ArgumentTypeError(f"the file name must end in {extension}: {text!r}")
+        problem = "it is a folder" if os.path.isdir(text) else None
+        if problem is None:
+            try:
+                with open(text, "rb"):
+                    pass
+            except OSError as error:
+                problem = error.strerror
+        if problem:
+            raise argparse.ArgumentTypeError(f"cannot read {text}: {problem}")
         return text
 
     return check

@@ -64,6 +64,7 @@ def training_parser(script):
         verbose=False,
         logdir=None,
         save=None,
+        load=None,
         export=None,
         tflite=None,
         quantize="none",

@@ -5,6 +5,7 @@ import csv
 import io
 
 from numpy_ref.example import data_text
+from numpy_ref.numbers import exact
 
 from .comparison import DATA_FIELDS, DISTANCE_MEANING, REACHED_LOSS
 
@@ -27,14 +28,14 @@ def hyperparameters(optimizer):
 def _title(rows, iterations):
     """The table's first line: the data, the run's size, rate and (when not SGD) optimizer."""
     optimizer = rows[0]["optimizer"]
-    settings = ", ".join(f"{k} {v:g}" for k, v in hyperparameters(optimizer))
+    settings = ", ".join(f"{k} {exact(v)}" for k, v in hyperparameters(optimizer))
     named = (
         ""
         if optimizer["name"] == "sgd"
         else (f", {optimizer['name']}" + (f" ({settings})" if settings else ""))
     )
     data = data_text(rows[0])
-    run = f"{iterations} iterations, learning rate {rows[0]['learning_rate']:g}{named}"
+    run = f"{iterations} iterations, learning rate {exact(rows[0]['learning_rate'])}{named}"
     if data:  # the data on a line of its own
         return f"Mazur's 2-2-2 network{data},\n{run}"
     return f"Mazur's 2-2-2 network, {run}"
@@ -110,7 +111,7 @@ def _distance_table(rows):
 
 def hyperparameters_text(optimizer):
     """A CSV cell for an optimizer's hyperparameters: 'beta1=0.9 beta2=0.999 epsilon=1e-07'."""
-    return " ".join(f"{name}={value:g}" for name, value in hyperparameters(optimizer))
+    return " ".join(f"{name}={exact(value)}" for name, value in hyperparameters(optimizer))
 
 
 CSV_FIELDS = (
@@ -192,7 +193,7 @@ def _optimizer_rows(rows, iterations):
 def format_optimizer_table(rows, iterations, learning_rate):
     """--optimizer all as text: one row per optimizer and order."""
     data = data_text(rows[0])
-    run = f"under every optimizer, {iterations} iterations, learning rate {learning_rate:g}"
+    run = f"under every optimizer, {iterations} iterations, learning rate {exact(learning_rate)}"
     lines = [
         *(
             [f"Mazur's 2-2-2 network{data},", run]
@@ -211,7 +212,7 @@ def format_optimizer_table(rows, iterations, learning_rate):
     for row in rows:
         seen.setdefault(row["optimizer"]["name"], row["optimizer"])
     for name, optimizer in seen.items():
-        settings = ", ".join(f"{k} {v:g}" for k, v in hyperparameters(optimizer))
+        settings = ", ".join(f"{k} {exact(v)}" for k, v in hyperparameters(optimizer))
         lines.append(f"  {name:9}  {settings or '-'}")
     return "\n".join(lines)
 

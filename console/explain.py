@@ -12,6 +12,8 @@ a plain dict for JSON, decided and counted by the same code as the text.
 
 from dataclasses import dataclass
 
+from numpy_ref.numbers import exact
+
 #: Figures the tutorial publishes for its first iteration, as printed (Matt
 #: Mazur, "A Step by Step Backpropagation Example", 2015; copied with their
 #: sources in docs/reference-figures.md).  The number of decimals printed is
@@ -63,7 +65,7 @@ class Line:
 def run_settings(update, optimizer, example, dtype):
     """'parallel update, lr 0.5, float64', naming the optimizer when it is not SGD."""
     named = "" if optimizer.name == "sgd" else f", {optimizer.name}"
-    return f"{update} update{named}, lr {example.learning_rate:g}, {dtype}"
+    return f"{update} update{named}, lr {exact(example.learning_rate)}, {dtype}"
 
 
 def agrees(value, published):

@@ -8,11 +8,13 @@ both predictions for each sample and the largest difference, as text for the
 report and as a record for the JSON.
 """
 
+import argparse
 import os
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from .argument_types import folder_problem, parent_folder
 from .report import SAMPLES_SHOWN, vector_text
 
 #: --quantize: the TFLite model's post-training quantisation.
@@ -29,6 +31,38 @@ def replaceable_folder(path):
     and nothing else."""
     entries = set(os.listdir(path))
     return not entries or (SAVED_MODEL_FILE in entries and entries <= SAVED_MODEL_ENTRIES)
+
+
+def export_folder(text):
+    """--export: a folder to write, in a folder that exists and can be written.
+
+    A folder already there is replaced only if it is empty or a SavedModel
+    (one that --export wrote before, say), never a folder of other files.
+    A link to one is replaced by the new folder; what it points to stays.
+    """
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"the folder must be named, not {text!r}")
+    text = text.rstrip(os.sep) or os.sep  # "model/" is the folder, or the link, "model"
+    if os.path.ismount(text) or os.path.realpath(text) == os.path.realpath(os.curdir):
+        raise argparse.ArgumentTypeError(
+            f"{text} is the current folder or a mount point, which cannot be replaced;"
+            " name a folder inside it"
+        )
+    problem = folder_problem(parent_folder(text))
+    if problem:
+        raise argparse.ArgumentTypeError(f"cannot write {text}: {problem}")
+    if os.path.lexists(text) and not os.path.isdir(text):
+        raise argparse.ArgumentTypeError(f"cannot write {text}: it is there and is not a folder")
+    try:
+        replaceable = not os.path.isdir(text) or replaceable_folder(text)
+    except OSError as error:
+        raise argparse.ArgumentTypeError(f"cannot look inside {text}: {error.strerror}") from None
+    if not replaceable:
+        raise argparse.ArgumentTypeError(
+            f"{text} holds files and is not a SavedModel; name a new folder"
+            " (a SavedModel folder is replaced)"
+        )
+    return text
 
 
 def largest_difference(predictions, keras_predictions):

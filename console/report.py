@@ -1,6 +1,7 @@
 """The plain-text log a learner reads."""
 
 from numpy_ref import MAZUR
+from numpy_ref.numbers import exact
 
 
 def progress_iterations(iterations):
@@ -35,19 +36,18 @@ def training_lines(training):
     if schedule.name != "constant":
         settings = {
             "decay_steps": f"S = {schedule.decay_steps}",
-            "decay_rate": f"R = {schedule.decay_rate:g}",
+            "decay_rate": f"R = {exact(schedule.decay_rate)}",
         }
         lines.append(
             f"  lr schedule     {schedule.name}: {schedule.rule.formula},"
             f" {', '.join(settings[key] for key in schedule.rule.uses)}"
         )
     if training.until_loss is not None:
-        lines.append(
-            f"  stop            at the first iteration whose loss is below {training.until_loss:g}"
-        )
+        below = exact(training.until_loss)
+        lines.append(f"  stop            at the first iteration whose loss is below {below}")
     if training.penalised:
         lines.append(
-            f"  trained loss    E + {training.l1:g} sum|w| + {training.l2:g} sum w^2"
+            f"  trained loss    E + {exact(training.l1)} sum|w| + {exact(training.l2)} sum w^2"
             " (loss below: E alone)"
         )
     return lines
@@ -96,7 +96,7 @@ def _sample_lines(result, example):
     x, _, _, _ = example.arrays("float64")
 
     def given(values):  # the data's own figures, as written
-        return "[" + ", ".join(f"{v:g}" for v in values) + "]"
+        return "[" + ", ".join(exact(v) for v in values) + "]"
 
     lines = [
         f"  {given(inputs)} -> {vector_text(prediction)}   target {given(target)}"
@@ -107,16 +107,35 @@ def _sample_lines(result, example):
     return lines
 
 
+def _iterations_text(result):
+    """'1000', or for a resumed run '501..1000, resumed after 500 updates'."""
+    before = result.resumed_after
+    if not before:
+        return str(result.iterations)
+    return f"{before + 1}..{before + result.iterations}, resumed after {before} updates"
+
+
+def _starting_weight_lines(result, example):
+    """The weights the run starts from: the example's, or those a resumed run loaded."""
+    if not result.resumed_after:
+        _, _, w_hidden, w_output = example.arrays("float64")
+        return ["Initial weights", *_weight_lines(w_hidden, w_output)]
+    return [
+        f"Weights at iteration {result.resumed_after + 1}, as the saved run left them",
+        *_weight_lines(result.hidden_weights[0], result.output_weights[0]),
+    ]
+
+
 def format_report(result, title, update_note, example=MAZUR):
     """The plain-text log a learner reads: set-up, progress, results, weights."""
     n = result.recorded
-    _, _, w_hidden, w_output = example.arrays("float64")
+    before = result.resumed_after  # a resumed run numbers on from the saved run's updates
     one_sample = example.samples == 1
     lines = [
         title,
         "  architecture    2 inputs -> 2 sigmoid hidden -> 2 sigmoid outputs",
         *data_lines(example),
-        f"  learning rate   {result.learning_rate:g}",
+        f"  learning rate   {exact(result.learning_rate)}",
         *training_lines(result.training),
         *(
             [
@@ -126,13 +145,12 @@ def format_report(result, title, update_note, example=MAZUR):
             if result.replicas > 1
             else []
         ),
-        f"  iterations      {result.iterations}",
+        f"  iterations      {_iterations_text(result)}",
         f"  update order    {result.update}",
         f"                  ({update_note})",
         f"  dtype           {result.dtype}",
         "",
-        "Initial weights",
-        *_weight_lines(w_hidden, w_output),
+        *_starting_weight_lines(result, example),
         "",
         "Training (loss at iteration k: E_total of forward pass k, before update k)",
     ]
@@ -140,10 +158,12 @@ def format_report(result, title, update_note, example=MAZUR):
         lines[-1] = (
             "Training (loss at iteration k: that of batch k's forward pass, before update k)"
         )
-    width = len(str(n))
+    width = len(str(before + n))
     for k in progress_iterations(n):
         prediction = f"   prediction {vector_text(result.outputs[k - 1])}" if one_sample else ""
-        lines.append(f"  iteration {k:>{width}}   loss {result.losses[k - 1]:.10f}{prediction}")
+        lines.append(
+            f"  iteration {before + k:>{width}}   loss {result.losses[k - 1]:.10f}{prediction}"
+        )
     error = ", ".join(f"{e:+.8f}" for e in result.final_prediction - result.target)
     results = {}
     if result.training.until_loss is not None:
@@ -153,14 +173,15 @@ def format_report(result, title, update_note, example=MAZUR):
             if example.batch == example.samples
             else ("its batch's loss", "every batch's loss")
         )
+        limit = exact(result.training.until_loss)
         results["stopped"] = (
-            f"at iteration {result.stopped_at}, {compared} below {result.training.until_loss:g}"
+            f"at iteration {before + result.stopped_at}, {compared} below {limit}"
             if result.stopped_at
-            else f"never: {never} stayed at or above {result.training.until_loss:g}"
+            else f"never: {never} stayed at or above {limit}"
         )
     results |= {
-        f"loss at iteration {n}": f"{result.last_iteration_loss:.10f}",
-        f"loss after {result.updates} updates": f"{result.final_loss:.10f}"
+        f"loss at iteration {before + n}": f"{result.last_iteration_loss:.10f}",
+        f"loss after {before + result.updates} updates": f"{result.final_loss:.10f}"
         + ("" if one_sample else "   (mean E over every sample)"),
     }
     if one_sample:
@@ -171,7 +192,8 @@ def format_report(result, title, update_note, example=MAZUR):
         }
     if result.error_reduction_percent is not None:  # None for mini-batches
         results["error reduction"] = (
-            f"{result.error_reduction_percent:.4f}%   (1 - loss after / loss at iteration 1)"
+            f"{result.error_reduction_percent:.4f}%"
+            f"   (1 - loss after / loss at iteration {before + 1})"
         )
     if result.training.penalised:
         results["penalty after"] = f"{result.final_penalty:.10f}   (l1 sum|w| + l2 sum w^2)"

@@ -24,14 +24,16 @@ from implementations.settings import RunSettings
 from numpy_ref import MAZUR
 from numpy_ref.data import DataError, DataSet, data_set
 from numpy_ref.example import Example
+from numpy_ref.numbers import exact
 from numpy_ref.optimizers import OPTIMIZERS, Optimizer
-from numpy_ref.schedules import SCHEDULES, Schedule
+from numpy_ref.schedules import GROWING_DECAY, SCHEDULES, Schedule
 from numpy_ref.study import StudySettings, rate_grid
 from numpy_ref.training import Training
 from numpy_ref.xor_study import XorStudySettings
 
 from .arguments import DATA_OPTIONS, HYPERPARAMETER_OPTIONS, STUDIED_DATA
 from .parser import ArgumentParser
+from .resume import resumed_run
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class TrainerSettings:
     json: bool = False  # print one JSON document instead of the text report
     verbose: bool = False  # let TensorFlow's own log through
     files: OutputFiles = field(default_factory=OutputFiles)
+    load: str | None = None  # --load PATH.keras: the saved run this one resumes (Keras)
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,7 @@ def check_optimizer_options(parser: ArgumentParser, args: Namespace) -> None:
 
 #: What each option whose value a float32 run computes with must stay.
 FLOAT32_CONDITIONS = {
+    "lr": "above 0",
     "momentum": "below 1",
     "rho": "below 1",
     "beta1": "below 1",
@@ -149,17 +153,17 @@ def check_float32(parser: ArgumentParser, values: Mapping[str, float | None]) ->
         condition = FLOAT32_CONDITIONS[dest]
         with np.errstate(over="ignore"):  # a value beyond float32's range becomes inf
             rounded = float(np.float32(value))
-        broken = {
-            "below 1": rounded >= 1,
-            "above 0": not 0 < rounded < math.inf,
-            "finite": rounded == math.inf,
-        }[condition]
-        if broken:
-            parser.refuse(
-                dest,
-                f"{value!r} becomes {rounded:g} in float32, which is not"
-                f" {condition}; use a value float32 can hold, or --dtype float64",
-            )
+        if rounded == math.inf:  # whatever the condition: inf is not "not above 0"
+            broken = "finite"
+        elif {"below 1": rounded >= 1, "above 0": rounded <= 0, "finite": False}[condition]:
+            broken = condition
+        else:
+            continue
+        parser.refuse(
+            dest,
+            f"{exact(value)} becomes {rounded:g} in float32, which is not {broken};"
+            " use a value float32 can hold, or --dtype float64, which keeps it",
+        )
 
 
 def training_from(parser: ArgumentParser, args: Namespace, *, float32: bool) -> Training:
@@ -175,12 +179,15 @@ def training_from(parser: ArgumentParser, args: Namespace, *, float32: bool) -> 
         "l2": args.l2,
     }
     if float32:
-        check_float32(parser, {**hyperparameters_given(args), **stopping})
+        check_float32(parser, {"lr": args.lr, **hyperparameters_given(args), **stopping})
     check_optimizer_options(parser, args)
     uses = SCHEDULES[args.lr_schedule].uses
     for dest, value in (("decay_steps", args.decay_steps), ("decay_rate", args.decay_rate)):
         if value is not None and dest not in uses:
             parser.refuse(dest, f"not used by --lr-schedule {args.lr_schedule}")
+    if args.decay_rate is not None and args.decay_rate > 1:
+        # lr0 · R^(k/S) with R > 1 grows with every update: not a decay
+        parser.refuse("decay_rate", f"{exact(args.decay_rate)} {GROWING_DECAY}")
     return Training(
         optimizer=optimizer_from(args.optimizer, args, formulas=args.formulas),
         schedule=Schedule.named(args.lr_schedule, args.decay_steps, args.decay_rate),
@@ -196,7 +203,7 @@ def optimizer_training_from(
     """The Training of --optimizer NAME alone, for the scripts without the schedule and
     penalty options (None for --optimizer all)."""
     if float32:
-        check_float32(parser, hyperparameters_given(args))
+        check_float32(parser, {"lr": args.lr, **hyperparameters_given(args)})
     check_optimizer_options(parser, args)
     if args.optimizer not in OPTIMIZERS:
         return None
@@ -207,12 +214,15 @@ def _samples(data: DataSet) -> str:
     return f"{data.samples} sample{'s' * (data.samples != 1)} of {data.name}"
 
 
-def example_from(parser: ArgumentParser, args: Namespace, *, study: bool | None = None) -> Example:
+def example_from(
+    parser: ArgumentParser, args: Namespace, *, study: bool | None = None, dtype: str = "float64"
+) -> Example:
     """The Example from --lr and the data options; a parser error for a data file that
     cannot be used or options that do not fit together.  ``study``: whether --study
-    was given (None: the script has no --study), whose random starts --seed seeds too."""
+    was given (None: the script has no --study), whose random starts --seed seeds too;
+    ``dtype``: the float type the run computes in, which must hold every CSV cell."""
     try:
-        data = data_set(args.data)
+        data = data_set(args.data, dtype)
     except DataError as error:
         parser.refuse("data", str(error))
     if args.seed is not None and args.init != "random" and not study:
@@ -263,21 +273,10 @@ def trainer_settings(
     parser: ArgumentParser, args: Namespace, *, default_dtype: str
 ) -> TrainerSettings:
     """A trainer's TrainerSettings; --dtype's default is float64 for --explain, else
-    ``default_dtype``."""
-    dtype = args.dtype or ("float64" if args.explain else default_dtype)
-    training = training_from(parser, args, float32=dtype == "float32")
-    example = example_from(parser, args)
+    ``default_dtype``; with --load (ann_keras.py), the saved run's settings."""
+    run = _resumed_run(parser, args) if args.load else _new_run(parser, args, default_dtype)
     if args.replicas > 1:
-        check_replicas(parser, example, args.replicas)
-    run = RunSettings(
-        args.iterations,
-        args.update,
-        example,
-        dtype,
-        training=training,
-        loss=args.loss,
-        replicas=args.replicas,
-    )
+        check_replicas(parser, run.example, args.replicas)
     files = OutputFiles(
         logdir=args.logdir,
         save=args.save,
@@ -286,8 +285,34 @@ def trainer_settings(
         quantize=args.quantize,
     )
     return TrainerSettings(
-        run, explain=args.explain, json=args.json, verbose=args.verbose, files=files
+        run, explain=args.explain, json=args.json, verbose=args.verbose, files=files, load=args.load
     )
+
+
+def _new_run(parser: ArgumentParser, args: Namespace, default_dtype: str) -> RunSettings:
+    """The run that a trainer's command line asks for."""
+    dtype = args.dtype or ("float64" if args.explain else default_dtype)
+    training = training_from(parser, args, float32=dtype == "float32")
+    example = example_from(parser, args, dtype=dtype)
+    return RunSettings(
+        args.iterations,
+        args.update,
+        example,
+        dtype,
+        training=training,
+        loss=args.loss,
+        replicas=args.replicas,
+    )
+
+
+def _resumed_run(parser: ArgumentParser, args: Namespace) -> RunSettings:
+    """--load PATH: the run saved in PATH, which the options given must not contradict
+    (console/resume.py); ITERATIONS, --until-loss and --replicas are this command's."""
+    run = resumed_run(parser, args.load, {dest: getattr(args, dest) for dest in parser.given})
+    if run.dtype == "float32":
+        check_float32(parser, {"until_loss": args.until_loss})
+    training = replace(run.training, until_loss=args.until_loss)
+    return replace(run, iterations=args.iterations, training=training, replicas=args.replicas)
 
 
 def check_study_options(parser: ArgumentParser, args: Namespace) -> None:
@@ -328,17 +353,19 @@ def study_from(args: Namespace, optimizer: Optimizer | None) -> StudySettings | 
 
 
 def _run_and_study(
-    parser: ArgumentParser, args: Namespace, *, update: str = "parallel"
+    parser: ArgumentParser, args: Namespace, *, update: str = "parallel", numpy_only: bool = False
 ) -> tuple[RunSettings, StudySettings | XorStudySettings | None]:
     """The run that the run, optimizer and data options ask for, and the study that
     --study asks for instead (None without it): for the two scripts that take both.
-    Under --optimizer all the run's training is plain SGD."""
+    Under --optimizer all the run's training is plain SGD.  ``numpy_only``: the run
+    is a picture's, NumPy's in float64 whatever --dtype says (as the study is)."""
     if args.study:
         check_study_options(parser, args)
-    training = optimizer_training_from(
-        parser, args, float32=args.dtype == "float32" and not args.study
+    float32 = args.dtype == "float32" and not args.study and not numpy_only
+    training = optimizer_training_from(parser, args, float32=float32)
+    example = example_from(
+        parser, args, study=args.study, dtype="float32" if float32 else "float64"
     )
-    example = example_from(parser, args, study=args.study)
     study = study_from(args, training.optimizer if training else None) if args.study else None
     run = RunSettings(args.iterations, update, example, args.dtype, training=training or Training())
     return run, study
@@ -394,7 +421,9 @@ def picture_settings(
     """plot_tensorflow_results.py's PictureSettings; ``takes``: {picture: the dests of
     the options it uses}."""
     check_picture_options(parser, args, takes)
-    run, study = _run_and_study(parser, args, update=args.update)
+    run, study = _run_and_study(
+        parser, args, update=args.update, numpy_only=args.picture is not None
+    )
     return PictureSettings(
         run,
         out_dir=args.out_dir,

@@ -80,6 +80,7 @@ def verdict(summaries, settings, baseline=None):
     ]
     diverged, capped = counted["diverged"], counted["capped"]
     lowest, highest = summaries[0], summaries[-1]
+    started = counted["started_below"]
     text = (
         f"Over {total} paired runs ({len(summaries)} learning rates from "
         f"{lowest.learning_rate:g} to {highest.learning_rate:g}, {settings.starts} random "
@@ -87,6 +88,11 @@ def verdict(summaries, settings, baseline=None):
         f"in {wins} ({100 * wins / total:.1f}%), as many in {ties} "
         f"({100 * ties / total:.1f}%) and more in {losses} ({100 * losses / total:.1f}%). "
     )
+    if started:
+        text += (
+            f"{started} ({100 * started / total:.1f}%) started below the threshold:"
+            " 0 updates in either order, nothing to compare. "
+        )
     if saved:
         text += (
             f"On average sequential saved {np.mean(saved):.2f} updates per run "
@@ -96,7 +102,13 @@ def verdict(summaries, settings, baseline=None):
             most, at_rate = max(relative)
             text += f", at most {most:.2f}% of the updates parallel needed (at lr {at_rate:g})"
         text += ". "
-    if losses == 0 and wins:
+    if not (wins or ties or losses):
+        judgement = "no run compared the two orders, and there is no verdict"
+        if started == total:
+            judgement += (
+                f" (choose a --threshold below the starts' losses, not {settings.threshold:g})"
+            )
+    elif losses == 0 and wins:
         judgement = "sequential was never slower"
     elif wins > losses:
         judgement = "sequential was faster more often than slower"
@@ -119,9 +131,10 @@ def verdict(summaries, settings, baseline=None):
     return text
 
 
-def _figure(value, spec):
-    """A table cell: the number, or '-' where no run got there."""
-    return format(value, spec) if np.isfinite(value) else "-"
+def _figure(value, spec, missing="-"):
+    """A table cell: the number, or ``missing`` where there is none: '-' where no run
+    got there, 'n/a' for a ratio or difference of runs that were not compared."""
+    return format(value, spec) if np.isfinite(value) else missing
 
 
 def format_study(summaries, settings):
@@ -142,15 +155,28 @@ def format_study(summaries, settings):
     ]
     for s in summaries:
         low, high = s.ratio_quartiles
-        spread = f"{low:.4f}-{high:.4f}" if np.isfinite(low) else "-"
+        spread = f"{low:.4f}-{high:.4f}" if np.isfinite(low) else "n/a"
         diverged = f"{s.diverged['sequential']}/{s.diverged['parallel']}"
         lines.append(
             f"{s.learning_rate:7.3g} {s.wins:5d} {s.ties:5d} {s.losses:5d} {s.neither:7d} "
             f"{_figure(s.median_updates['parallel'], '.0f'):>8} "
-            f"{_figure(s.median_ratio, '.4f'):>6} {spread:>13} "
-            f"{_figure(s.mean_saved, '.2f'):>6} {diverged:>8}"
+            f"{_figure(s.median_ratio, '.4f', 'n/a'):>6} {spread:>13} "
+            f"{_figure(s.mean_saved, '.2f', 'n/a'):>6} {diverged:>8}"
         )
-    return "\n".join(lines)
+    return "\n".join(lines + _footnotes(summaries))
+
+
+def _footnotes(summaries):
+    """The lines under the table that say what it leaves out, if anything."""
+    lines = []
+    started = totals(summaries)["started_below"]
+    if started:
+        lines.append(
+            f"{started} runs started below the threshold: nothing to compare, in no column."
+        )
+    if not all(s.both_reached for s in summaries):
+        lines.append("n/a: no run at that rate reached the threshold in both orders by updating.")
+    return [""] + lines if lines else []
 
 
 def _finite_or_none(value):
@@ -189,6 +215,7 @@ def study_json(summaries, settings, baseline=None):
                     "ties": s.ties,
                     "sequential_loses": s.losses,
                     "neither": s.neither,
+                    "started_below": s.started_below,
                     "median_ratio": s.median_ratio,
                     "ratio_quartiles": list(s.ratio_quartiles),
                     "median_updates": s.median_updates,
@@ -215,6 +242,7 @@ def format_study_csv(rows):
             "ties",
             "sequential_loses",
             "neither",
+            "started_below",
             "median_updates_parallel",
             "median_updates_sequential",
             "median_ratio",
@@ -231,6 +259,7 @@ def format_study_csv(rows):
                 row["ties"],
                 row["sequential_loses"],
                 row["neither"],
+                row["started_below"],
                 row["median_updates"]["parallel"],
                 row["median_updates"]["sequential"],
                 row["median_ratio"],

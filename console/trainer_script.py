@@ -66,6 +66,7 @@ class Run:
     header: str = ""  # printed before the report (Keras's model summary)
     notes: list = field(default_factory=list)  # printed after the report
     outputs: list = field(default_factory=list)  # Output, in order
+    fields: dict = field(default_factory=dict)  # more JSON fields ({"loaded_from": path})
 
 
 @dataclass
@@ -181,7 +182,7 @@ def run(script, argv=None):
             if problem
         ]
         if settings.json:
-            document = trained.result.to_json()
+            document = {**trained.result.to_json(), **trained.fields}
             for output in trained.outputs:
                 document.update({output.key: output.path, **output.fields})
             print(json.dumps(document, indent=2))

@@ -20,10 +20,10 @@ from numpy_ref.result import TrainingResult
 from numpy_ref.trainers import Parameters, Steps
 from numpy_ref.training import Training
 
+from .files import ANIMATION_FILE as FILE
 from .network_diagram import NetworkState, draw_network, largest_weight, state_of
 from .runs import DRAWN, describe_run, log_spaced, plural, run_keeping
 
-FILE = "training.gif"
 FRAMES = 40  # at least, where the run has as many iterations
 FRAMES_PER_SECOND = 5
 SIZE = (10, 5.6)  # inches, at DPI below: 800 x 448 pixels a frame

@@ -21,10 +21,9 @@ from numpy.typing import NDArray
 from implementations import FRAMEWORKS, Implementation, find, references
 from numpy_ref.result import TrainingResult
 
+from .files import COMPARISON_FILE, DYNAMICS_FILE
 from .style import DPI, FIGURE_SIZE, LOG_FLOOR, SERIES_STYLES, Style, finish
 
-COMPARISON_FILE = "tensorflow_keras_comparison.png"
-DYNAMICS_FILE = "training_dynamics.png"
 #: One line style per implementation (implementations.IMPLEMENTATIONS names),
 #: so the lines stay apart in greyscale too.
 RUN_STYLES: dict[str, Style] = {

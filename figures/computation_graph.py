@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
+from .files import GRAPH_FILE as FILE
 from .style import DECIMALS, DPI, Style, tutorial_number
 
 if TYPE_CHECKING:  # for annotations only: drawing the nodes needs no TensorFlow
@@ -33,7 +34,6 @@ if TYPE_CHECKING:  # for annotations only: drawing the nodes needs no TensorFlow
 #: Where a box's centre is, in inches on the figure: (x, y).
 Point = tuple[float, float]
 
-FILE = "computation_graph.png"
 GRAPH_FIGURE_SIZE = (18, 10)  # inches; at DPI, 1800 x 1000 pixels
 ORDERING_SWEEPS = 4  # passes over the columns; Mazur's graph settles after one
 

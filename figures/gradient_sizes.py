@@ -19,13 +19,13 @@ from numpy_ref.result import TrainingResult
 from numpy_ref.trainers import UPDATE_ORDERS, Steps
 from numpy_ref.training import Training
 
+from .files import GRADIENTS_FILE as FILE
 from .runs import DRAWN, describe_run, log_spaced, plural, weight_gradients
 from .style import DPI, FIGURE_SIZE, LOG_FLOOR, Style, finish
 
 if TYPE_CHECKING:  # for annotations only
     from matplotlib.axes import Axes
 
-FILE = "gradients.png"
 WEIGHTS = [f"w{k}" for k in range(1, 9)]
 #: w1..w4 in shades of blue, w5..w8 in shades of orange; line styles tell them apart.
 WEIGHT_STYLES: list[Style] = [
@@ -45,10 +45,19 @@ OrderRuns = Mapping[str, tuple[TrainingResult, FloatArray]]
 
 
 def hidden_to_output(gradients: FloatArray) -> FloatArray:
-    """Per update: |dE/dw1..w4| / |dE/dw5..w8|, the layers' gradient norms
-    (inf where the output layer's gradient is exactly 0)."""
+    """Per update: |dE/dw1..w4| / |dE/dw5..w8|, the layers' gradient norms: inf where
+    only the output layer's gradient is exactly 0, NaN where both are (0/0 is no
+    ratio: the sigmoids have saturated).  Each row is scaled by its largest |dE/dw|
+    first, so that a norm of huge gradients does not overflow to inf / inf."""
+    largest = np.max(np.abs(gradients), axis=1, keepdims=True)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.linalg.norm(gradients[:, :4], axis=1) / np.linalg.norm(gradients[:, 4:], axis=1)
+        scaled = gradients / largest  # a row of zeros: NaN, and so its ratio
+        return np.linalg.norm(scaled[:, :4], axis=1) / np.linalg.norm(scaled[:, 4:], axis=1)
+
+
+def ratio_text(ratio: float) -> str:
+    """A size ratio as printed: 4 significant digits, or n/a where there is none."""
+    return "n/a (both gradients are 0)" if np.isnan(ratio) else f"{ratio:.4g}"
 
 
 def _line_style(at: Sequence[int]) -> Style:
@@ -108,15 +117,17 @@ def gradients_figure(at: Sequence[int], runs: OrderRuns, example: Example, capti
     (parallel_ax, sequential_ax), (ratio_ax, moved_ax) = figure.subplots(2, 2)
     for ax, update in ((parallel_ax, "parallel"), (sequential_ax, "sequential")):
         _plot_sizes(ax, at, runs[update][1], update)
-    for update, (_, gradients) in runs.items():
-        ratio_ax.loglog(
-            at, hidden_to_output(gradients), label=update, **ORDER_STYLES[update], **_line_style(at)
-        )
+    ratios = {update: hidden_to_output(gradients) for update, (_, gradients) in runs.items()}
+    for update, ratio in ratios.items():
+        ratio_ax.loglog(at, ratio, label=update, **ORDER_STYLES[update], **_line_style(at))
+    undrawn = any(np.isnan(ratio).any() for ratio in ratios.values())
+    if undrawn:  # over the same iterations as the panels above, drawn or not
+        ratio_ax.set_xlim(parallel_ax.get_xlim())
     finish(
         ratio_ax,
         "Hidden layer's gradient size / output layer's",
         "iteration (log scale)",
-        "|dE/dw1..w4| / |dE/dw5..w8|",
+        "|dE/dw1..w4| / |dE/dw5..w8|" + ("\n(n/a, not drawn, where both are 0)" if undrawn else ""),
     )
     _plot_moves(moved_ax, runs, example)
     return figure
@@ -135,8 +146,8 @@ def summary_lines(at: Sequence[int], runs: OrderRuns, example: Example) -> list[
         ratio = hidden_to_output(gradients)
         moved = distance_moved(result, example)
         lines.append(
-            f"{update}: hidden / output gradient size {ratio[0]:.4g} at iteration 1"
-            f"{_times_smaller(ratio[0])}, {ratio[-1]:.4g} at iteration {at[-1]}"
+            f"{update}: hidden / output gradient size {ratio_text(ratio[0])} at iteration 1"
+            f"{_times_smaller(ratio[0])}, {ratio_text(ratio[-1])} at iteration {at[-1]}"
         )
         lines.append(
             f"{update}: in {plural(result.updates, 'update')} w1..w4 moved"

@@ -5,11 +5,11 @@ from matplotlib.figure import Figure
 from numpy_ref.example import Example
 from numpy_ref.training import Training
 
+from .files import NETWORK_FILE as FILE
 from .network_diagram import NetworkState, draw_network, largest_weight, state_of
 from .runs import describe_run, run_keeping
 from .style import tutorial_number
 
-FILE = "network.png"
 SIZE = (11, 8.2)  # inches: every edge's three numbers readable at figures.style.DPI
 
 

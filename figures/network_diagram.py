@@ -159,7 +159,8 @@ def _draw_edge(
         dict(linewidth=1.0, linestyle=(0, (4, 3)), color="0.55")
         if constant
         else dict(
-            linewidth=0.6 + WIDEST * abs(value) / widest,
+            # |w| / widest first: WIDEST * |w| overflows for a |w| near float64's largest
+            linewidth=0.6 + WIDEST * (abs(value) / widest if widest else 0.0),
             alpha=0.85,
             color=POSITIVE if value >= 0 else NEGATIVE,
         )

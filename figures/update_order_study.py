@@ -10,24 +10,18 @@ run.  Under another optimizer than plain SGD the title names it, and the file
 is update_order_study_NAME.png.
 """
 
-import os
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from numpy_ref.optimizers import Optimizer
 from numpy_ref.study import RateSummary, StudySettings
 
 from .style import DPI, FIGURE_SIZE, SERIES_STYLES, finish
 
-FILE = "update_order_study.png"  # SGD's; another optimizer's adds _NAME
-
-
-def study_file(optimizer: Optimizer) -> str:
-    """update_order_study.png for SGD, update_order_study_NAME.png for another optimizer."""
-    stem, extension = os.path.splitext(FILE)
-    return FILE if optimizer.name == "sgd" else f"{stem}_{optimizer.name}{extension}"
+if TYPE_CHECKING:  # for annotations only
+    from matplotlib.axes import Axes
 
 
 def study_figure(summaries: Sequence[RateSummary], settings: StudySettings) -> Figure:
@@ -39,14 +33,14 @@ def study_figure(summaries: Sequence[RateSummary], settings: StudySettings) -> F
     rates = np.array([s.learning_rate for s in summaries])
     runs = np.array([s.runs for s in summaries], dtype=float)
 
-    for (name, counts), style in zip(
-        (
-            ("sequential fewer updates", [s.wins for s in summaries]),
-            ("as many", [s.ties for s in summaries]),
-            ("sequential more updates", [s.losses for s in summaries]),
-        ),
-        SERIES_STYLES,
-    ):
+    shares = [
+        ("sequential fewer updates", [s.wins for s in summaries]),
+        ("as many", [s.ties for s in summaries]),
+        ("sequential more updates", [s.losses for s in summaries]),
+    ]
+    if any(s.started_below for s in summaries):  # 0 updates in both: not compared
+        shares.append(("started below, not compared", [s.started_below for s in summaries]))
+    for (name, counts), style in zip(shares, SERIES_STYLES):
         share_ax.semilogx(
             rates, 100 * np.array(counts) / runs, marker="o", markersize=3, label=name, **style
         )
@@ -76,6 +70,7 @@ def study_figure(summaries: Sequence[RateSummary], settings: StudySettings) -> F
         "learning rate",
         "ratio of updates (sequential / parallel)",
     )
+    _say_if_nothing_compared(ratio_ax, summaries, share_ax)
 
     for update, style in zip(("parallel", "sequential"), SERIES_STYLES):
         updates_ax.semilogx(
@@ -112,4 +107,27 @@ def study_figure(summaries: Sequence[RateSummary], settings: StudySettings) -> F
         "learning rate",
         "updates saved (mean over starts)",
     )
+    _say_if_nothing_compared(saved_ax, summaries, share_ax)
     return figure
+
+
+def _say_if_nothing_compared(ax: "Axes", summaries: Sequence[RateSummary], drawn: "Axes") -> None:
+    """On a panel of ratios or differences with no run to draw them from: 'n/a', and
+    why, over the learning rates of the panel ``drawn``."""
+    if any(s.both_reached for s in summaries):
+        return
+    ax.set_xlim(drawn.get_xlim())
+    why = (
+        "every start was already below the threshold"
+        if all(s.started_below == s.runs for s in summaries)
+        else "no run in which both orders reached the threshold"
+    )
+    ax.text(
+        0.5,
+        0.5,
+        f"n/a: {why}",
+        ha="center",
+        va="center",
+        transform=ax.transAxes,
+        bbox=dict(boxstyle="round,pad=0.3", facecolor="white", edgecolor="0.7"),
+    )

@@ -26,8 +26,6 @@ from numpy_ref.xor_study import RateOutcome, Setup, SetupRun, XorStudySettings, 
 
 from .style import DPI, FIGURE_SIZE, Style, finish
 
-FILE = "xor_study.png"
-
 #: {Setup: its RateOutcome at each learning rate}, as console.xor_study summarises a study.
 Summaries = Mapping[Setup, Sequence[RateOutcome]]
 

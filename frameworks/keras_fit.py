@@ -11,7 +11,9 @@ its train_step, is keras_model.py.
 """
 
 import contextlib
+import dataclasses
 import io
+import math
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -48,10 +50,11 @@ class TensorBoardScalars(keras.callbacks.Callback):
     but not training: the failure is kept in ``failure`` for the caller.
     """
 
-    def __init__(self, log: "ScalarLog") -> None:
+    def __init__(self, log: "ScalarLog", resumed_after: int = 0) -> None:
         super().__init__()
         self.log = log
         self.written = 0
+        self.resumed_after = resumed_after  # a resumed run's iteration k is this + k
         self.failure: OSError | None = None
 
     def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
@@ -67,7 +70,7 @@ class TensorBoardScalars(keras.callbacks.Callback):
             rows = recorder.history(self.written, done)
             try:
                 self.log.write(
-                    self.written + 1,
+                    self.resumed_after + self.written + 1,
                     rows["losses"],
                     rows["outputs"],
                     weights_from_kernels(rows["hidden_kernels"]),
@@ -196,8 +199,10 @@ def fit(
     progress_bar: bool = False,
     callbacks: Iterable[keras.callbacks.Callback] = (),
     until_loss: float | None = None,
+    start: int = 0,
 ) -> tuple[History, bool]:
-    """model.fit() for up to ``iterations`` steps, step k on the example's batch k.
+    """model.fit() for up to ``iterations`` steps, step k on the example's batch
+    ``start`` + k (``start``: the updates already made, by a run this one resumes).
 
     Returns the history of the iterations that ran, and whether the run
     stopped at an iteration whose loss was below ``until_loss``.
@@ -215,6 +220,7 @@ def fit(
         )
         .batch(example.batch)
         .repeat()
+        .skip(start % math.ceil(example.samples / example.batch))  # where a pass stood
         .take(iterations)
     )
     callbacks = list(callbacks)
@@ -267,13 +273,21 @@ def train_model(
     replicas: int = 1,
 ) -> tuple[TrainingResult, MazurModel]:
     """Build (or take) the model, fit it (over ``replicas`` devices with
-    tf.distribute); return (TrainingResult, model)."""
+    tf.distribute); return (TrainingResult, model).
+
+    A model that has trained already (``model``, or one keras_saving.load_model
+    read) goes on from where it stopped: its optimizer's state and iteration
+    count (the schedule's position) as they are, and batch k of the data for
+    its k-th update; the result numbers its iterations from there
+    (``resumed_after``).
+    """
     from .distribute import mirrored
 
     training = training.for_iterations(iterations)
     model = model or build_model(
         example, update, dtype, training=training, strategy=mirrored(replicas)
     )
+    done = updates_made(model)
     history, stopped = fit(
         model,
         iterations,
@@ -282,6 +296,7 @@ def train_model(
         progress_bar=progress_bar,
         callbacks=callbacks,
         until_loss=training.until_loss,
+        start=done,
     )
     final = final_state(model, example, dtype)
     result = training_result(
@@ -296,7 +311,12 @@ def train_model(
         stopped=stopped,
         replicas=model.distribute_strategy.num_replicas_in_sync,
     )
-    return result, model
+    return dataclasses.replace(result, resumed_after=done), model
+
+
+def updates_made(model: keras.Model) -> int:
+    """How many updates the model's optimizer has made: its iteration count."""
+    return int(model.optimizer.iterations.numpy())
 
 
 def train(

@@ -24,7 +24,9 @@ and compiled.  Training it by fit(), with the per-iteration history and the
 callbacks, is keras_fit.py; saving and loading is keras_saving.py.
 
 Importing this module registers the custom classes with Keras, so that plain
-keras.saving.load_model reads a saved model back.
+keras.saving.load_model reads a saved model back.  The model's config keeps
+the settings it was built with (saved_run.py's SavedRun, under "run"), so
+that a saved run can be resumed exactly.
 """
 
 import contextlib
@@ -42,6 +44,7 @@ from numpy_ref.training import PLAIN_SGD, Training
 
 from .common import apply_layer_by_layer, keras_floatx, keras_optimizer, weight_penalty
 from .history import kernel_from_weights
+from .saved_run import SavedRun
 
 if TYPE_CHECKING:  # keras_fit imports this module
     from .keras_fit import HistoryRecorder
@@ -94,9 +97,18 @@ class Bias(keras.layers.Layer):
 class MazurModel(keras.Model):
     """The functional 2-2-2 model, with the update order chosen in fit()."""
 
-    def __init__(self, *args: Any, update: str = "sequential", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        update: str = "sequential",
+        run: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.update = update
+        #: The settings it is trained with (saved_run.SavedRun), saved in its config
+        #: under "run", so that --load resumes the run exactly; None if not known.
+        self.saved_run = None if run is None else SavedRun.from_json(run)
         # set by keras_fit.fit(): where each step is written
         self.recorder: HistoryRecorder | None = None
         #: A (2, 2) tf.Variable that sequential_step fills with dE/dK_h (through
@@ -104,7 +116,8 @@ class MazurModel(keras.Model):
         self.hidden_gradient_log: tf.Variable | None = None
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "update": self.update}
+        run = None if self.saved_run is None else self.saved_run.to_json()
+        return {**super().get_config(), "update": self.update, "run": run}
 
     def hidden_and_output(self, x: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         """out_h and out_o for a batch x, through the model's own layers."""
@@ -273,7 +286,8 @@ def _build_model(
     inputs = keras.Input(shape=(2,), dtype=dtype, name="inputs")
     hidden = layer(example.hidden_weights, example.hidden_bias, "hidden")(inputs)
     output = layer(example.output_weights, example.output_bias, "output")(hidden)
-    model = MazurModel(inputs, output, update=update, name="mazur_2_2_2")
+    run = SavedRun(update, example, dtype, training).to_json()
+    model = MazurModel(inputs, output, update=update, run=run, name="mazur_2_2_2")
     optimizer = keras_optimizer(training, example.learning_rate, dtype)
     # For two outputs, MSE = 1/2 sum (target - out)^2, the tutorial's E.  Compiled
     # under the model's float type: Keras sums the compiled loss and the

@@ -124,7 +124,7 @@ class RunLog:
         iteration k is logged too if the stride skipped it, so the log ends on
         the stop.
         """
-        last = result.recorded
+        last = result.resumed_after + result.recorded  # a resumed run numbers on
         if result.stopped_at is not None and not self._logged(np.array([last]))[0]:
             self.write(
                 last,

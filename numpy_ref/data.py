@@ -14,11 +14,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .numbers import exact
+
 #: A layer's 2 x 2 weights, one row per receiving neuron: ((w1, w2), (w3, w4)).
 Weights = tuple[tuple[float, float], tuple[float, float]]
 
 #: A CSV's first line, exactly.
 CSV_HEADER = ("i1", "i2", "t1", "t2")
+#: The columns a sigmoid output is trained towards.
+TARGETS = ("t1", "t2")
 
 
 @dataclass(frozen=True)
@@ -73,8 +77,9 @@ def _cell_text(cell: str) -> str:
     return repr(cell if len(cell) <= 20 else cell[:20] + "...")
 
 
-def _value(name: str, cell: str, problem: Callable[[str], DataError]) -> float:
-    """The number in one cell, or the DataError that says why not."""
+def _value(name: str, cell: str, problem: Callable[[str], DataError], dtype: str) -> float:
+    """The number in one cell, or the DataError that says why not: a cell must be a
+    finite number in ``dtype`` (the run's float type), and a target one in [0, 1]."""
     try:
         if "_" in cell:  # float() reads 1_0 as 10: not a number as a CSV writes it
             raise ValueError
@@ -83,11 +88,21 @@ def _value(name: str, cell: str, problem: Callable[[str], DataError]) -> float:
         raise problem(f"{name} is not a number: {_cell_text(cell)}") from None
     if not math.isfinite(value):
         raise problem(f"{name} must be a finite number, not {cell.strip()}")
+    if name in TARGETS and not 0 <= value <= 1:
+        # out = 1 / (1 + e^-net) lies in (0, 1) for every net
+        raise problem(f"{name} is {exact(value)}, outside [0, 1]: a sigmoid output cannot reach it")
+    with np.errstate(over="ignore"):  # 1e39 becomes inf in float32: said below, not warned
+        held = float(np.dtype(dtype).type(value))
+    if not math.isfinite(held):
+        raise problem(
+            f"{name} is {exact(value)}, which becomes {held:g} in {dtype}; float64 holds it"
+        )
     return value + 0.0  # -0 read as 0
 
 
-def read_csv(path: str) -> DataSet:
-    """The DataSet in ``path``: the header i1,i2,t1,t2, then one sample per line."""
+def read_csv(path: str, dtype: str = "float64") -> DataSet:
+    """The DataSet in ``path``: the header i1,i2,t1,t2, then one sample per line, every
+    cell a number that ``dtype`` (the float type the run computes in) holds."""
 
     def problem(line: int | None, what: str) -> DataError:
         where = f"{path}, line {line}" if line else path
@@ -109,7 +124,7 @@ def read_csv(path: str) -> DataSet:
                     raise problem(line, f"{len(row)} values, not {len(CSV_HEADER)}")
                 samples.append(
                     [
-                        _value(name, cell, functools.partial(problem, line))
+                        _value(name, cell, functools.partial(problem, line), dtype)
                         for name, cell in zip(CSV_HEADER, row)
                     ]
                 )
@@ -124,11 +139,12 @@ def read_csv(path: str) -> DataSet:
     return DataSet(path, tuple(tuple(s[:2]) for s in samples), tuple(tuple(s[2:]) for s in samples))
 
 
-def data_set(name_or_path: str) -> DataSet:
-    """DATA_SETS[name], or the CSV at that path (DataError if it cannot be used)."""
+def data_set(name_or_path: str, dtype: str = "float64") -> DataSet:
+    """DATA_SETS[name], or the CSV at that path, read for a run in ``dtype`` (DataError
+    if it cannot be used)."""
     if name_or_path in DATA_SETS:
         return DATA_SETS[name_or_path]
-    return read_csv(name_or_path)
+    return read_csv(name_or_path, dtype)
 
 
 def random_weights(seed: int) -> tuple[Weights, Weights]:

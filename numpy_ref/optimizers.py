@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 
 from .keras_formulas import OPTIMIZERS
 from .network import FloatArray
+from .numbers import exact
 from .optimizer_rule import FloatType, OptimizerRule, Rate, Slots, StepRule, Trace
 from .pytorch_formulas import PYTORCH_OPTIMIZERS
 
@@ -135,7 +136,8 @@ class Optimizer:
         named = self.name if self.formulas == "keras" else f"{self.name}, {self.formulas_named}"
         if not self.settings:
             return named
-        return f"{named} ({', '.join(f'{k} {v:g}' for k, v in self.settings)})"
+        # every digit a value needs: beta1 0.99999999, not 1 (numbers.exact)
+        return f"{named} ({', '.join(f'{k} {exact(v)}' for k, v in self.settings)})"
 
     @property
     def formulas_named(self) -> str:

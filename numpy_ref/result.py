@@ -24,6 +24,8 @@ import numpy as np
 
 from .example import MAZUR, Example
 from .network import FloatArray
+from .numbers import exact
+from .optimizers import Optimizer
 from .training import PLAIN_SGD, Training
 
 
@@ -50,6 +52,9 @@ class TrainingResult:
     loss: str = "half-sse"  # the loss trained on: E = sum 1/2 (target - out)^2
     training: Training = field(default=PLAIN_SGD)  # the optimizer and the rest
     stopped_at: int | None = None  # the iteration whose loss was below until_loss, if any
+    #: Updates made before this run, by the saved run it resumes (ann_keras.py
+    #: --load): iteration k here is iteration resumed_after + k of the whole run.
+    resumed_after: int = 0
 
     @property
     def recorded(self) -> int:
@@ -137,6 +142,7 @@ class TrainingResult:
             "iterations": self.iterations,
             "updates": self.updates,
             "stopped_at": self.stopped_at,
+            "resumed_after": self.resumed_after,
             **self.training.to_json(),
             "loss": self.loss,
             "initial_loss": self.initial_loss,
@@ -163,24 +169,80 @@ class TrainingResult:
 
 
 def divergence_message(result: TrainingResult) -> str | None:
-    """One line saying the run diverged, or None when every figure is finite."""
+    """One line saying the run diverged, or None when every figure is finite: the
+    learning rate in force at the update that diverged, and the option to make smaller."""
     if not result.diverged:
         return None
+    training = result.training
     if (
         result.final_weights_finite
         and np.isfinite(result.final_loss)
         and not np.isfinite(result.final_penalty)
     ):
+        given = " or ".join(f"--{name}" for name in ("l1", "l2") if getattr(training, name))
         return (
             "error: training diverged: the penalty l1 sum|w| + l2 sum w^2 became"
-            " infinite; try a smaller --l1 or --l2"
+            f" infinite; try a smaller {given}"
         )
     where = result.first_bad_iteration()
     when = f"at iteration {where}" if where else "after the last update"
+    # iteration K's forward pass is the first to use the weights of update K - 1
+    update = max(where - 1, 1) if where else max(result.updates, 1)
+    rate = rate_at_update(result, update)
+    why, option = _cause(result, rate, update)
     return (
         f"error: training diverged: the loss or weights became NaN or infinite "
-        f"{when} (learning rate {result.learning_rate:g}); try a smaller --lr"
+        f"{when} ({why}); try a smaller {option}"
     )
+
+
+def rate_at_update(result: TrainingResult, update: int) -> float:
+    """The learning rate of this run's update number ``update`` (1 for the first), as
+    the run's schedule computes it in the run's float type: lr0 for a constant rate.
+    A resumed run's schedule goes on from the updates the saved run made."""
+    schedule = result.training.schedule.for_iterations(result.iterations)
+    made = result.resumed_after + update - 1  # k, the updates made before this one
+    with np.errstate(over="ignore"):  # lr0 R^(k/S) beyond the float type's range: inf
+        return float(schedule.rate(result.learning_rate, made, result.dtype))
+
+
+def _cause(result: TrainingResult, rate: float, update: int) -> tuple[str, str]:
+    """(the learning rate in force and what made it so, the option to make smaller):
+    --l2 when the penalty alone makes every weight grow, the schedule's --decay-rate
+    when the schedule raised the rate above --lr, else --lr."""
+    schedule, lr0, l2 = result.training.schedule, result.learning_rate, result.training.l2
+    # raised: above update 1's rate, lr0 in the run's float type (not lr0 itself, which
+    # float32 may round up: 3e38 is 3.0000000054977558e+38 there)
+    raised = not schedule.constant and rate > rate_at_update(result, 1)
+    in_force = f"learning rate {rate:g}"
+    if not schedule.constant:
+        how = "raised from" if raised else "from"
+        in_force += f" at update {update}, {how} --lr {exact(lr0)} by --lr-schedule {schedule.name}"
+    bound = _l2_bound(result.training.optimizer)
+    if bound is not None and rate * l2 > bound:
+        penalty = f"lr * l2 is above {bound:.3g}, so the penalty alone makes every weight grow"
+        return f"{in_force} with --l2 {exact(l2)}: {penalty}", "--l2"
+    if raised:
+        return f"{in_force} --decay-rate {exact(schedule.decay_rate)}", "--decay-rate"
+    return in_force, "--lr"
+
+
+def _l2_bound(optimizer: Optimizer) -> float | None:
+    """The largest lr l2 at which the L2 term alone keeps every weight bounded (None:
+    no l2 makes it grow).
+
+    Alone, the term is a gradient step on l2 w^2, of curvature h = 2 l2:
+    SGD's w <- (1 - lr h) w stays bounded while lr h < 2; momentum's
+    (heavy ball) while lr h < 2 (1 + mu), and Nesterov's while
+    lr h < 2 (1 + mu) / (1 + 2 mu), the roots of their characteristic
+    polynomials lambda^2 - (1 - lr h + mu) lambda + mu and
+    lambda^2 - (1 + mu)(1 - lr h) lambda + mu (1 - lr h) inside the unit
+    circle.  RMSprop and Adam scale every step to about lr: no l2 makes
+    them grow.
+    """
+    mu = optimizer.hyperparameters.get("momentum", 0.0)
+    bounds = {"sgd": 1.0, "momentum": 1 + mu, "nesterov": (1 + mu) / (1 + 2 * mu)}
+    return bounds.get(optimizer.name)
 
 
 def divergence_among(results: Iterable[TrainingResult]) -> str | None:

@@ -13,6 +13,7 @@ from typing import Any, Self
 
 import numpy as np
 
+from .numbers import exact
 from .optimizer_rule import FloatType
 from .optimizers import check_finite
 
@@ -70,6 +71,11 @@ SCHEDULES = {
 }
 
 DEFAULT_DECAY_RATE = 0.1
+#: Why a decay rate above 1 is refused (Keras's ExponentialDecay takes one, and grows).
+GROWING_DECAY = (
+    "is above 1: the rate lr0 R^(k/S) would grow with every update instead of decaying;"
+    " a decay rate is at most 1"
+)
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,8 @@ class Schedule:
             check_finite("decay_rate", decay_rate)
             if decay_rate <= 0:
                 raise ValueError(f"decay_rate must be above 0, not {decay_rate:g}")
+            if decay_rate > 1:
+                raise ValueError(f"decay_rate {exact(decay_rate)} {GROWING_DECAY}")
         return cls(
             name, decay_steps, DEFAULT_DECAY_RATE if decay_rate is None else float(decay_rate)
         )

@@ -157,9 +157,16 @@ def run_study(
 
 @dataclass
 class RateSummary:
+    """One learning rate's paired runs.  A start whose loss is already below the
+    threshold takes 0 updates in either order (both share the start's forward
+    pass): it is counted as started_below and in nothing else, since there is
+    nothing to compare.  The ratios and differences are those of the runs in
+    which both orders reached the threshold after at least one update (NaN
+    where there is none: a 0/0 is no ratio)."""
+
     learning_rate: float
     wins: int  # sequential needed fewer updates (or only it got there)
-    ties: int
+    ties: int  # both needed as many updates, at least one
     losses: int  # parallel needed fewer updates (or only it got there)
     neither: int  # neither order reached the threshold
     median_ratio: float  # median of sequential / parallel updates, both reached
@@ -168,12 +175,18 @@ class RateSummary:
     capped: dict[str, int]  # {update: count}
     median_updates: dict[str, float]  # {update: median updates of the runs that got there}
     mean_saved: float  # mean of parallel - sequential updates, both reached
-    both_reached: int  # runs in which both orders got below the threshold
+    both_reached: int  # runs in which both orders got below the threshold by updating
     mean_relative_difference: float  # mean |sequential - parallel| / parallel, both reached
+    started_below: int = 0  # runs whose start was below the threshold: nothing compared
 
     @property
     def runs(self) -> int:
-        return self.wins + self.ties + self.losses + self.neither
+        return self.wins + self.ties + self.losses + self.neither + self.started_below
+
+    @property
+    def compared(self) -> int:
+        """Runs in which the two orders were compared: one of them, at least, updated."""
+        return self.wins + self.ties + self.losses
 
 
 def summarise(rates: Sequence[float], outcomes: dict[str, NDArray[np.int_]]) -> list[RateSummary]:
@@ -182,14 +195,12 @@ def summarise(rates: Sequence[float], outcomes: dict[str, NDArray[np.int_]]) -> 
     for i, rate in enumerate(rates):
         seq, par = outcomes["sequential"][i], outcomes["parallel"][i]
         seq_ok, par_ok = seq >= 0, par >= 0
-        both = seq_ok & par_ok
+        # a start already below the threshold: 0 updates in both orders, 0/0
+        started_below = (seq == 0) & (par == 0)
+        both = seq_ok & par_ok & ~started_below
         wins = int(np.sum(both & (seq < par)) + np.sum(seq_ok & ~par_ok))
         losses = int(np.sum(both & (seq > par)) + np.sum(par_ok & ~seq_ok))
-        # sequential / parallel updates; two runs that both start below the
-        # threshold (0 updates each) took as many: ratio 1
-        ratios = np.where(
-            (seq[both] == 0) & (par[both] == 0), 1.0, seq[both] / np.maximum(par[both], 1)
-        )
+        ratios = seq[both] / par[both]  # par >= 1 here: one order updated, so both did
         summaries.append(
             RateSummary(
                 learning_rate=float(rate),
@@ -211,11 +222,10 @@ def summarise(rates: Sequence[float], outcomes: dict[str, NDArray[np.int_]]) -> 
                 },
                 mean_saved=float(np.mean(par[both] - seq[both])) if both.any() else float("nan"),
                 both_reached=int(np.sum(both)),
-                mean_relative_difference=float(
-                    np.mean(np.abs(seq[both] - par[both]) / np.maximum(par[both], 1))
-                )
+                mean_relative_difference=float(np.mean(np.abs(seq[both] - par[both]) / par[both]))
                 if both.any()
                 else float("nan"),
+                started_below=int(np.sum(started_below)),
             )
         )
     return summaries
@@ -233,12 +243,14 @@ def order_effect(summaries: Sequence[RateSummary]) -> float:
 
 
 def totals(summaries: Sequence[RateSummary]) -> dict[str, Any]:
-    """The whole study's counts: runs, wins, ties, losses; diverged and capped per order."""
+    """The whole study's counts: runs, wins, ties, losses, started below the threshold;
+    diverged and capped per order."""
     return {
         "runs": sum(s.runs for s in summaries),
         "wins": sum(s.wins for s in summaries),
         "ties": sum(s.ties for s in summaries),
         "losses": sum(s.losses for s in summaries),
+        "started_below": sum(s.started_below for s in summaries),
         "diverged": {u: sum(s.diverged[u] for s in summaries) for u in UPDATE_ORDERS},
         "capped": {u: sum(s.capped[u] for s in summaries) for u in UPDATE_ORDERS},
     }

@@ -34,6 +34,17 @@ def _mode_for(path: str, new: int = 0o666) -> int:
     return new & ~umask
 
 
+def _named_by(error: OSError, path: str, temporary: str | None) -> OSError:
+    """``error`` (of the same kind: FileExistsError stays one) named by ``path``, the
+    file or folder the caller asked for, not by the temporary one beside it: the
+    user is told about the path they gave (a message that quotes the temporary
+    name has it replaced too)."""
+    reason = error.strerror or str(error)
+    if temporary:
+        reason = reason.replace(temporary, path)
+    return OSError(error.errno, reason, path)
+
+
 @contextlib.contextmanager
 def atomic_output(path: str) -> Iterator[str]:
     """Yield a temporary path beside ``path``; on success it becomes ``path``.
@@ -51,9 +62,11 @@ def atomic_output(path: str) -> Iterator[str]:
         os.chmod(temporary, _mode_for(path))
         os.replace(temporary, path)
         WRITTEN.append(path)
-    except BaseException:
+    except BaseException as error:
         if temporary and os.path.exists(temporary):
             os.unlink(temporary)
+        if isinstance(error, OSError):
+            raise _named_by(error, path, temporary) from None
         raise
 
 
@@ -84,8 +97,8 @@ def atomic_folder(path: str, replaceable: Callable[[str], bool]) -> Iterator[str
         os.rename(temporary, path)
         temporary = None
         WRITTEN.append(path)
-    except OSError as error:  # named by the folder asked for, not a temporary one
-        raise OSError(error.errno, error.strerror or str(error), path) from None
+    except OSError as error:
+        raise _named_by(error, path, temporary) from None
     finally:
         if temporary:  # failed or stopped: the old folder goes back
             if aside and not os.path.lexists(path):

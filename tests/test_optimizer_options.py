@@ -253,7 +253,7 @@ def test_study_refuses_every_optimizer_at_once(capsys):
         ),
         (
             ["--optimizer", "rmsprop", "--epsilon", "1e300"],
-            "--epsilon: 1e+300 becomes inf in float32, which is not above 0",
+            "--epsilon: 1e+300 becomes inf in float32, which is not finite",
         ),
         (["--until-loss", "1e-50"], "--until-loss: 1e-50 becomes 0 in float32"),
         (["--l2", "1e300"], "--l2: 1e+300 becomes inf in float32, which is not finite"),
@@ -282,7 +282,7 @@ def test_an_overflowing_penalty_is_divergence_in_one_line(capsys):
     assert printed.out == ""
     assert printed.err == (
         "error: training diverged: the penalty l1 sum|w| + l2 sum w^2"
-        " became infinite; try a smaller --l1 or --l2\n"
+        " became infinite; try a smaller --l2\n"
     )
 
 

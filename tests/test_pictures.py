@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 import pytest
-from conftest import ROOT, run_script
+from conftest import PROSE, ROOT, run_script
 
 import plot_tensorflow_results as plot
 from console.explain import PUBLISHED, PUBLISHED_HIDDEN_UPDATE, agrees
@@ -230,6 +230,72 @@ def test_a_picture_that_cannot_be_written_keeps_nothing_and_exits_1(tmp_path, ca
     err = capsys.readouterr().err
     assert err == f"error: cannot write {tmp_path / 'network.png'}: No space left on device\n"
     assert os.listdir(tmp_path) == []
+
+
+def test_a_picture_that_cannot_be_put_in_place_still_prints_what_it_found(
+    tmp_path, capsys, monkeypatch
+):
+    from dataclasses import replace
+
+    picture = plot.PICTURES["network"]
+
+    def drawn_then_blocked(settings):
+        (tmp_path / "network.png").mkdir()  # after the command line was checked
+        return picture.draw(settings)
+
+    monkeypatch.setitem(plot.PICTURES, "network", replace(picture, draw=drawn_then_blocked))
+    assert plot.main(["--network", "--out-dir", str(tmp_path)]) == 1
+    printed = capsys.readouterr()
+    assert printed.out == "iteration 1, parallel update: E_total = 0.298371109\n"
+    assert printed.err == f"error: cannot write {tmp_path / 'network.png'}: Is a directory\n"
+    assert os.listdir(tmp_path) == ["network.png"]  # the folder, and no partial file
+
+
+def test_a_ratio_of_two_zero_gradients_is_not_a_number_but_says_so(tmp_path):
+    # at lr 1e39 the sigmoids saturate after one update: out (1 - out) is 0, and so
+    # is every gradient; 0 / 0 is no ratio
+    done = run_script(
+        "plot_tensorflow_results.py",
+        "--gradients",
+        "--lr",
+        "1e39",
+        "--iterations",
+        "5",
+        "--out-dir",
+        str(tmp_path),
+        timeout=120,
+    )
+    assert done.returncode == 0 and done.stderr == ""
+    lines = done.stdout.splitlines()
+    for update in ("parallel", "sequential"):
+        (line,) = [line for line in lines if line.startswith(f"{update}: hidden / output")]
+        assert line.endswith(", n/a (both gradients are 0) at iteration 5"), line
+    assert "nan" not in done.stdout
+    assert "the line says `n/a (both gradients are 0)`" in PROSE  # docs/pictures.md
+    assert gradient_sizes.ratio_text(float("inf")) == "inf"  # only the output layer's is 0
+
+
+@pytest.mark.parametrize("iteration", ["1", "8"])
+def test_huge_weights_draw_without_a_word_on_stderr(tmp_path, iteration):
+    # |w| near float64's largest: an edge's width, 6 |w| / largest |w|, overflowed to
+    # inf when multiplied first, and matplotlib warned on stderr
+    done = run_script(
+        "plot_tensorflow_results.py",
+        "--network",
+        "--iteration",
+        iteration,
+        "--lr",
+        "1e308",
+        "--optimizer",
+        "momentum",
+        "--momentum",
+        "0.99",
+        "--out-dir",
+        str(tmp_path),
+        timeout=120,
+    )
+    assert done.returncode == 0 and done.stderr == ""
+    assert done.stdout.startswith(f"wrote {tmp_path / 'network.png'}\n")
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ import os
 import struct
 
 import pytest
-from conftest import run_script
+from conftest import one_line, run_script, without_package
 
 import plot_tensorflow_results as plot
 from figures.comparison import build_figures
@@ -102,3 +102,63 @@ def test_unwritable_output_folder_is_one_line_and_exit_2(tmp_path):
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "cannot create output folder" in done.stderr
     assert not (tmp_path / "figures").exists()
+
+
+@pytest.mark.parametrize(
+    "args, file",
+    [
+        ([], "tensorflow_keras_comparison.png"),
+        ([], "training_dynamics.png"),
+        (["--network"], "network.png"),
+        (["--animate"], "training.gif"),
+        (["--gradients"], "gradients.png"),
+        (["--graph"], "computation_graph.png"),
+        (["--study"], "update_order_study.png"),
+        (["--study", "--optimizer", "adam"], "update_order_study_adam.png"),
+        (["--study", "--data", "xor"], "xor_study.png"),
+    ],
+)
+def test_a_folder_where_a_figure_goes_is_refused_before_anything_trains(tmp_path, args, file):
+    out_dir = tmp_path / "out"
+    (out_dir / file).mkdir(parents=True)
+    # without matplotlib: a refusal that came after training would end in "not installed"
+    done = run_script(
+        "plot_tensorflow_results.py",
+        *args,
+        "--out-dir",
+        str(out_dir),
+        env=without_package(tmp_path, "matplotlib"),
+        timeout=60,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""
+    assert one_line(done.stderr).endswith(
+        f"argument --out-dir: cannot write {out_dir / file}: it is a folder"
+    )
+    assert os.listdir(out_dir) == [file]
+
+
+def test_a_figure_that_cannot_be_written_after_training_loses_nothing_else(
+    tmp_path, capsys, monkeypatch
+):
+    from matplotlib.figure import Figure
+
+    out_dir = tmp_path / "out"
+
+    def trained(settings):  # the two figures, and a folder where the first goes
+        (out_dir / "tensorflow_keras_comparison.png").mkdir(parents=True)
+        figures = {name: Figure() for name in plot.files_asked(settings)}
+        return figures, ["what the run found"]
+
+    monkeypatch.setattr(plot, "pictures_asked", trained)
+    assert plot.main(["--out-dir", str(out_dir)]) == 1
+    printed = capsys.readouterr()
+    assert printed.out == f"wrote {out_dir / 'training_dynamics.png'}\nwhat the run found\n"
+    assert printed.err == (
+        f"error: cannot write {out_dir / 'tensorflow_keras_comparison.png'}: Is a directory\n"
+    )
+    assert sorted(os.listdir(out_dir)) == [
+        "tensorflow_keras_comparison.png",
+        "training_dynamics.png",
+    ]
+    assert png_size(out_dir / "training_dynamics.png") == (640, 480)  # Figure()'s, whole

@@ -7,10 +7,11 @@ import os
 
 import numpy as np
 import pytest
+from conftest import PROSE
 
 import compare_implementations as compare
 import plot_tensorflow_results as plot
-from console.study import format_study, verdict
+from console.study import format_study, study_json, verdict
 from figures.update_order_study import study_figure
 from numpy_ref import MAZUR, Example, train
 from numpy_ref.optimizers import OPTIMIZERS, Optimizer, OptimizerState
@@ -135,13 +136,64 @@ def test_plot_study_writes_its_four_panel_figure(tmp_path, capsys):
         assert len(labels) == len(set(labels))
 
 
-def test_a_threshold_every_start_is_below_still_gets_a_verdict():
+def test_a_threshold_every_start_is_below_compares_nothing_and_says_so():
     settings = StudySettings(learning_rates=(0.5, 2.0), starts=5, threshold=10.0)
     summaries = summarise(settings.learning_rates, run_study(settings))
-    assert all(s.median_ratio == 1.0 and s.median_updates["parallel"] == 0 for s in summaries)
-    text = verdict(summaries, settings)
-    assert "as many in 10 (100.0%)" in " ".join(text.split())
-    assert "at most" not in text
+    for s in summaries:  # 0 updates in both orders: 0/0 is no ratio, and no tie
+        assert (s.started_below, s.runs, s.compared, s.ties, s.both_reached) == (5, 5, 0, 0, 0)
+        assert np.isnan(s.median_ratio) and np.isnan(s.ratio_quartiles).all()
+        assert np.isnan(s.mean_saved) and s.median_updates["parallel"] == 0
+    text = " ".join(verdict(summaries, settings).split())
+    assert "10 (100.0%) started below the threshold" in text
+    assert "no run compared the two orders, and there is no verdict" in text
+    assert "neither order was faster" not in text and "at most" not in text
+    table = format_study(summaries, settings)
+    assert "1.0000" not in table and "0.00" not in table
+    rows = [line.split() for line in table.splitlines() if line.startswith("    0.5")]
+    assert rows == [["0.5", "0", "0", "0", "0", "0", "n/a", "n/a", "n/a", "0/0"]]
+    assert "10 runs started below the threshold: nothing to compare, in no column." in table
+    assert all(len(line) <= 80 for line in table.splitlines())
+    document = study_json(summaries, settings)
+    assert document["learning_rates"][0]["median_ratio"] is None
+    assert document["learning_rates"][0]["started_below"] == 5
+    ratio_ax, saved_ax = study_figure(summaries, settings).get_axes()[1::2]
+    for ax in (ratio_ax, saved_ax):
+        assert not any(np.isfinite(line.get_ydata()).any() for line in ax.get_lines()[:1])
+        notes = [text.get_text() for text in ax.texts]
+        assert notes == ["n/a: every start was already below the threshold"]
+
+
+def test_a_start_below_the_threshold_is_no_tie_and_no_ratio():
+    w_hidden, w_output = random_starts(6, 0, 1.0)
+    losses = [
+        train(1, "parallel", Example(hidden_weights=h, output_weights=o)).losses[0]
+        for h, o in zip(w_hidden, w_output)
+    ]
+    threshold = float(np.median(losses))  # half the starts are below it already
+    settings = StudySettings(learning_rates=(0.5,), starts=6, threshold=threshold)
+    outcomes = run_study(settings)
+    (s,) = summarise(settings.learning_rates, outcomes)
+    seq, par = outcomes["sequential"][0], outcomes["parallel"][0]
+    below = (seq == 0) & (par == 0)
+    assert s.started_below == int(np.sum(below)) == int(np.sum(np.array(losses) < threshold))
+    assert s.started_below == 3 and s.runs == 6 and s.compared == 3
+    assert s.ties == int(np.sum((seq == par) & ~below))
+    assert s.median_ratio == np.median(seq[~below] / par[~below])
+
+
+def test_the_comparison_script_says_a_study_compared_nothing():
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert compare.main(["--study", "--threshold", "5", "--starts", "5"]) == 0
+    table = printed.getvalue()
+    assert "1.0000" not in table and " n/a " in table
+    assert "neither order was faster" not in table
+    said = (
+        "no run compared the two orders, and there is no verdict (choose a --threshold"
+        " below the starts' losses, not 5)"
+    )
+    assert said in " ".join(table.split())
+    assert f'its verdict says so: "{said}"' in PROSE  # docs/update-orders.md
 
 
 def test_plot_study_under_an_optimizer_names_its_file_and_title(tmp_path, capsys):

@@ -100,6 +100,49 @@ def test_a_save_that_fails_after_training_keeps_the_results(tmp_path, capsys, mo
     assert os.listdir(tmp_path) == []  # no partial file
 
 
+def full_disk_at(path):
+    """A write that fails as a full disk does: naming the file it was writing."""
+    with open(path, "wb") as half:
+        half.write(b"PK half a model")
+    raise OSError(28, "No space left on device", path)
+
+
+@pytest.mark.parametrize("failure", ["full disk", "a folder in its place"])
+def test_a_save_that_fails_names_the_path_given_not_a_temporary_file(
+    tmp_path, capsys, monkeypatch, failure
+):
+    import ann_keras
+    from frameworks.keras_model import MazurModel
+
+    target = tmp_path / "trained.keras"
+    save = MazurModel.save
+
+    def failing(self, path, *args, **kwargs):
+        if failure == "full disk":
+            full_disk_at(path)  # path: the temporary file beside the target
+        target.mkdir()  # after the command line was checked: the file cannot go there
+        save(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(MazurModel, "save", failing)
+    assert ann_keras.main(["2", "--verbose", "--save", str(target)]) == 1
+    printed = capsys.readouterr()
+    assert "loss after 2 updates" in printed.out
+    reason = "No space left on device" if failure == "full disk" else "Is a directory"
+    assert one_line(printed.err) == f"error: cannot write {target}: {reason}"
+    assert ".partial-" not in printed.err
+    assert [name for name in os.listdir(tmp_path) if name.startswith(".partial-")] == []
+
+
+def test_a_failed_write_is_named_by_the_path_asked_for(tmp_path):
+    target = tmp_path / "figure.png"
+    with pytest.raises(OSError) as caught:
+        with atomic_output(str(target)) as temporary:
+            raise OSError(28, f"No space left on device writing {temporary}", temporary)
+    assert caught.value.errno == 28 and caught.value.filename == str(target)
+    assert caught.value.strerror == f"No space left on device writing {target}"
+    assert os.listdir(tmp_path) == []
+
+
 def test_a_log_that_fails_after_training_keeps_the_results(tmp_path, capsys, monkeypatch):
     import ann_tensorflow
     from frameworks.tensorboard import ScalarLog
@@ -143,16 +186,28 @@ def test_replacing_a_file_keeps_its_mode(tmp_path):
     [
         (
             ["ann_keras.py", "10", "--save", "/proc/x.keras"],
-            "--save: folder cannot be written: /proc",
+            "--save: cannot write /proc/x.keras: /proc cannot be written (",
         ),
-        (["ann_tensorflow.py", "10", "--logdir", "/proc/logs"], "--logdir: log folder cannot be"),
-        (["plot_tensorflow_results.py", "--out-dir", "/proc/figures"], "--out-dir: output folder"),
+        (
+            ["ann_keras.py", "10", "--tflite", "/proc/x.tflite"],
+            "--tflite: cannot write /proc/x.tflite: /proc cannot be written (",
+        ),
+        (
+            ["ann_tensorflow.py", "10", "--logdir", "/proc/logs"],
+            "--logdir: cannot create log folder /proc/logs: /proc cannot be written (",
+        ),
+        (
+            ["plot_tensorflow_results.py", "--out-dir", "/proc/figures"],
+            "--out-dir: cannot create output folder /proc/figures: /proc cannot be written (",
+        ),
     ],
 )
 def test_a_folder_that_only_looks_writable_is_refused_before_training(args, words):
     done = run_script(*args, timeout=60)  # root passes os.access on /proc; a real write fails
     assert done.returncode == 2
     assert words in one_line(done.stderr)
+    # /proc answers a new file with "No such file or directory": /proc is there
+    assert "No such file" not in done.stderr
 
 
 # Options that would be ignored are refused ----------------------------------------
@@ -227,7 +282,17 @@ def test_an_option_that_would_be_ignored_is_refused(tmp_path, args, words):
 
 
 def test_a_diverging_numpy_run_prints_the_divergence_alone():
-    done = run_script("-m", "numpy_ref", "--lr", "1e308", "--dtype", "float32", timeout=60)
+    done = run_script(
+        "-m",
+        "numpy_ref",
+        "--lr",
+        "3e38",
+        "--optimizer",
+        "rmsprop",
+        "--dtype",
+        "float32",
+        timeout=60,
+    )
     assert done.returncode == 1
     assert "diverged" in one_line(done.stderr)
 
@@ -276,7 +341,16 @@ def test_installation_check_and_readme_name_the_same_python():
 
 
 def test_a_diverged_keras_run_keeps_no_log(tmp_path):
-    done = run_script("ann_keras.py", "50", "--lr", "1e300", "--logdir", str(tmp_path / "logs"))
+    done = run_script(
+        "ann_keras.py",
+        "50",
+        "--lr",
+        "3e38",
+        "--optimizer",
+        "rmsprop",
+        "--logdir",
+        str(tmp_path / "logs"),
+    )
     assert done.returncode == 1
     assert "diverged" in one_line(done.stderr)
     assert not (tmp_path / "logs").exists()  # nor the DIR the run created
