@@ -1,7 +1,7 @@
 """Shared set-up: the repository on sys.path, and trained runs cached per session.
 
-TensorFlow is imported once for the whole suite and every run is trained in
-this process; a run asked for twice is trained once.  Also the helpers more
+TensorFlow is imported once per worker (pytest.ini runs one on every core) and
+every run is trained in that process; a run asked for twice is trained once.  Also the helpers more
 than one test file uses: running a script, reading its one-line errors, the
 six-sample CSV, and the blocks and numbers of the README and its pages.
 """
