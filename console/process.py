@@ -23,7 +23,7 @@ import sys
 import threading
 
 from support.files import WRITTEN, kept_files_note
-from support.progress import bar_on_screen
+from support.progress import bar_on_screen, close_bars
 
 from .startup import EARLY_EXIT, missing_package, quiet_when_done, running_a_project_script
 from .terminal import GuardedStdout, OutputFailed, prepare_stdout, silence_stdout
@@ -243,8 +243,12 @@ def _interrupt_behind(error):
 
 
 def _stopped_status(interrupt):
-    """Print the one line for a run cut short by ``interrupt``; return its status."""
+    """Print the one line for a run cut short by ``interrupt``; return its status.
+
+    A progress bar still open is closed first: its loop's generator would
+    otherwise close it, and draw it again, only once this line is out."""
     _stop_raising()
+    close_bars()
     if isinstance(interrupt, Terminated):
         print(_stopped("terminated"), file=sys.stderr)
         return EXIT_TERMINATED

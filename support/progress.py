@@ -8,6 +8,7 @@ and says so once.
 
 import os
 import sys
+import weakref
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
@@ -25,12 +26,22 @@ _said_no_tqdm = False
 
 _bar_on_screen = False
 
+#: The bars drawn and not yet finished: a run cut short closes them before it
+#: says so, so that no bar is drawn again after that line.
+_open_bars: "weakref.WeakSet[tqdm]" = weakref.WeakSet()
+
 
 def progress_bar_shown() -> None:
     """Called when a progress bar is drawn: a message that stops the run then
     starts on a line of its own, not at the end of the bar."""
     global _bar_on_screen
     _bar_on_screen = True
+
+
+def close_bars() -> None:
+    """Close every bar still open: each draws itself a last time, now, and never again."""
+    for bar in list(_open_bars):
+        bar.close()
 
 
 def bar_on_screen() -> bool:
@@ -84,9 +95,11 @@ def watched(seconds_per_iteration: float, allowed: bool = True) -> Steps:
         if bar is None:
             return range(count)
         progress_bar_shown()
-        return bar(
+        drawn = bar(
             range(count), desc=label, unit="it", file=sys.stderr, mininterval=0.25, miniters=1000
         )
+        _open_bars.add(drawn)
+        return drawn
 
     return steps
 
@@ -102,4 +115,6 @@ def counter(
     if bar is None:
         return None
     progress_bar_shown()
-    return bar(total=total, desc=label, unit=unit, file=sys.stderr)
+    drawn = bar(total=total, desc=label, unit=unit, file=sys.stderr)
+    _open_bars.add(drawn)
+    return drawn
