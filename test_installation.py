@@ -39,7 +39,7 @@ PACKAGES = (
     ("matplotlib", "matplotlib", (3, 8), "matplotlib>=3.8"),
     ("tensorflow", "TensorFlow", (2, 16), "tensorflow>=2.16"),
     ("keras", "Keras", (3, 0), "tensorflow>=2.16"),
-    ("tqdm", "tqdm", (4, 60), "tqdm>=4.60"),
+    ("tqdm", "tqdm", (4, 66), "tqdm>=4.66"),
 )
 #: (import name, shown name, lowest version, what installs it): optional extras.
 OPTIONAL_PACKAGES = (("torch", "PyTorch", (2, 4), "pip install -r requirements-frameworks.txt"),)

@@ -26,6 +26,11 @@ _said_no_tqdm = False
 
 _bar_on_screen = False
 
+#: A bar is first drawn this long after it is made: never while tqdm is still
+#: making it, where a Ctrl-C would leave a half-made bar that draws itself again
+#: only when it is collected, after the run's last line.
+FIRST_DRAW_AFTER_S = 0.1
+
 #: The bars drawn and not yet finished: a run cut short closes them before it
 #: says so, so that no bar is drawn again after that line.
 _open_bars: "weakref.WeakSet[tqdm]" = weakref.WeakSet()
@@ -96,7 +101,13 @@ def watched(seconds_per_iteration: float, allowed: bool = True) -> Steps:
             return range(count)
         progress_bar_shown()
         drawn = bar(
-            range(count), desc=label, unit="it", file=sys.stderr, mininterval=0.25, miniters=1000
+            range(count),
+            desc=label,
+            unit="it",
+            file=sys.stderr,
+            mininterval=0.25,
+            miniters=1000,
+            delay=FIRST_DRAW_AFTER_S,
         )
         _open_bars.add(drawn)
         return drawn
@@ -115,6 +126,6 @@ def counter(
     if bar is None:
         return None
     progress_bar_shown()
-    drawn = bar(total=total, desc=label, unit=unit, file=sys.stderr)
+    drawn = bar(total=total, desc=label, unit=unit, file=sys.stderr, delay=FIRST_DRAW_AFTER_S)
     _open_bars.add(drawn)
     return drawn
