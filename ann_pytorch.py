@@ -29,7 +29,7 @@ from console.arguments import add_logdir_argument, add_loss_argument
 from console.explain import run_settings
 from console.explain_sections import value_sections, values_from_arrays
 from console.startup import OPTIONAL_PACKAGES
-from console.trainer_script import Output, Run, TrainerScript
+from console.trainer_script import Output, Run, TrainerScript, loss_notes
 from support.packages import installed
 
 FRAMEWORK_INSTALL = OPTIONAL_PACKAGES["torch"]
@@ -85,9 +85,7 @@ def train(settings):
 
     run, logdir = settings.run, settings.files.logdir
     result = FRAMEWORKS["pytorch"].train(run, progress=not settings.json)
-    notes = []
-    if run.loss != "half-sse":
-        notes.append(f"(losses above are {run.loss}, not the tutorial's half-sse)")
+    notes = loss_notes(run)
 
     def write_log():
         from frameworks.tensorboard_torch import TorchScalarLog

@@ -53,6 +53,14 @@ class Output:
         return None
 
 
+def loss_notes(run):
+    """The report's note when ``run`` (RunSettings) trained on another loss than the
+    tutorial's: the losses printed are that loss's."""
+    if run.loss == "half-sse":
+        return []
+    return [f"(losses above are {run.loss}, not the tutorial's half-sse)"]
+
+
 def cannot_write(error, target):
     """The one line for a file or folder that could not be written."""
     return f"error: cannot write {error.filename or target}: {error.strerror or error}"
