@@ -122,6 +122,17 @@ def _defaults_text(name):
     return f"{dict(users[0].defaults)[name]:g}; used by {', '.join(r.name for r in users)}"
 
 
+def add_hyperparameter_arguments(group):
+    """--momentum, --rho, --beta1, --beta2, --epsilon: each optimizer's hyperparameters."""
+    for dest, kind, metavar, what in HYPERPARAMETER_OPTIONS:
+        group.add_argument(
+            f"--{dest}",
+            type=kind,
+            metavar=metavar,
+            help=f"{what} (default: {_defaults_text(dest)})",
+        )
+
+
 #: {formulas: (whose optimizers, the module that writes them out in NumPy)}
 OPTIMIZER_LIBRARIES = {
     "keras": ("Keras 3", "numpy_ref/keras_formulas.py"),
@@ -146,13 +157,7 @@ def add_training_arguments(
         help=f"how each update follows from the gradient, as {library} computes it;"
         " docs/optimizers.md (default: sgd, the tutorial's w <- w - lr g)",
     )
-    for dest, kind, metavar, what in HYPERPARAMETER_OPTIONS:
-        group.add_argument(
-            f"--{dest}",
-            type=kind,
-            metavar=metavar,
-            help=f"{what} (default: {_defaults_text(dest)})",
-        )
+    add_hyperparameter_arguments(group)
     if not stopping:
         return
     group = parser.add_argument_group("schedule, stopping and penalties")

@@ -31,8 +31,9 @@ shows_pytorch = pytest.mark.skipif(
 
 
 def pytest_configure(config):
-    """CI's full pass (CI=true, without CI_LIGHT) installs every framework: a framework
-    missing there would skip its tests, so it fails the run instead."""
+    """CI's full pass (CI=true, without CI_LIGHT) installs every framework and the page's
+    browser: one missing there would skip its tests, so it fails the run instead."""
+    from explorer.browser import missing as browser_missing
     from implementations import not_installed
 
     if os.environ.get("CI") == "true" and not os.environ.get("CI_LIGHT"):
@@ -42,6 +43,9 @@ def pytest_configure(config):
                 f"CI's full pass needs every framework, and {', '.join(missing)} is missing:"
                 " pip install -r requirements-dev.txt"
             )
+        problem = browser_missing()
+        if problem:
+            raise pytest.UsageError(f"CI's full pass runs the page's browser tests, and {problem}")
 
 
 @functools.cache

@@ -16,10 +16,19 @@ SCRIPTS = (
     "compare_implementations",
     "plot_tensorflow_results",
     "test_installation",
+    "explore",
 )
-PACKAGES = ("numpy_ref", "console", "frameworks", "implementations", "figures", "support")
+PACKAGES = (
+    "numpy_ref",
+    "console",
+    "frameworks",
+    "implementations",
+    "figures",
+    "explorer",
+    "support",
+)
 #: The libraries: they never import the command line (console/, the scripts).
-LIBRARIES = ("numpy_ref", "frameworks", "implementations", "figures")
+LIBRARIES = ("numpy_ref", "frameworks", "implementations", "figures", "explorer")
 COMMAND_LINE = ("console", *SCRIPTS)
 #: A file longer than this holds two ideas (docs/architecture.md).
 MOST_LINES = 450

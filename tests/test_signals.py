@@ -112,6 +112,7 @@ def _started_script(script):
     "script",
     [
         ["plot_tensorflow_results.py"],
+        ["explore.py"],
         ["ann_keras.py"],
         ["ann_tensorflow.py"],
         ["test_installation.py"],
