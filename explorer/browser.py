@@ -6,8 +6,9 @@ and chromium-driver), never a browser a tool downloads for itself.
 """
 
 import shutil
-from importlib.util import find_spec
 from typing import Any
+
+from support.packages import installed
 
 #: The browser's command, as Debian and Ubuntu name it.
 BROWSERS = ("chromium", "chromium-browser")
@@ -16,7 +17,7 @@ DRIVER = "chromedriver"
 
 def missing() -> str | None:
     """None where Selenium, Chromium and its driver are all installed; else what is not."""
-    if find_spec("selenium") is None:
+    if not installed("selenium"):
         return "selenium is not installed (pip install -r requirements-dev.txt)"
     if not any(shutil.which(browser) for browser in BROWSERS):
         return "chromium is not installed (apt-get install chromium)"
