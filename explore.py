@@ -23,16 +23,21 @@ import os
 import sys
 from pathlib import Path
 
-from console.explorer import build_parser, explorer_settings, settings_text
+from console.explorer import explorer_parser, explorer_settings, settings_text
 from console.process import EXIT_WRITE_FAILED, stops_cleanly
 from explorer.page import page, page_data
 from explorer.runs import first_non_finite, traces
 from support.files import atomic_output
 
 
+def build_parser():
+    """The script's console.parser.ArgumentParser: every option it takes."""
+    return explorer_parser(__doc__)
+
+
 def parse_args(argv=None):
     """The ExplorerSettings of ``argv``; exit 2 on a bad command line, before training."""
-    parser = build_parser(__doc__)
+    parser = build_parser()
     return explorer_settings(parser, parser.parse_args(argv), argv)
 
 

@@ -40,7 +40,7 @@ class ExplorerSettings:
     command: str  # the command line as given, which the page names
 
 
-def build_parser(description: str) -> ArgumentParser:
+def explorer_parser(description: str) -> ArgumentParser:
     """explore.py's parser; ``description`` is the script's docstring (--help)."""
     parser = ArgumentParser("explore.py", description)
     parser.set_defaults(formulas="keras")
@@ -90,11 +90,8 @@ def settings_text(settings: ExplorerSettings) -> str:
     example = settings.example
     samples = f"{example.samples} sample{'s' * (example.samples != 1)}"
     start = "the tutorial's" if example.init == "mazur" else f"random, seed {example.seed}"
-    biases = (
-        "trained from b1 = 0.35 and b2 = 0.6"
-        if example.train_biases
-        else "the tutorial's constants b1 = 0.35, b2 = 0.6"
-    )
+    starts = f"b1 = {example.hidden_bias:g}, b2 = {example.output_bias:g}"
+    biases = f"trained from {starts}" if example.train_biases else f"constant, {starts}"
     return (
         f"{settings.iterations} iterations of numpy_ref in float64, learning rate"
         f" {example.learning_rate:g}; data {example.data.name} ({samples}, batches of"

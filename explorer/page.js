@@ -107,11 +107,11 @@
       if (j >= P) return; // a constant bias has no label of its own: its node says its value
       const [x1, y1] = AT[from];
       const [x2, y2] = AT[to];
-      const x = name[0] === "b" ? x1 + (name.endsWith("1") ? -52 : 52) : x1 + (x2 - x1) * along;
-      const y = name[0] === "b" ? y1 + 36 : y1 + (y2 - y1) * along;
+      const x = name[0] === "b" ? x1 : x1 + (x2 - x1) * along; // a bias's labels: under its node
+      const y = name[0] === "b" ? y1 + (name.endsWith("1") ? 34 : 57) : y1 + (y2 - y1) * along;
       const g = svg(network, "g", { class: "weight", tabindex: 0, role: "button", "data-weight": name });
       g.appendChild(document.createElementNS(SVG_NS, "title"));
-      svg(g, "rect", { x: x - 48, y: y - 11, width: 96, height: 21, rx: 4 });
+      svg(g, "rect", { x: x - 53, y: y - 11, width: 106, height: 21, rx: 4 });
       svg(g, "text", { x, y: y + 5, "text-anchor": "middle" });
       g.addEventListener("click", () => choose(name));
       g.addEventListener("focus", () => choose(name));
