@@ -32,6 +32,7 @@ SCRIPTS = (
     ("numpy_ref.__main__", lambda module: module.SCRIPT.parser()),
     ("compare_implementations", lambda module: module.build_parser()),
     ("plot_tensorflow_results", lambda module: module.build_parser()),
+    ("explore", lambda module: module.build_parser()),
     ("test_installation", lambda module: module.build_parser()),
     ("bench", lambda module: module.build_parser()),
 )

@@ -37,6 +37,7 @@ def test_every_option_every_parser_records_is_on_the_page(maker):
         "## python -m numpy_ref",
         "## python compare_implementations.py",
         "## python plot_tensorflow_results.py",
+        "## python explore.py",
         "## python test_installation.py",
         "## python benchmarks/bench.py",
     ]
