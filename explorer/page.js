@@ -406,7 +406,7 @@
     $("sample").addEventListener("change", () => update({ sample: Number($("sample").value) }));
     $("play").addEventListener("click", play);
     document.addEventListener("keydown", (event) => {
-      if (event.target === $("slider") || event.target.tagName === "SELECT") return; // they step themselves
+      if (["INPUT", "SELECT"].includes(event.target.tagName)) return; // the slider, radios and selectors take their own arrows
       const step = { ArrowRight: 1, ArrowLeft: -1 }[event.key];
       if (!step) return;
       event.preventDefault();

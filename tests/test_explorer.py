@@ -321,6 +321,21 @@ def test_the_arrow_keys_step_one_iteration(browser, page_file):
 
 
 @needs_browser
+def test_play_runs_through_the_iterations_and_pause_stops_there(browser, page_file):
+    opened(browser, page_file, "#it=0&opt=nesterov")
+    play = browser.find_element("id", "play")
+    play.click()
+    time.sleep(0.5)
+    play.click()
+    shown = hooks(browser)
+    k = int(re.match(r"#it=(\d+)&", shown["hash"])[1])
+    assert 0 < k < 1000 and play.text == "Play"
+    check_view(shown, "nesterov", "parallel", k)
+    time.sleep(0.2)
+    assert hooks(browser)["hash"] == shown["hash"]  # paused
+
+
+@needs_browser
 def test_the_toggles_change_the_view_and_the_address(browser, page_file):
     from selenium.webdriver.support.ui import Select
 
