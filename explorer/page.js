@@ -42,8 +42,8 @@
 
   // ---- the forward pass: net = w·input + b, out = 1 / (1 + e^-net)
   const sigmoid = (net) => 1 / (1 + Math.exp(-net));
-  function parametersAt(k, r = run()) {
-    const values = NAMES.map((_, j) => r.parameter(k, j));
+  function parametersAt(k) {
+    const values = NAMES.map((_, j) => run().parameter(k, j));
     const [bh, bo] = DATA.biases;
     return { w: values.slice(0, 8), b: DATA.trainBiases ? values.slice(8) : [bh, bh, bo, bo] };
   }
@@ -189,8 +189,7 @@
       // delta_o = dE/dout_o x dout_o/dnet_o, with dE/dout_o = (out_o - t) / m (the batch's mean E)
       const dOut = f.outO.map((o, q) => (o - t[q]) / m);
       const dNet = f.outO.map((o) => o * (1 - o));
-      const output = name === "w5" || name === "w6" || name === "w7" || name === "w8" || name.startsWith("b_o");
-      if (output) {
+      if ((j >= 4 && j < 8) || name.startsWith("b_o")) { // w5..w8 or an output bias
         const q = name.startsWith("b_o") ? Number(name[3]) - 1 : (j - 4) >> 1; // which output
         const input = name.startsWith("b_o") ? 1 : f.outH[(j - 4) & 1]; // dnet_o/dw = out_h, dnet_o/db = 1
         terms.push({ row, output: q, factors: [dOut[q], dNet[q], input] });
