@@ -23,7 +23,7 @@ from support.files import atomic_output  # noqa: E402
 PICTURE = "docs/explorer.png"  # relative to ROOT, as the messages name it
 #: The view the picture shows: a hidden weight's chain rule in the sequential order.
 VIEW = "#it=137&order=sequential&opt=sgd&weight=w1"
-WIDTH, HEIGHT = 1000, 1060
+WIDTH, HEIGHT = 1000, 1130
 
 
 def main(argv=None):
@@ -43,7 +43,11 @@ def main(argv=None):
         )
         browser = headless_chromium(WIDTH, HEIGHT)
         try:
+            # as the tests do: a blank page first, and a script run before the picture (a
+            # screenshot straight after the first navigation sometimes finds no page)
+            browser.get("about:blank")
             browser.get(f"file://{page}{VIEW}")
+            browser.execute_script("return document.readyState")
             with atomic_output(os.path.join(ROOT, PICTURE)) as temporary:
                 browser.save_screenshot(temporary)
         finally:

@@ -100,7 +100,8 @@
       svg(g, "circle", { cx: x, cy: y, r: node[0] === "b" ? 16 : RADIUS });
       svg(g, "text", { class: "name", x, y: y + 5, "text-anchor": "middle" }, node);
       const above = y < 200 && node[0] !== "b";
-      const label = svg(network, "text", { x, y: above ? y - 52 : y + 42, "text-anchor": "middle", "data-neuron": node });
+      const lift = node[0] === "o" ? 68 : 52; // an output's three lines (net, out, target) start higher
+      const label = svg(network, "text", { x, y: above ? y - lift : y + 42, "text-anchor": "middle", "data-neuron": node });
       drawn.neurons[node] = label;
     }
     EDGES.forEach(([name, from, to, along], j) => {
