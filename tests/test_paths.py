@@ -17,6 +17,7 @@ PATH_OPTIONS = [
     ("ann_keras.py", "--logdir", "logs"),
     ("ann_tensorflow.py", "--logdir", "logs"),
     ("plot_tensorflow_results.py", "--out-dir", "figures"),
+    ("explore.py", "--out", "x.html"),
 ]
 
 
