@@ -123,11 +123,11 @@ class Framework:
         return run.dtype in self.dtypes and (run.training.plain or not self.plain_sgd_only)
 
     def cannot_train(self) -> str:
-        """The line that says which runs it leaves out."""
+        """The line that says its rows are left out of a run it does not compute."""
         training = "plain SGD " if self.plain_sgd_only else ""
         return (
-            f"the {self.title} rows compute {training}in {' or '.join(self.dtypes)} only:"
-            f" they are left out of this run"
+            f"the {self.title} rows are left out: they compute {training}in"
+            f" {' or '.join(self.dtypes)} only (--dtype {self.dtypes[0]})"
         )
 
     def train(self, run: RunSettings, *, progress: bool = False) -> TrainingResult:
@@ -160,7 +160,7 @@ FRAMEWORKS: dict[str, Framework] = {
         Framework(
             "csharp",
             "C#",
-            2e-6,
+            30e-6,
             _train_csharp,
             programs=("mcs", "mono"),
             install="apt-get install mono-mcs mono-runtime",

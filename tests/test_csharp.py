@@ -259,3 +259,47 @@ def test_a_signal_while_mono_trains_ends_quietly(signum, status, tmp_path):
     stdout, stderr = child.communicate(timeout=30)
     assert child.returncode == status and stdout == ""
     assert one_line(stderr).split(":")[0] in ("interrupted", "terminated")
+
+
+# The comparison: C# rows where Mono is installed and the run is plain SGD in float64
+
+
+def compared(capsys, *arguments):
+    """(rows, note lines) of compare_implementations.py --json with ``arguments``."""
+    import compare_implementations
+
+    assert compare_implementations.main(["10", "--json", "--verbose", *arguments]) == 0
+    printed = capsys.readouterr()
+    notes = [line for line in printed.err.splitlines() if line.startswith("note: ")]
+    return json.loads(printed.out)["rows"], notes
+
+
+CSHARP_NOTE = (
+    "note: the C# rows are left out: they compute plain SGD in float64 only (--dtype float64)"
+)
+
+
+@needs_mono
+def test_compare_shows_csharp_rows_in_float64_and_says_why_not_otherwise(capsys):
+    rows, notes = compared(capsys, "--dtype", "float64")
+    csharp = [row for row in rows if row["implementation"] == "csharp"]
+    assert [(row["label"], row["update"]) for row in csharp] == [
+        ("C#", "parallel"),
+        ("C#", "sequential"),
+    ]
+    assert all(row["verdict"] == f"matches NumPy {row['update']}" for row in csharp)
+    assert CSHARP_NOTE not in notes
+    for arguments in ([], ["--dtype", "float64", "--optimizer", "adam"]):
+        rows, notes = compared(capsys, *arguments)
+        assert "csharp" not in {row["implementation"] for row in rows}
+        assert CSHARP_NOTE in notes
+
+
+def test_compare_without_mono_says_how_to_get_the_csharp_rows(capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", without_mono(tmp_path)["PATH"])
+    rows, notes = compared(capsys, "--dtype", "float64")
+    assert "csharp" not in {row["implementation"] for row in rows}
+    assert (
+        "note: the C# rows need the programs mcs and mono: apt-get install mono-mcs mono-runtime"
+        in notes
+    )

@@ -20,6 +20,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text;
+using System.Text.RegularExpressions;
 
 static class Network
 {
@@ -64,13 +65,12 @@ static class Network
     static void Main()
     {
         var run = (Dictionary<string, object>)Json.Read(Console.In.ReadToEnd());
-        double[][] x = Rows(run["inputs"]), target = Rows(run["targets"]);
+        double[][] x = Rows(run["inputs"]), target = Rows(run["targets"]), biases = Rows(run["biases"]);
         double[,] wHidden = Matrix(run["hidden_weights"]), wOutput = Matrix(run["output_weights"]);
-        double[] bHidden = Rows(run["biases"])[0], bOutput = Rows(run["biases"])[1];
+        double[] bHidden = biases[0], bOutput = biases[1];
         double lr = FromHex((string)run["learning_rate"]);
         long iterations = (long)run["iterations"], batch = (long)run["batch_size"];
-        bool sequential = (string)run["update"] == "sequential";
-        bool trainBiases = (bool)run["train_biases"];
+        bool sequential = (string)run["update"] == "sequential", trainBiases = (bool)run["train_biases"];
         long perPass = (x.Length + batch - 1) / batch;  // batches in one pass over the data
 
         var json = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16);
@@ -78,31 +78,21 @@ static class Network
         for (long k = 0; k < iterations; k++)
         {
             int first = (int)(k % perPass * batch), m = (int)Math.Min(batch, x.Length - first);
-            var input = x.Skip(first).Take(m).ToArray();
+            double[][] input = x.Skip(first).Take(m).ToArray(), t = target.Skip(first).Take(m).ToArray();
             var hidden = input.Select(sample => Layer(wHidden, sample, bHidden)).ToArray();
             var output = hidden.Select(outH => Layer(wOutput, outH, bOutput)).ToArray();
-            double loss = 0.0;  // the batch's loss: the mean of its samples' E
-            for (int s = 0; s < m; s++) loss += HalfSquaredError(target[first + s], output[s]);
-            loss /= m;
-            json.Write((k == 0 ? "\n" : ",\n") + Numbers(new[] { loss }, output[0], hidden[0],
-                                                          Flat(wHidden), Flat(wOutput)));
+            double loss = Enumerable.Range(0, m).Sum(s => HalfSquaredError(t[s], output[s])) / m;
+            json.Write((k == 0 ? "\n" : ",\n")
+                       + Numbers(new[] { loss }, output[0], hidden[0], Flat(wHidden), Flat(wOutput)));
 
             // delta_o = dE/dnet_o = (out_o - t) out_o (1 - out_o), of the batch's mean loss
-            var deltaO = new double[m][];
-            for (int s = 0; s < m; s++)
-                deltaO[s] = Enumerable.Range(0, 2).Select(j =>
-                    (output[s][j] - target[first + s][j]) * output[s][j] * (1.0 - output[s][j]) / m)
-                    .ToArray();
-            var carrying = sequential ? wOutput : (double[,])wOutput.Clone();  // which w5..w8 carry delta_o
-            Step(wOutput, bOutput, deltaO, hidden, lr, trainBiases);  // output layer first
-
+            var deltaO = Each(m, (s, j) => (output[s][j] - t[s][j]) * output[s][j] * (1.0 - output[s][j]) / m);
+            // parallel: a copy of the forward pass's w5..w8; sequential: the ones Step updates
+            var carrying = sequential ? wOutput : (double[,])wOutput.Clone();
+            Step(wOutput, bOutput, deltaO, hidden, lr, trainBiases);  // the output layer first
             // delta_h = dE/dnet_h = (delta_o1 w_1i + delta_o2 w_2i) out_h (1 - out_h)
-            var deltaH = new double[m][];
-            for (int s = 0; s < m; s++)
-                deltaH[s] = Enumerable.Range(0, 2).Select(i =>
-                    (deltaO[s][0] * carrying[0, i] + deltaO[s][1] * carrying[1, i])
-                    * hidden[s][i] * (1.0 - hidden[s][i]))
-                    .ToArray();
+            var deltaH = Each(m, (s, i) => (deltaO[s][0] * carrying[0, i] + deltaO[s][1] * carrying[1, i])
+                                           * hidden[s][i] * (1.0 - hidden[s][i]));
             Step(wHidden, bHidden, deltaH, input, lr, trainBiases);
         }
         var predictions = x.Select(sample => Layer(wOutput, Layer(wHidden, sample, bHidden), bOutput))
@@ -115,6 +105,12 @@ static class Network
         json.Write(",\n\"final_loss\": " + Numbers(new[] { finalLoss }));
         json.Write(",\n\"predictions\": [" + string.Join(", ", predictions.Select(p => Numbers(p))) + "]}\n");
         json.Flush();
+    }
+
+    // an m x 2 array: f(s, j) for every sample s of the batch and neuron j of a layer
+    static double[][] Each(int m, Func<int, int, double> f)
+    {
+        return Enumerable.Range(0, m).Select(s => new[] { f(s, 0), f(s, 1) }).ToArray();
     }
 
     // [[w1, w2], [w3, w4]] -> [w1, w2, w3, w4]
@@ -149,61 +145,39 @@ static class Network
 }
 
 // Reads the one JSON document this program is sent: objects, arrays, strings without
-// escapes, whole numbers, true and false.
+// escapes, whole numbers, true and false.  Its tokens are brackets, strings and words;
+// commas and colons only separate them.
 class Json
 {
-    readonly string text;
+    readonly string[] tokens;
     int at;
 
-    Json(string text) { this.text = text; }
+    Json(string text)
+    {
+        tokens = Regex.Matches(text, @"[{}\[\]]|""[^""]*""|[^\s{}\[\],:""]+").Cast<Match>()
+                      .Select(match => match.Value).ToArray();
+    }
 
     public static object Read(string text) { return new Json(text).Value(); }
 
     object Value()
     {
-        Skip();
-        if (text[at] == '{')
+        string token = tokens[at++];
+        if (token == "{")
         {
             var members = new Dictionary<string, object>();
-            for (at++; More('}'); )
-            {
-                var name = (string)Value();
-                Skip();
-                at++;  // the ':'
-                members[name] = Value();
-            }
+            while (tokens[at] != "}") members[(string)Value()] = Value();  // name, then value
+            at++;
             return members;
         }
-        if (text[at] == '[')
+        if (token == "[")
         {
             var items = new List<object>();
-            for (at++; More(']'); ) items.Add(Value());
+            while (tokens[at] != "]") items.Add(Value());
+            at++;
             return items;
         }
-        if (text[at] == '"')
-        {
-            int end = text.IndexOf('"', at + 1);
-            var word = text.Substring(at + 1, end - at - 1);
-            at = end + 1;
-            return word;
-        }
-        int start = at;
-        while (at < text.Length && ",]} \t\r\n".IndexOf(text[at]) < 0) at++;
-        var token = text.Substring(start, at - start);
-        return token == "true" ? true : token == "false" ? (object)false : long.Parse(token, Invariant);
+        if (token.StartsWith("\"")) return token.Trim('"');
+        return token == "true" ? true : token == "false" ? (object)false : long.Parse(token);
     }
-
-    // past a ',' to the next item (true), or past the closing bracket (false)
-    bool More(char close)
-    {
-        Skip();
-        if (text[at] == ',') { at++; Skip(); }
-        if (text[at] != close) return true;
-        at++;
-        return false;
-    }
-
-    void Skip() { while (char.IsWhiteSpace(text[at])) at++; }
-
-    static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 }
