@@ -17,7 +17,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from conftest import ROOT, SIX_SAMPLES, one_line, refused, run_script
+from conftest import ROOT, SIX_SAMPLES, one_line, refused, run_script, shown_block
 
 import ann_csharp
 from frameworks.csharp import program_path
@@ -274,6 +274,9 @@ def compared(capsys, *arguments):
     return json.loads(printed.out)["rows"], notes
 
 
+#: The marker of the page's block of the float64 table's distances.
+AGREEMENT = "excerpt of: python compare_implementations.py 1000 --dtype float64"
+
 CSHARP_NOTE = (
     "note: the C# rows are left out: they compute plain SGD in float64 only (--dtype float64)"
 )
@@ -303,3 +306,16 @@ def test_compare_without_mono_says_how_to_get_the_csharp_rows(capsys, monkeypatc
         "note: the C# rows need the programs mcs and mono: apt-get install mono-mcs mono-runtime"
         in notes
     )
+
+
+@needs_mono
+def test_the_pages_agreement_block_is_what_compare_prints(capsys):
+    """docs/cross-language.md shows the distance rows of the float64 table: the
+    C# rows and the NumPy rows they are measured against, as the script prints them."""
+    import compare_implementations
+
+    assert compare_implementations.main(["1000", "--dtype", "float64", "--verbose"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    shown = shown_block(AGREEMENT).splitlines()
+    assert len(shown) >= 4
+    assert all(line in printed for line in shown), shown
