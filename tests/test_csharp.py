@@ -132,6 +132,30 @@ def test_without_mono_the_script_names_the_packages(tmp_path):
     )
 
 
+def test_without_mono_help_still_answers(tmp_path):
+    done = run_script("ann_csharp.py", "--help", env=without_mono(tmp_path))
+    assert done.returncode == 0 and "apt-get install mono-mcs mono-runtime" in done.stdout
+
+
+def test_ci_full_pass_fails_without_mono(tmp_path):
+    """CI=true without CI_LIGHT: a missing Mono would skip the C# tests, so the run
+    fails at once instead, naming what to install."""
+    done = run_script(
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "-n",
+        "0",
+        "--collect-only",
+        "-q",
+        "tests/test_docs.py",
+        env={"CI": "true", "CI_LIGHT": "", **without_mono(tmp_path)},
+    )
+    assert done.returncode != 0
+    assert "the C# rows need the programs mcs and mono: apt-get install" in done.stderr
+
+
 def test_without_mono_the_framework_says_what_to_install(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", without_mono(tmp_path)["PATH"])
     assert not FRAMEWORKS["csharp"].installed

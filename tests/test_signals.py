@@ -114,6 +114,7 @@ def _started_script(script):
         ["plot_tensorflow_results.py"],
         ["ann_keras.py"],
         ["ann_tensorflow.py"],
+        ["ann_csharp.py"],
         ["test_installation.py"],
         ["compare_implementations.py"],
         ["-m", "numpy_ref"],
