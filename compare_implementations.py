@@ -2,9 +2,10 @@
 
 Runs every trainer in one process (NumPy sequential and parallel,
 TensorFlow autodiff parallel and sequential, Keras train_step sequential and
-Keras fit parallel, and PyTorch autograd in both orders where PyTorch is
-installed), prints the results table, then the conclusions, computed
-from the runs.  The NumPy rows are the reference and always run in float64;
+Keras fit parallel, PyTorch autograd in both orders where PyTorch is
+installed, and the C# cross-check in both orders where Mono is installed and
+the run is plain SGD in float64), prints the results table, then the
+conclusions, computed from the runs.  The NumPy rows are the reference and always run in float64;
 the frameworks run in --dtype (float32 by default).
 
 With --optimizer NAME every trainer uses that optimizer, as its library
@@ -156,12 +157,16 @@ def print_every_optimizer(settings):
     return 0
 
 
-def say_which_rows_are_missing():
-    """One line on stderr for each framework whose optional package is not installed."""
-    from implementations import not_installed
+def say_which_rows_are_missing(run):
+    """One line on stderr for each framework whose optional package or program is not
+    installed, and for each that does not compute what ``run`` asks for (the C#
+    cross-check: plain SGD in float64 only)."""
+    from implementations import cannot_train, not_installed
 
     for framework in not_installed():
         print(f"note: {framework.not_installed()}", file=sys.stderr)
+    for framework in cannot_train(run):
+        print(f"note: {framework.cannot_train()}", file=sys.stderr)
 
 
 def print_rows(settings, rows, found, *, csv_text, table_text, more_settings=None):
@@ -183,7 +188,7 @@ def print_rows(settings, rows, found, *, csv_text, table_text, more_settings=Non
         print("\nConclusions")
         for sentence in found:
             print(_bullet(sentence))
-    say_which_rows_are_missing()
+    say_which_rows_are_missing(run)
 
 
 def print_comparison(settings):

@@ -11,7 +11,10 @@ the devices TensorFlow sees, then runs two real checks:
 PyTorch is optional (requirements-frameworks.txt): where it is installed, its
 version is reported and its autograd gradients are checked against the
 tutorial's the same way; where it is not, the report says so and the
-installation still works.
+installation still works.  So is Mono (apt-get install mono-mcs
+mono-runtime), for the C# cross-check: where mcs and mono are on PATH, Mono's
+version is reported and one C# step in each order is checked against
+numpy_ref.
 
 Exit status 0 when everything holds; 1 with one line per problem, each naming
 the fix; 2 for a bad command line.
@@ -183,19 +186,62 @@ def check_pytorch_gradients(report):
     return []
 
 
-def check_training_step(report):
-    """One float64 update by autodiff against one by the hand-written formulas."""
+def mono_version():
+    """'6.8.0.105': the version `mono --version` names on its first line."""
+    import subprocess
+
+    done = subprocess.run(["mono", "--version"], capture_output=True, text=True)
+    words = done.stdout.split()
+    return words[words.index("version") + 1] if "version" in words else "unknown"
+
+
+def check_csharp(report):
+    """One C# step (Mono) in each order against numpy_ref's, where Mono is installed
+    (it is optional: the report says how to get it where it is not)."""
+    from implementations import FRAMEWORKS
+
+    framework = FRAMEWORKS["csharp"]
+    if not framework.installed:
+        report.append(f"{'Mono':<11} not installed (optional, for C#: {framework.install})")
+        return []
     import numpy as np
 
     import numpy_ref
+    from frameworks import csharp
+
+    report.append(f"{'Mono':<11} {mono_version()}")
+    try:
+        worst = max(
+            _largest_weight_difference(csharp.train(1, update), numpy_ref.train(1, update))
+            for update in numpy_ref.UPDATE_ORDERS
+        )
+    except (OSError, RuntimeError) as error:
+        return [f"the C# cross-check cannot run ({error}): {framework.install}"]
+    report.append(f"{'C# step':<11} float64 C# vs numpy_ref, both orders: max |Δw| {worst:.1e}")
+    if not np.isfinite(worst) or worst > FLOAT64_TOLERANCE:
+        return [f"one C# step differs from numpy_ref by {worst:.1e}: {framework.install}"]
+    return []
+
+
+def _largest_weight_difference(run, reference):
+    """max |Δw| between two runs' final w1..w8."""
+    import numpy as np
+
+    return max(
+        float(np.max(np.abs(getattr(run, name) - getattr(reference, name))))
+        for name in ("final_hidden_weights", "final_output_weights")
+    )
+
+
+def check_training_step(report):
+    """One float64 update by autodiff against one by the hand-written formulas."""
+    import numpy_ref
     from frameworks import tape as tape_trainer
 
-    worst = 0.0
-    for update in numpy_ref.UPDATE_ORDERS:
-        tape = tape_trainer.train(1, update, dtype="float64")
-        formulas = numpy_ref.train(1, update)
-        for name in ("final_hidden_weights", "final_output_weights"):
-            worst = max(worst, float(np.max(np.abs(getattr(tape, name) - getattr(formulas, name)))))
+    worst = max(
+        _largest_weight_difference(tape_trainer.train(1, update, dtype="float64"), formulas)
+        for update, formulas in ((u, numpy_ref.train(1, u)) for u in numpy_ref.UPDATE_ORDERS)
+    )
     report.append(f"{'one step':<11} float64 tape vs numpy_ref, both orders: max |Δw| {worst:.1e}")
     if worst > FLOAT64_TOLERANCE:
         return [
@@ -211,7 +257,7 @@ def run_checks():
     problems = check_python() + check_packages(report) + check_optional_packages(report)
     if any(line.startswith(("TensorFlow", "Keras", "NumPy")) for line in problems):
         return report, problems  # the numeric checks need all three
-    checks = [check_devices, check_gradients, check_training_step]
+    checks = [check_devices, check_gradients, check_training_step, check_csharp]
     if not any(line.startswith("PyTorch") for line in problems):
         checks.append(check_pytorch_gradients)
     for check in checks:

@@ -16,7 +16,9 @@ Four tables:
    10-iteration run, over SIZE - 10, the 10-iteration run's time reported as
    the set-up (building, tracing) cost.  TensorFlow: its compiled loop called
    twice; the second call over SIZE, and the first minus the second as the
-   set-up (tracing, compiling) cost;
+   set-up (tracing, compiling) cost.  C#: the set-up is mcs compiling the
+   program into an empty cache (a first run's cost); then, from the cache, a
+   Mono run of SIZE minus one of 10, over SIZE - 10;
 4. data-parallel training (--replicas) on XOR: microseconds per step on one
    device and on REPLICAS logical devices, at the same steps per execution
    (Keras: a fit of STEPS minus one of 10; TensorFlow: the second call of its
@@ -92,6 +94,8 @@ COMMANDS = (
     (("ann_pytorch.py", "1000"), 1.3, 0),
     (("ann_pytorch.py", "1000", "--update", "sequential"), 1.3, 0),
     (("ann_pytorch.py", "1000", "--optimizer", "adam"), None, 0),
+    (("ann_csharp.py", "1000"), None, 0),
+    (("ann_csharp.py", "1000", "--update", "sequential"), None, 0),
 )
 #: Seconds within which each kind of command should finish: the bad-argument
 #: and --help commands, the default update-order study (and the XOR study),

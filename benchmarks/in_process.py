@@ -5,6 +5,7 @@ a child process of bench.py, which alone imports TensorFlow."""
 
 import os
 import statistics
+import tempfile
 import time
 
 from implementations import FRAMEWORKS, IMPLEMENTATIONS
@@ -21,15 +22,18 @@ TRAINER_NAMES = {
     "tensorflow": "TensorFlow tape",
     "keras": "Keras fit",
     "pytorch": "PyTorch autograd",
+    "csharp": "C# (Mono)",
 }
 #: The float type each trainer is timed in: the reference's float64, the
-#: frameworks' float32 (and PyTorch's float64 too, in rows of its own).
+#: frameworks' float32 (and PyTorch's float64 too, in rows of its own; C#
+#: computes in float64 only).
 FLOAT64_LABEL = "PyTorch float64"
 
 #: (label, framework, update, optimizer) for the in-process table: every
 #: implementation with plain SGD (the reference once, with Keras's formulas),
 #: grouped by framework, PyTorch again in float64, then the frameworks with
-#: Adam, the costliest optimizer.  A framework that is not installed is left out.
+#: Adam, the costliest optimizer (C#: plain SGD only).  A framework that is not
+#: installed is left out.
 TIMED = [
     i
     for i in sorted(IMPLEMENTATIONS, key=lambda i: list(FRAMEWORKS).index(i.framework))
@@ -41,7 +45,7 @@ TRAINERS = (
     *(
         (TRAINER_NAMES[i.framework], i.framework, i.update, "adam")
         for i in TIMED
-        if not i.is_reference
+        if not i.is_reference and not FRAMEWORKS[i.framework].plain_sgd_only
     ),
 )
 
@@ -79,6 +83,24 @@ def measure_in_process(runs, sizes, only=None):
         function(*args)
         return time.perf_counter() - start
 
+    def csharp_runs(size, update):
+        """(mcs's compile s, s/iteration of the cached program): the first run's
+        compiling apart, then a run of SIZE minus one of 10, each a Mono process."""
+        from frameworks import csharp
+
+        with tempfile.TemporaryDirectory() as cache:
+            os.environ["XDG_CACHE_HOME"], kept = cache, os.environ.get("XDG_CACHE_HOME")
+            try:
+                compiling = seconds(csharp.compiled_program)
+                train = trainer("csharp", "sgd", "float64")
+                short = seconds(train, WARM_UP_ITERATIONS, update)
+                whole = seconds(train, size, update)
+            finally:
+                os.environ.pop("XDG_CACHE_HOME")
+                if kept is not None:
+                    os.environ["XDG_CACHE_HOME"] = kept
+        return compiling, (whole - short) / (size - WARM_UP_ITERATIONS)
+
     def tensorflow_loop(size, update, optimizer):
         """(set-up s, s/iteration): the compiled loop's first call minus a second one."""
         network = TapeNetwork(MAZUR, "float32", training=settings(optimizer))
@@ -107,6 +129,8 @@ def measure_in_process(runs, sizes, only=None):
             for size in sizes:
                 if framework == "tensorflow":
                     setup, per_iteration = tensorflow_loop(size, update, optimizer)
+                elif framework == "csharp":
+                    setup, per_iteration = csharp_runs(size, update)
                 else:
                     setup = seconds(train, WARM_UP_ITERATIONS, update)
                     whole = seconds(train, size, update)

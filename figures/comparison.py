@@ -37,6 +37,8 @@ RUN_STYLES: dict[str, Style] = {
     "pytorch-sequential": dict(color="tab:brown", linestyle=(0, (1, 1)), linewidth=1.6),
     "numpy-pytorch-sequential": dict(color="tab:pink", linestyle="-", linewidth=3, alpha=0.5),
     "numpy-pytorch-parallel": dict(color="tab:olive", linestyle="-", linewidth=1.0),
+    "csharp-parallel": dict(color="tab:cyan", linestyle=(0, (5, 3)), linewidth=1.0),
+    "csharp-sequential": dict(color="tab:gray", linestyle=(0, (2, 3)), linewidth=2.0),
 }
 
 #: implementations.run_all's answer: every implementation with its result, in table order.

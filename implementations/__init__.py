@@ -10,10 +10,11 @@ Importing this module imports neither TensorFlow nor Keras: each framework's
 train function imports its module when it is called.
 """
 
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from numpy_ref import UPDATE_ORDERS
+from numpy_ref import DTYPES, UPDATE_ORDERS
 from numpy_ref.result import TrainingResult
 from support.packages import installed
 from support.progress import keras_bar, watched
@@ -75,6 +76,13 @@ def _train_pytorch(run: RunSettings, progress: bool) -> TrainingResult:
     )
 
 
+def _train_csharp(run: RunSettings, progress: bool) -> TrainingResult:
+    # Mono runs the whole loop in one process: no bar.
+    from frameworks import csharp
+
+    return csharp.train(run.iterations, run.update, run.example, run.dtype, training=run.training)
+
+
 @dataclass(frozen=True)
 class Framework:
     name: str  # TrainingResult.implementation
@@ -84,19 +92,43 @@ class Framework:
     seconds_per_iteration: float
     #: (RunSettings, progress allowed) -> TrainingResult
     train_function: Callable[[RunSettings, bool], TrainingResult]
-    #: The optional package it needs beyond requirements.txt ("" for none), and how
-    #: to install it.
+    #: The optional package it needs beyond requirements.txt ("" for none), the
+    #: programs it needs on PATH (none for a Python framework), and how to install
+    #: them.
     package: str = ""
+    programs: tuple[str, ...] = ()
     install: str = ""
+    #: The float types it computes in.
+    dtypes: tuple[str, ...] = DTYPES
+    #: Whether it trains with plain SGD only (numpy_ref.training.Training.plain).
+    plain_sgd_only: bool = False
 
     @property
     def installed(self) -> bool:
-        """Whether its package can be imported (always, without an optional one)."""
-        return not self.package or installed(self.package)
+        """Whether its package can be imported and its programs are on PATH (always,
+        without either)."""
+        package = not self.package or installed(self.package)
+        return package and all(shutil.which(program) for program in self.programs)
 
     def not_installed(self) -> str:
-        """The line that says this framework needs its package."""
-        return f"the {self.title} rows need the package {self.package}: {self.install}"
+        """The line that says this framework needs its package or programs."""
+        if self.package:
+            needs = f"the package {self.package}"
+        else:
+            needs = f"the programs {' and '.join(self.programs)}"
+        return f"the {self.title} rows need {needs}: {self.install}"
+
+    def trains(self, run: RunSettings) -> bool:
+        """Whether it computes what ``run`` asks for: its float type and training."""
+        return run.dtype in self.dtypes and (run.training.plain or not self.plain_sgd_only)
+
+    def cannot_train(self) -> str:
+        """The line that says its rows are left out of a run it does not compute."""
+        training = "plain SGD " if self.plain_sgd_only else ""
+        return (
+            f"the {self.title} rows are left out: they compute {training}in"
+            f" {' or '.join(self.dtypes)} only (--dtype {self.dtypes[0]})"
+        )
 
     def train(self, run: RunSettings, *, progress: bool = False) -> TrainingResult:
         """Train as ``run`` (RunSettings) says; ``progress`` allows a bar on long runs
@@ -124,6 +156,16 @@ FRAMEWORKS: dict[str, Framework] = {
             _train_pytorch,
             package="torch",
             install="pip install -r requirements-frameworks.txt",
+        ),
+        Framework(
+            "csharp",
+            "C#",
+            30e-6,
+            _train_csharp,
+            programs=("mcs", "mono"),
+            install="apt-get install mono-mcs mono-runtime",
+            dtypes=("float64",),
+            plain_sgd_only=True,
         ),
     )
 }
@@ -156,11 +198,14 @@ class Implementation:
         )
 
     def needed(self, run: RunSettings) -> bool:
-        """Whether ``run`` needs this row: a reference of PyTorch's formulas only where
-        they are not Keras's (every optimizer but plain SGD)."""
-        if self.is_reference and self.formulas != "keras":
-            return run.training.optimizer.name != "sgd"
-        return True
+        """Whether ``run`` needs this row and it can run: a reference of PyTorch's
+        formulas only where they are not Keras's (every optimizer but plain SGD); a
+        framework's row where it is installed and computes what ``run`` asks for (its
+        float type, its optimizers)."""
+        if self.is_reference:
+            return self.formulas == "keras" or run.training.optimizer.name != "sgd"
+        framework = FRAMEWORKS[self.framework]
+        return framework.installed and framework.trains(run)
 
 
 #: The results table's rows: the four of the original README's table first
@@ -217,6 +262,17 @@ IMPLEMENTATIONS: tuple[Implementation, ...] = (
         "parallel",
         "pytorch",
     ),
+    # the cross-check in another language: plain SGD in float64 only
+    Implementation(
+        "csharp-parallel", "csharp", "C#", "hand-written loops in C#, run by Mono", "parallel"
+    ),
+    Implementation(
+        "csharp-sequential",
+        "csharp",
+        "C#",
+        "hand-written loops, deltas via new w5..w8",
+        "sequential",
+    ),
 )
 
 
@@ -238,8 +294,15 @@ def other_order(update: str) -> str:
 
 
 def not_installed() -> list[Framework]:
-    """The frameworks whose optional package is missing: their rows are left out."""
+    """The frameworks whose optional package or program is missing: their rows are
+    left out."""
     return [framework for framework in FRAMEWORKS.values() if not framework.installed]
+
+
+def cannot_train(run: RunSettings) -> list[Framework]:
+    """The installed frameworks that do not compute what ``run`` asks for (C#: plain SGD
+    in float64 only): their rows are left out."""
+    return [f for f in FRAMEWORKS.values() if f.installed and not f.trains(run)]
 
 
 def references(
@@ -258,13 +321,14 @@ def references(
 def run_all(
     run: RunSettings = RunSettings(), *, progress: bool = False
 ) -> list[tuple[Implementation, TrainingResult]]:
-    """Train every implementation that ``run`` needs and that is installed with
-    ``run``'s settings; return [(Implementation, TrainingResult)] in table order.
+    """Train every implementation that ``run`` needs, that is installed and that
+    computes what ``run`` asks for, with ``run``'s settings; return
+    [(Implementation, TrainingResult)] in table order.
 
     The frameworks run in ``run.dtype``; the NumPy reference always in float64.
     """
     return [
         (implementation, implementation.train(run, progress=progress))
         for implementation in IMPLEMENTATIONS
-        if implementation.needed(run) and FRAMEWORKS[implementation.framework].installed
+        if implementation.needed(run)
     ]

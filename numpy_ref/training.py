@@ -45,6 +45,17 @@ class Training:
         return replace(self, schedule=self.schedule.for_iterations(iterations))
 
     @property
+    def plain(self) -> bool:
+        """Whether this is the tutorial's training: plain SGD at a constant rate, no
+        stopping, no penalty (whatever library's formulas the SGD follows)."""
+        return (
+            self.optimizer.name == "sgd"
+            and self.schedule.constant
+            and self.until_loss is None
+            and not self.penalised
+        )
+
+    @property
     def penalised(self) -> bool:
         return bool(self.l1 or self.l2)
 

@@ -31,17 +31,17 @@ shows_pytorch = pytest.mark.skipif(
 
 
 def pytest_configure(config):
-    """CI's full pass (CI=true, without CI_LIGHT) installs every framework and the page's
-    browser: one missing there would skip its tests, so it fails the run instead."""
+    """CI's full pass (CI=true, without CI_LIGHT) installs every framework (Mono for the
+    C# cross-check too) and the page's browser: one missing there would skip its
+    tests, so it fails the run instead."""
     from explorer.browser import missing as browser_missing
     from implementations import not_installed
 
     if os.environ.get("CI") == "true" and not os.environ.get("CI_LIGHT"):
-        missing = [framework.package for framework in not_installed()]
+        missing = [framework.not_installed() for framework in not_installed()]
         if missing:
             raise pytest.UsageError(
-                f"CI's full pass needs every framework, and {', '.join(missing)} is missing:"
-                " pip install -r requirements-dev.txt"
+                f"CI's full pass needs every framework, and {'; '.join(missing)}"
             )
         problem = browser_missing()
         if problem:

@@ -9,7 +9,7 @@ import pytest
 
 import compare_implementations
 from console import comparison as compare
-from implementations import run_all
+from implementations import FRAMEWORKS, run_all
 from implementations.settings import RunSettings
 from numpy_ref import train
 from support.packages import installed
@@ -22,8 +22,17 @@ ORIGINAL_ROWS = [
 ]
 #: PyTorch's rows where it is installed (an optional framework: requirements-frameworks.txt)
 PYTORCH_ROWS = [("PyTorch", "parallel"), ("PyTorch", "sequential")] if installed("torch") else []
-ALL_ROWS = ORIGINAL_ROWS + [("TF tape", "sequential"), ("Keras fit", "parallel"), *PYTORCH_ROWS]
+#: The C# cross-check's rows where Mono is installed: plain SGD in float64 only
+CSHARP_ROWS = [("C#", "parallel"), ("C#", "sequential")] if FRAMEWORKS["csharp"].installed else []
+FLOAT32_ROWS = [
+    *ORIGINAL_ROWS,
+    ("TF tape", "sequential"),
+    ("Keras fit", "parallel"),
+    *PYTORCH_ROWS,
+]
+ALL_ROWS = FLOAT32_ROWS + CSHARP_ROWS
 FRAMEWORK_ROWS = len(ALL_ROWS) - 2
+FLOAT32_FRAMEWORK_ROWS = len(FLOAT32_ROWS) - 2
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +63,7 @@ def test_rows_are_the_full_matrix_original_rows_first(float64_rows):
         "tensorflow",
         "keras",
         *(["pytorch"] if PYTORCH_ROWS else []),
+        *(["csharp"] if CSHARP_ROWS else []),
     }
 
 
@@ -83,7 +93,7 @@ def test_default_table_shows_the_reference_figures(default_output):
     numpy_parallel = next(line for line in lines if line.startswith("NumPy       parallel"))
     assert "0.0011153760  0.0011139404" in numpy_sequential
     assert "0.0011157856  0.0011143495" in numpy_parallel
-    assert f"{FRAMEWORK_ROWS} of {FRAMEWORK_ROWS} framework runs match" in table
+    assert f"{FLOAT32_FRAMEWORK_ROWS} of {FLOAT32_FRAMEWORK_ROWS} framework runs match" in table
     assert "float32 rounding" in " ".join(table.split())
     assert all(len(line) <= 80 for line in lines)
 
@@ -98,7 +108,7 @@ def test_json_and_csv_hold_the_tables_numbers(default_output):
         "optimizer": {"name": "sgd", "formulas": "keras"},
     }
     rows = document["rows"]
-    assert [(row["label"], row["update"]) for row in rows] == ALL_ROWS
+    assert [(row["label"], row["update"]) for row in rows] == FLOAT32_ROWS
     csv_rows = list(csv.DictReader(io.StringIO(default_output["csv"])))
     assert len(csv_rows) == len(rows)
     table_lines = default_output["table"].splitlines()
@@ -116,7 +126,9 @@ def test_json_and_csv_hold_the_tables_numbers(default_output):
             and line.endswith(row["verdict"])
             for line in table_lines
         )
-    assert document["conclusions"][1].startswith(f"{FRAMEWORK_ROWS} of {FRAMEWORK_ROWS}")
+    assert document["conclusions"][1].startswith(
+        f"{FLOAT32_FRAMEWORK_ROWS} of {FLOAT32_FRAMEWORK_ROWS}"
+    )
 
 
 def test_distance_takes_in_the_final_loss_and_weights():
@@ -226,8 +238,8 @@ def test_a_short_float32_run_matches_each_order(iterations):
         assert row["max_abs_diff_other_order"] > 7e-5
     sentences = compare.conclusions(rows, "float32", iterations)
     assert sentences[1] == (
-        f"{FRAMEWORK_ROWS} of {FRAMEWORK_ROWS} framework runs match the NumPy reference of their"
-        " own order."
+        f"{FLOAT32_FRAMEWORK_ROWS} of {FLOAT32_FRAMEWORK_ROWS} framework runs match the NumPy"
+        " reference of their own order."
     )
     assert "float32 rounding" in sentences[2] and " 0 times" not in sentences[2]
     ratio = float(sentences[2].rsplit(": ", 1)[1].split()[0])

@@ -5,6 +5,7 @@ import types
 from conftest import run_script
 
 import test_installation as installation
+from implementations import FRAMEWORKS
 
 
 def test_working_installation_exits_0():
@@ -75,3 +76,20 @@ def test_numeric_checks_pass_here():
     assert installation.check_gradients(report) == []
     assert installation.check_training_step(report) == []
     assert "of the tutorial's" in report[0]
+
+
+def test_mono_is_optional_and_named_with_its_packages(tmp_path):
+    """Without mcs and mono on PATH the C# cross-check is reported as optional, and the
+    installation still works; with them, one C# step in each order is checked."""
+    (tmp_path / "bin").mkdir()
+    done = run_script("test_installation.py", env={"PATH": str(tmp_path / "bin")})
+    assert done.returncode == 0, done.stdout
+    assert (
+        "Mono        not installed (optional, for C#: apt-get install mono-mcs mono-runtime)"
+        in done.stdout.splitlines()
+    )
+    report = []
+    assert installation.check_csharp(report) == []
+    if FRAMEWORKS["csharp"].installed:
+        assert report[0].startswith("Mono        ")
+        assert report[1].startswith("C# step     float64 C# vs numpy_ref, both orders: max |Δw| ")

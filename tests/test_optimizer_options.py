@@ -16,7 +16,8 @@ import ann_keras
 import ann_tensorflow
 import compare_implementations
 from console.study import run_with_baseline, verdict
-from implementations import FRAMEWORKS, IMPLEMENTATIONS
+from implementations import IMPLEMENTATIONS
+from implementations.settings import RunSettings
 from numpy_ref import train
 from numpy_ref.__main__ import SCRIPT as NUMPY_SCRIPT
 from numpy_ref.optimizers import OPTIMIZERS, Optimizer
@@ -159,8 +160,9 @@ def test_compare_one_optimizer_prints_the_six_row_table(capsys):
         "Mazur's 2-2-2 network, 200 iterations, learning rate 0.5, adam"
         " (beta1 0.9, beta2 0.999, epsilon 1e-07)"
     )
+    run = RunSettings(200, dtype="float64", training=Training(optimizer=Optimizer.named("adam")))
     frameworks = [i for i in IMPLEMENTATIONS if not i.is_reference]
-    assert text.count("matches NumPy") == sum(FRAMEWORKS[i.framework].installed for i in frameworks)
+    assert text.count("matches NumPy") == sum(i.needed(run) for i in frameworks)
 
 
 def test_compare_every_optimizer_one_row_each(capsys):

@@ -115,6 +115,7 @@ def _started_script(script):
         ["explore.py"],
         ["ann_keras.py"],
         ["ann_tensorflow.py"],
+        ["ann_csharp.py"],
         ["test_installation.py"],
         ["compare_implementations.py"],
         ["-m", "numpy_ref"],
