@@ -21,6 +21,7 @@ TRAINER_NAMES = {
     "tensorflow": "TensorFlow tape",
     "keras": "Keras fit",
     "pytorch": "PyTorch autograd",
+    "jax": "JAX scan",
 }
 #: The float type each trainer is timed in: the reference's float64, the
 #: frameworks' float32 (and PyTorch's float64 too, in rows of its own).
@@ -68,6 +69,13 @@ def measure_in_process(runs, sizes, only=None):
     def settings(optimizer):
         return Training(optimizer=Optimizer.named(optimizer))
 
+    #: The trainers whose whole loop is compiled: {framework: its network class}
+    COMPILED = {"tensorflow": TapeNetwork}
+    if FRAMEWORKS["jax"].installed:
+        from frameworks.jax_autodiff import JaxNetwork
+
+        COMPILED["jax"] = JaxNetwork
+
     def trainer(framework, optimizer, dtype="float32"):
         """(n, update) -> result: the reference in float64, a framework in ``dtype``."""
         return lambda n, update: find(framework, update).train(
@@ -79,9 +87,10 @@ def measure_in_process(runs, sizes, only=None):
         function(*args)
         return time.perf_counter() - start
 
-    def tensorflow_loop(size, update, optimizer):
-        """(set-up s, s/iteration): the compiled loop's first call minus a second one."""
-        network = TapeNetwork(MAZUR, "float32", training=settings(optimizer))
+    def compiled_loop(framework, size, update, optimizer):
+        """(set-up s, s/iteration) of TensorFlow's or JAX's compiled loop: its first
+        call (trace, compile, run) minus a second one (run only)."""
+        network = COMPILED[framework](MAZUR, "float32", training=settings(optimizer))
         start = time.perf_counter()
         loop = network.training_loop(size, update)
         loop()  # trace, compile and run
@@ -105,8 +114,8 @@ def measure_in_process(runs, sizes, only=None):
             dtype = "float64" if label == FLOAT64_LABEL else "float32"
             train = keras_floor if framework == "floor" else trainer(framework, optimizer, dtype)
             for size in sizes:
-                if framework == "tensorflow":
-                    setup, per_iteration = tensorflow_loop(size, update, optimizer)
+                if framework in COMPILED:
+                    setup, per_iteration = compiled_loop(framework, size, update, optimizer)
                 else:
                     setup = seconds(train, WARM_UP_ITERATIONS, update)
                     whole = seconds(train, size, update)

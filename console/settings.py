@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from implementations import not_installed
 from implementations.settings import RunSettings
 from numpy_ref import MAZUR
 from numpy_ref.data import DataError, DataSet, data_set
@@ -72,6 +73,8 @@ class ComparisonSettings:
     #: (empty: the one optimizer of run.training)
     every_optimizer: tuple[Optimizer, ...] = ()
     study: StudySettings | XorStudySettings | None = None  # --study: the study instead
+    #: --frameworks: the FRAMEWORKS names that train (None: every one installed)
+    frameworks: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -378,8 +381,15 @@ def comparison_settings(parser: ArgumentParser, args: Namespace) -> ComparisonSe
         tuple(optimizer_from(name, args) for name in OPTIMIZERS) if args.optimizer == "all" else ()
     )
     output = "json" if args.json else "csv" if args.csv else "table"
+    for missing in not_installed(args.frameworks or ()):
+        parser.refuse("frameworks", f"{missing.name} is not installed: {missing.install}")
     return ComparisonSettings(
-        run, output=output, verbose=args.verbose, every_optimizer=every, study=study
+        run,
+        output=output,
+        verbose=args.verbose,
+        every_optimizer=every,
+        study=study,
+        frameworks=args.frameworks,
     )
 
 

@@ -10,7 +10,7 @@ Importing this module imports neither TensorFlow nor Keras: each framework's
 train function imports its module when it is called.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from numpy_ref import UPDATE_ORDERS
@@ -75,6 +75,20 @@ def _train_pytorch(run: RunSettings, progress: bool) -> TrainingResult:
     )
 
 
+def _train_jax(run: RunSettings, progress: bool) -> TrainingResult:
+    # One compiled lax.scan: 10^6 iterations in about a second; no bar.
+    from frameworks import jax_autodiff
+
+    return jax_autodiff.train(
+        run.iterations,
+        run.update,
+        run.example,
+        run.dtype,
+        loss=run.loss,
+        training=run.training,
+    )
+
+
 @dataclass(frozen=True)
 class Framework:
     name: str  # TrainingResult.implementation
@@ -84,19 +98,21 @@ class Framework:
     seconds_per_iteration: float
     #: (RunSettings, progress allowed) -> TrainingResult
     train_function: Callable[[RunSettings, bool], TrainingResult]
-    #: The optional package it needs beyond requirements.txt ("" for none), and how
-    #: to install it.
-    package: str = ""
+    #: The optional packages it needs beyond requirements.txt (none for most), and
+    #: how to install them.
+    packages: tuple[str, ...] = ()
     install: str = ""
 
     @property
     def installed(self) -> bool:
-        """Whether its package can be imported (always, without an optional one)."""
-        return not self.package or installed(self.package)
+        """Whether its packages can be imported (always, without optional ones)."""
+        return all(installed(package) for package in self.packages)
 
     def not_installed(self) -> str:
-        """The line that says this framework needs its package."""
-        return f"the {self.title} rows need the package {self.package}: {self.install}"
+        """The line that says this framework needs its packages."""
+        missing = [package for package in self.packages if not installed(package)]
+        packages = "packages" if len(missing) > 1 else "package"
+        return f"the {self.title} rows need the {packages} {' and '.join(missing)}: {self.install}"
 
     def train(self, run: RunSettings, *, progress: bool = False) -> TrainingResult:
         """Train as ``run`` (RunSettings) says; ``progress`` allows a bar on long runs
@@ -122,7 +138,15 @@ FRAMEWORKS: dict[str, Framework] = {
             "PyTorch",
             100e-6,
             _train_pytorch,
-            package="torch",
+            packages=("torch",),
+            install="pip install -r requirements-frameworks.txt",
+        ),
+        Framework(
+            "jax",
+            "JAX",
+            1e-6,
+            _train_jax,
+            packages=("jax", "optax"),
             install="pip install -r requirements-frameworks.txt",
         ),
     )
@@ -149,15 +173,14 @@ class Implementation:
         """Train this implementation with ``run``'s settings, in its own update order
         (the reference always in float64); return a numpy_ref TrainingResult."""
         dtype = "float64" if self.is_reference else run.dtype
-        optimizer = replace(run.training.optimizer, formulas=self.formulas)
-        training = replace(run.training, optimizer=optimizer)
+        training = run.training.following(self.formulas)
         return FRAMEWORKS[self.framework].train(
             replace(run, update=self.update, dtype=dtype, training=training), progress=progress
         )
 
     def needed(self, run: RunSettings) -> bool:
-        """Whether ``run`` needs this row: a reference of PyTorch's formulas only where
-        they are not Keras's (every optimizer but plain SGD)."""
+        """Whether ``run`` needs this row: a reference of torch.optim's or optax's
+        formulas only where they are not Keras's (every optimizer but plain SGD)."""
         if self.is_reference and self.formulas != "keras":
             return run.training.optimizer.name != "sgd"
         return True
@@ -200,6 +223,22 @@ IMPLEMENTATIONS: tuple[Implementation, ...] = (
         "sequential",
         "pytorch",
     ),
+    Implementation(
+        "jax-parallel",
+        "jax",
+        "JAX",
+        "jax.value_and_grad, optax",
+        "parallel",
+        "optax",
+    ),
+    Implementation(
+        "jax-sequential",
+        "jax",
+        "JAX",
+        "jax.vjp, deltas via new w5..w8",
+        "sequential",
+        "optax",
+    ),
     # the reference again, with torch.optim's optimizer formulas (where they are not Keras's)
     Implementation(
         "numpy-pytorch-sequential",
@@ -216,6 +255,23 @@ IMPLEMENTATIONS: tuple[Implementation, ...] = (
         "hand-written formulas, torch.optim's optimizer formulas",
         "parallel",
         "pytorch",
+    ),
+    # and with optax's
+    Implementation(
+        "numpy-optax-sequential",
+        "numpy",
+        "NumPy ox",
+        "hand-written formulas, optax's optimizer formulas",
+        "sequential",
+        "optax",
+    ),
+    Implementation(
+        "numpy-optax-parallel",
+        "numpy",
+        "NumPy ox",
+        "hand-written formulas, optax's optimizer formulas",
+        "parallel",
+        "optax",
     ),
 )
 
@@ -237,9 +293,11 @@ def other_order(update: str) -> str:
     return next(order for order in UPDATE_ORDERS if order != update)
 
 
-def not_installed() -> list[Framework]:
-    """The frameworks whose optional package is missing: their rows are left out."""
-    return [framework for framework in FRAMEWORKS.values() if not framework.installed]
+def not_installed(names: Iterable[str] | None = None) -> list[Framework]:
+    """The frameworks among ``names`` (None: every one) whose optional package is
+    missing: their rows are left out."""
+    chosen = FRAMEWORKS if names is None else names
+    return [FRAMEWORKS[name] for name in chosen if not FRAMEWORKS[name].installed]
 
 
 def references(
@@ -256,15 +314,22 @@ def references(
 
 
 def run_all(
-    run: RunSettings = RunSettings(), *, progress: bool = False
+    run: RunSettings = RunSettings(),
+    *,
+    progress: bool = False,
+    frameworks: Iterable[str] | None = None,
 ) -> list[tuple[Implementation, TrainingResult]]:
     """Train every implementation that ``run`` needs and that is installed with
-    ``run``'s settings; return [(Implementation, TrainingResult)] in table order.
+    ``run``'s settings, of ``frameworks`` (FRAMEWORKS names; None: every one; the
+    reference always); return [(Implementation, TrainingResult)] in table order.
 
     The frameworks run in ``run.dtype``; the NumPy reference always in float64.
     """
+    chosen = {REFERENCE, *(FRAMEWORKS if frameworks is None else frameworks)}
     return [
         (implementation, implementation.train(run, progress=progress))
         for implementation in IMPLEMENTATIONS
-        if implementation.needed(run) and FRAMEWORKS[implementation.framework].installed
+        if implementation.framework in chosen
+        and implementation.needed(run)
+        and FRAMEWORKS[implementation.framework].installed
     ]

@@ -22,11 +22,12 @@ from implementations import FRAMEWORKS  # noqa: E402
 from implementations.settings import RunSettings  # noqa: E402
 from numpy_ref import MAZUR  # noqa: E402
 
-#: For the tests of a table the docs show with PyTorch's rows in it: without PyTorch
-#: (CI's light pass) the script prints other rows, and there is nothing to compare.
-shows_pytorch = pytest.mark.skipif(
-    not FRAMEWORKS["pytorch"].installed,
-    reason="the docs' table has PyTorch's rows, and PyTorch is not installed",
+#: For the tests of a table the docs show with every optional framework's rows in it
+#: (PyTorch's, JAX's): without one (CI's light pass) the script prints other rows,
+#: and there is nothing to compare.
+shows_every_framework = pytest.mark.skipif(
+    not all(framework.installed for framework in FRAMEWORKS.values()),
+    reason="the docs' table has every optional framework's rows, and one is not installed",
 )
 
 
@@ -36,7 +37,7 @@ def pytest_configure(config):
     from implementations import not_installed
 
     if os.environ.get("CI") == "true" and not os.environ.get("CI_LIGHT"):
-        missing = [framework.package for framework in not_installed()]
+        missing = [framework.title for framework in not_installed()]
         if missing:
             raise pytest.UsageError(
                 f"CI's full pass needs every framework, and {', '.join(missing)} is missing:"

@@ -20,9 +20,14 @@ ORIGINAL_ROWS = [
     ("TF tape", "parallel"),
     ("Keras step", "sequential"),
 ]
-#: PyTorch's rows where it is installed (an optional framework: requirements-frameworks.txt)
-PYTORCH_ROWS = [("PyTorch", "parallel"), ("PyTorch", "sequential")] if installed("torch") else []
-ALL_ROWS = ORIGINAL_ROWS + [("TF tape", "sequential"), ("Keras fit", "parallel"), *PYTORCH_ROWS]
+#: The optional frameworks' rows where they are installed (requirements-frameworks.txt)
+OPTIONAL_ROWS = [
+    (label, update)
+    for package, label in (("torch", "PyTorch"), ("optax", "JAX"))
+    if installed(package)
+    for update in ("parallel", "sequential")
+]
+ALL_ROWS = ORIGINAL_ROWS + [("TF tape", "sequential"), ("Keras fit", "parallel"), *OPTIONAL_ROWS]
 FRAMEWORK_ROWS = len(ALL_ROWS) - 2
 
 
@@ -53,7 +58,8 @@ def test_rows_are_the_full_matrix_original_rows_first(float64_rows):
         "numpy",
         "tensorflow",
         "keras",
-        *(["pytorch"] if PYTORCH_ROWS else []),
+        *(["pytorch"] if installed("torch") else []),
+        *(["jax"] if installed("optax") else []),
     }
 
 
