@@ -98,6 +98,12 @@ COMMANDS = (
     (("ann_jax.py", "1000"), 1.3, 0),
     (("ann_jax.py", "1000", "--update", "sequential"), 1.3, 0),
     (("ann_jax.py", "100000"), None, 0),
+    # Keras's three backends side by side: a step's cost is (100000 - 1000 steps) apart
+    (("ann_keras.py", "10000", "--backend", "jax"), None, 0),
+    (("ann_keras.py", "1000", "--backend", "jax"), None, 0),
+    (("ann_keras.py", "10000", "--backend", "torch"), None, 0),
+    (("ann_keras.py", "1000", "--backend", "torch"), None, 0),
+    (("ann_keras.py", "10000"), None, 0),
 )
 #: Seconds within which each kind of command should finish: the bad-argument
 #: and --help commands, the default update-order study (and the XOR study),

@@ -34,7 +34,7 @@ FLOAT64_LABEL = "PyTorch float64"
 TIMED = [
     i
     for i in sorted(IMPLEMENTATIONS, key=lambda i: list(FRAMEWORKS).index(i.framework))
-    if i.formulas == "keras" or not i.is_reference
+    if (i.formulas == "keras" or not i.is_reference) and i.framework in TRAINER_NAMES
 ]
 TRAINERS = (
     *((TRAINER_NAMES[i.framework], i.framework, i.update, "sgd") for i in TIMED),
@@ -46,6 +46,9 @@ TRAINERS = (
     ),
 )
 
+
+#: (Keras on JAX and on PyTorch train in processes of their own: bench.py times
+#: ann_keras.py --backend as whole processes.)
 
 #: Not a trainer: Keras's fit() machinery alone, the floor under ann_keras.py.
 KERAS_FLOOR = ("Keras fit floor", "floor", "no update", "none")

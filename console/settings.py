@@ -14,12 +14,14 @@ program reads by name.  Nothing below the command line ever sees argparse.
 """
 
 import math
+import os
 from argparse import Namespace
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from frameworks import KERAS_BACKENDS
 from implementations import not_installed
 from implementations.settings import RunSettings
 from numpy_ref import MAZUR
@@ -59,6 +61,7 @@ class TrainerSettings:
     verbose: bool = False  # let TensorFlow's own log through
     files: OutputFiles = field(default_factory=OutputFiles)
     load: str | None = None  # --load PATH.keras: the saved run this one resumes (Keras)
+    backend: str = "tensorflow"  # ann_keras.py --backend: Keras's backend (KERAS_BACKENDS)
 
 
 @dataclass(frozen=True)
@@ -287,9 +290,12 @@ def trainer_settings(
         tflite=args.tflite,
         quantize=args.quantize,
     )
-    return TrainerSettings(
-        run, explain=args.explain, json=args.json, verbose=args.verbose, files=files, load=args.load
-    )
+    backend = getattr(args, "backend", None) or os.environ.get("KERAS_BACKEND", "tensorflow")
+    if backend not in KERAS_BACKENDS:  # KERAS_BACKEND names one Keras cannot train with here
+        parser.error(
+            f"KERAS_BACKEND is {backend!r}: choose --backend from {', '.join(KERAS_BACKENDS)}"
+        )
+    return TrainerSettings(run, args.explain, args.json, args.verbose, files, args.load, backend)
 
 
 def _new_run(parser: ArgumentParser, args: Namespace, default_dtype: str) -> RunSettings:

@@ -89,6 +89,18 @@ def _train_jax(run: RunSettings, progress: bool) -> TrainingResult:
     )
 
 
+def _train_keras_on(backend: str) -> Callable[[RunSettings, bool], TrainingResult]:
+    """The train function of Keras on its ``backend`` (JAX or PyTorch): in a child
+    process, since this process's Keras may be on TensorFlow already."""
+
+    def train(run: RunSettings, progress: bool) -> TrainingResult:
+        from frameworks.keras_child import train_in_child
+
+        return train_in_child(backend, run)
+
+    return train
+
+
 @dataclass(frozen=True)
 class Framework:
     name: str  # TrainingResult.implementation
@@ -147,6 +159,22 @@ FRAMEWORKS: dict[str, Framework] = {
             1e-6,
             _train_jax,
             packages=("jax", "optax"),
+            install="pip install -r requirements-frameworks.txt",
+        ),
+        Framework(
+            "keras-jax",
+            "Keras on JAX",
+            100e-6,
+            _train_keras_on("jax"),
+            packages=("jax",),
+            install="pip install -r requirements-frameworks.txt",
+        ),
+        Framework(
+            "keras-torch",
+            "Keras on PyTorch",
+            1000e-6,
+            _train_keras_on("torch"),
+            packages=("torch",),
             install="pip install -r requirements-frameworks.txt",
         ),
     )
@@ -238,6 +266,26 @@ IMPLEMENTATIONS: tuple[Implementation, ...] = (
         "jax.vjp, deltas via new w5..w8",
         "sequential",
         "optax",
+    ),
+    Implementation(
+        "keras-jax-sequential",
+        "keras-jax",
+        "Keras jax",
+        "train_step on JAX: jax.vjp via new w5..w8",
+        "sequential",
+    ),
+    Implementation(
+        "keras-jax-parallel", "keras-jax", "Keras jax", "stock fit() on JAX", "parallel"
+    ),
+    Implementation(
+        "keras-torch-sequential",
+        "keras-torch",
+        "Keras pt",
+        "train_step on PyTorch: autograd via new w5..w8",
+        "sequential",
+    ),
+    Implementation(
+        "keras-torch-parallel", "keras-torch", "Keras pt", "stock fit() on PyTorch", "parallel"
     ),
     # the reference again, with torch.optim's optimizer formulas (where they are not Keras's)
     Implementation(
