@@ -31,10 +31,18 @@ iterations it adds make what one longer run would have made.
 --tflite PATH.tflite as a TFLite flat buffer (--quantize none|float16|int8);
 each is loaded back and its predictions printed beside the Keras model's.
 
+--backend jax|torch trains the same network, in the same two orders, on
+another of Keras's backends (frameworks/keras_backends.py): Keras's own
+train_step for parallel, and for sequential a train_step written as Keras's
+guides write one for that backend (JAX's stateless one with jax.vjp,
+PyTorch's with loss.backward() and optimizer.apply).  The default is the
+KERAS_BACKEND environment variable, else tensorflow.
+
     python ann_keras.py 1000
     python ann_keras.py 1000 --update parallel --save trained.keras
     python ann_keras.py 1000 --load trained.keras --save trained.keras   # 1000 more
     python ann_keras.py 1000 --export mazur_model --tflite mazur.tflite --quantize int8
+    python ann_keras.py 1000 --backend jax --dtype float64
 """
 
 import console  # noqa: F401  first: Ctrl-C during the imports below ends quietly
@@ -57,8 +65,15 @@ from console.export import (
     tflite_comparison,
 )
 from console.trainer_script import Output, Run, TrainerScript
+from frameworks import KERAS_BACKENDS, use_backend
 from implementations import FRAMEWORKS
 from support.files import atomic_folder, atomic_output
+from support.packages import installed
+
+#: The options only the TensorFlow backend's model takes, by dest.
+TENSORFLOW_ONLY = ("load", "export", "tflite", "logdir", "explain")
+#: The package each other backend needs.
+BACKEND_PACKAGES = {"jax": "jax", "torch": "torch"}
 
 
 def add_options(parser):
@@ -100,6 +115,14 @@ def add_options(parser):
         " or int8 throughout with the training samples as the representative data"
         " set (default: none)",
     )
+    parser.add_argument(
+        "--backend",
+        choices=KERAS_BACKENDS,
+        help="Keras's backend: tensorflow, jax or torch; jax and torch train the same"
+        " network by fit() in both orders (no --replicas, --load, --export, --tflite,"
+        " --logdir, --explain or --until-loss there) (default: the KERAS_BACKEND"
+        " environment variable, else tensorflow)",
+    )
     parser.not_with("explain", "save", "load", "export", "tflite", "quantize")
     parser.only_with("tflite", "quantize")
     add_logdir_argument(parser)
@@ -113,6 +136,8 @@ def _inside(path, folder):
 
 def check_options(parser, settings):
     """A parser error for ann_keras.py's options that cannot all hold together."""
+    if settings.backend != "tensorflow":
+        check_other_backend(parser, settings)
     files = settings.files
     if files.tflite and settings.run.dtype == "float64":
         parser.refuse(
@@ -129,6 +154,24 @@ def check_options(parser, settings):
                 f"{path} is {where} --export folder, which --export"
                 " replaces whole; choose another place",
             )
+
+
+def check_other_backend(parser, settings):
+    """What the JAX and PyTorch backends' model cannot do is one line, and so is a
+    backend whose package is missing."""
+    backend = settings.backend
+    if not installed(BACKEND_PACKAGES[backend]):
+        parser.error(
+            f"Keras's {backend} backend needs the package {BACKEND_PACKAGES[backend]}:"
+            " pip install -r requirements-frameworks.txt"
+        )
+    for dest in TENSORFLOW_ONLY:
+        if dest in parser.given:
+            parser.refuse(dest, f"needs --backend tensorflow, not {backend}")
+    if settings.run.replicas > 1:
+        parser.refuse("replicas", f"tf.distribute needs --backend tensorflow, not {backend}")
+    if settings.run.training.until_loss is not None:
+        parser.refuse("until_loss", f"needs --backend tensorflow, not {backend}")
 
 
 def load_model(path):
@@ -214,6 +257,9 @@ def _train_with_log(run, logdir, progress_bar, model=None):
 
 
 def train(settings):
+    use_backend(settings.backend)  # before anything imports keras
+    if settings.backend != "tensorflow":
+        return train_on_other_backend(settings)
     from frameworks import keras_fit
     from frameworks.keras_saving import save_model
 
@@ -241,7 +287,29 @@ def train(settings):
         header=header,
         notes=[resumed] if settings.load else [],
         outputs=[saved, *export_outputs(settings, model, result.predictions), log],
-        fields={"loaded_from": settings.load},
+        fields={"loaded_from": settings.load, "backend": "tensorflow"},
+    )
+
+
+def train_on_other_backend(settings):
+    """fit() on Keras's JAX or PyTorch backend (frameworks/keras_backends.py)."""
+    from frameworks import keras_backends
+    from frameworks.common import save_model
+
+    run, path = settings.run, settings.files.save
+    result, model = keras_backends.train_model(
+        run.iterations, run.update, run.example, run.dtype, training=run.training
+    )
+
+    def save():
+        save_model(model, path)
+        return path, f"Saved the trained model to {path}", {}
+
+    return Run(
+        result,
+        notes=[f"Keras backend: {settings.backend}"],
+        outputs=[Output("saved_to", path, save)],
+        fields={"loaded_from": None, "backend": settings.backend},
     )
 
 

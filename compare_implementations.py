@@ -35,6 +35,7 @@ import json
 import sys
 import textwrap
 
+from console.argument_types import framework_names
 from console.arguments import (
     add_data_arguments,
     add_iterations_argument,
@@ -65,9 +66,16 @@ def build_parser():
     output.add_argument("--csv", action="store_true", help="print one CSV table only")
     add_data_arguments(parser, study=True)
     add_training_arguments(parser, optimizer_choices=(*OPTIMIZERS, "all"), stopping=False)
+    parser.add_argument(
+        "--frameworks",
+        type=framework_names,
+        metavar="LIST",
+        help="which frameworks train beside the NumPy reference, comma-separated:"
+        " tensorflow, keras, pytorch, jax (default: every one installed)",
+    )
     add_study_arguments(parser)
     # A study trains from its own random starts, its own way, on mazur or xor.
-    parser.not_with("study", "train_biases", "init", "batch_size")
+    parser.not_with("study", "train_biases", "init", "batch_size", "frameworks")
     add_verbose_argument(parser)
     return parser
 
@@ -139,6 +147,7 @@ def print_every_optimizer(settings):
         optimizer.name: run_all(
             replace(run, training=Training(optimizer=optimizer)),
             progress=settings.output == "table",
+            frameworks=settings.frameworks,
         )
         for optimizer in settings.every_optimizer
     }
@@ -157,16 +166,17 @@ def print_every_optimizer(settings):
     return 0
 
 
-def say_which_rows_are_missing(run):
-    """One line on stderr for each framework whose optional package or program is not
-    installed, and for each that does not compute what ``run`` asks for (the C#
-    cross-check: plain SGD in float64 only)."""
+def say_which_rows_are_missing(settings):
+    """One line on stderr for each framework asked for (by default, every one) whose
+    optional package or program is not installed, and for each that does not compute
+    what the run asks for (the C# cross-check: plain SGD in float64 only)."""
     from implementations import cannot_train, not_installed
 
-    for framework in not_installed():
+    for framework in not_installed(settings.frameworks):
         print(f"note: {framework.not_installed()}", file=sys.stderr)
-    for framework in cannot_train(run):
-        print(f"note: {framework.cannot_train()}", file=sys.stderr)
+    for framework in cannot_train(settings.run):
+        if settings.frameworks is None or framework.name in settings.frameworks:
+            print(f"note: {framework.cannot_train()}", file=sys.stderr)
 
 
 def print_rows(settings, rows, found, *, csv_text, table_text, more_settings=None):
@@ -188,7 +198,7 @@ def print_rows(settings, rows, found, *, csv_text, table_text, more_settings=Non
         print("\nConclusions")
         for sentence in found:
             print(_bullet(sentence))
-    say_which_rows_are_missing(run)
+    say_which_rows_are_missing(settings)
 
 
 def print_comparison(settings):
@@ -200,7 +210,7 @@ def print_comparison(settings):
 
     quiet_tensorflow_logs(settings.verbose)
     run = settings.run
-    runs = run_all(run, progress=settings.output == "table")
+    runs = run_all(run, progress=settings.output == "table", frameworks=settings.frameworks)
     problem = divergence_among(result for _, result in runs)
     if problem:
         print(problem, file=sys.stderr)

@@ -59,6 +59,8 @@ BASELINE = ("-c", "import tensorflow")
 #: them, the floor of any torch.optim run: its first optimizer imports torch._dynamo.
 TORCH_BASELINE = ("-c", "import torch")
 TORCH_OPTIM_FLOOR = ("-c", "import torch; torch.optim.SGD([torch.zeros(1, requires_grad=True)])")
+#: The JAX script's rows are measured against a bare `import jax`.
+JAX_BASELINE = ("-c", "import jax")
 
 #: (arguments after `python`, its goal, expected exit).  A goal is a ratio to
 #: the bare import, a kind of command that must finish within a time
@@ -96,6 +98,16 @@ COMMANDS = (
     (("ann_pytorch.py", "1000", "--optimizer", "adam"), None, 0),
     (("ann_csharp.py", "1000"), None, 0),
     (("ann_csharp.py", "1000", "--update", "sequential"), None, 0),
+    (JAX_BASELINE, None, 0),
+    (("ann_jax.py", "1000"), 1.3, 0),
+    (("ann_jax.py", "1000", "--update", "sequential"), 1.3, 0),
+    (("ann_jax.py", "100000"), None, 0),
+    # Keras's three backends side by side: a step costs (10000 - 1000 steps) apart
+    (("ann_keras.py", "10000", "--backend", "jax"), None, 0),
+    (("ann_keras.py", "1000", "--backend", "jax"), None, 0),
+    (("ann_keras.py", "10000", "--backend", "torch"), None, 0),
+    (("ann_keras.py", "1000", "--backend", "torch"), None, 0),
+    (("ann_keras.py", "10000"), None, 0),
 )
 #: Seconds within which each kind of command should finish: the bad-argument
 #: and --help commands, the default update-order study (and the XOR study),
@@ -142,9 +154,11 @@ def run_once(arguments):
 
 
 def base_of(arguments):
-    """The bare import a command is measured against: torch's for the PyTorch script."""
-    on_torch = arguments == TORCH_OPTIM_FLOOR or arguments[0] == "ann_pytorch.py"
-    return TORCH_BASELINE if on_torch else BASELINE
+    """The bare import a command is measured against: torch's for the PyTorch script,
+    jax's for the JAX script."""
+    if arguments == TORCH_OPTIM_FLOOR or arguments[0] == "ann_pytorch.py":
+        return TORCH_BASELINE
+    return JAX_BASELINE if arguments[0] == "ann_jax.py" else BASELINE
 
 
 def selected(only):
@@ -175,7 +189,7 @@ def command_name(arguments):
 
 
 def goal_text(arguments, goal):
-    if arguments in (BASELINE, TORCH_BASELINE):
+    if arguments in (BASELINE, TORCH_BASELINE, JAX_BASELINE):
         return "base"
     if goal in SECONDS_GOALS:
         return f"<{SECONDS_GOALS[goal]:g}s"
@@ -186,7 +200,7 @@ def process_table(figures, runs, commands):
     width = max(len(command_name(arguments)) for arguments, _, _ in commands)
     lines = [
         f"Whole processes: median of {runs} runs, round-robin; ratios to the bare import"
-        " (of torch for ann_pytorch.py)",
+        " (of torch for ann_pytorch.py, of jax for ann_jax.py)",
         f"{'command':<{width}} {'wall s':>7} {'ratio':>6} {'target':>7} "
         f"{'peak MiB':>9} {'ratio':>6}  exit",
     ]

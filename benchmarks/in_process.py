@@ -22,6 +22,7 @@ TRAINER_NAMES = {
     "tensorflow": "TensorFlow tape",
     "keras": "Keras fit",
     "pytorch": "PyTorch autograd",
+    "jax": "JAX scan",
     "csharp": "C# (Mono)",
 }
 #: The float type each trainer is timed in: the reference's float64, the
@@ -37,7 +38,7 @@ FLOAT64_LABEL = "PyTorch float64"
 TIMED = [
     i
     for i in sorted(IMPLEMENTATIONS, key=lambda i: list(FRAMEWORKS).index(i.framework))
-    if i.formulas == "keras" or not i.is_reference
+    if (i.formulas == "keras" or not i.is_reference) and i.framework in TRAINER_NAMES
 ]
 TRAINERS = (
     *((TRAINER_NAMES[i.framework], i.framework, i.update, "sgd") for i in TIMED),
@@ -49,6 +50,9 @@ TRAINERS = (
     ),
 )
 
+
+#: (Keras on JAX and on PyTorch train in processes of their own: bench.py times
+#: ann_keras.py --backend as whole processes.)
 
 #: Not a trainer: Keras's fit() machinery alone, the floor under ann_keras.py.
 KERAS_FLOOR = ("Keras fit floor", "floor", "no update", "none")
@@ -71,6 +75,13 @@ def measure_in_process(runs, sizes, only=None):
 
     def settings(optimizer):
         return Training(optimizer=Optimizer.named(optimizer))
+
+    #: The trainers whose whole loop is compiled: {framework: its network class}
+    COMPILED = {"tensorflow": TapeNetwork}
+    if FRAMEWORKS["jax"].installed:
+        from frameworks.jax_autodiff import JaxNetwork
+
+        COMPILED["jax"] = JaxNetwork
 
     def trainer(framework, optimizer, dtype="float32"):
         """(n, update) -> result: the reference in float64, a framework in ``dtype``."""
@@ -101,9 +112,10 @@ def measure_in_process(runs, sizes, only=None):
                     os.environ["XDG_CACHE_HOME"] = kept
         return compiling, (whole - short) / (size - WARM_UP_ITERATIONS)
 
-    def tensorflow_loop(size, update, optimizer):
-        """(set-up s, s/iteration): the compiled loop's first call minus a second one."""
-        network = TapeNetwork(MAZUR, "float32", training=settings(optimizer))
+    def compiled_loop(framework, size, update, optimizer):
+        """(set-up s, s/iteration) of TensorFlow's or JAX's compiled loop: its first
+        call (trace, compile, run) minus a second one (run only)."""
+        network = COMPILED[framework](MAZUR, "float32", training=settings(optimizer))
         start = time.perf_counter()
         loop = network.training_loop(size, update)
         loop()  # trace, compile and run
@@ -127,8 +139,8 @@ def measure_in_process(runs, sizes, only=None):
             dtype = "float64" if label == FLOAT64_LABEL else "float32"
             train = keras_floor if framework == "floor" else trainer(framework, optimizer, dtype)
             for size in sizes:
-                if framework == "tensorflow":
-                    setup, per_iteration = tensorflow_loop(size, update, optimizer)
+                if framework in COMPILED:
+                    setup, per_iteration = compiled_loop(framework, size, update, optimizer)
                 elif framework == "csharp":
                     setup, per_iteration = csharp_runs(size, update)
                 else:

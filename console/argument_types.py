@@ -212,3 +212,23 @@ def readable_file(extension):
         return text
 
     return check
+
+
+def framework_names(text):
+    """--frameworks LIST: comma-separated FRAMEWORKS names (implementations), each once,
+    at least one besides the NumPy reference, which always runs."""
+    from implementations import FRAMEWORKS, REFERENCE
+
+    names = [name.strip() for name in text.split(",")]
+    for name in names:
+        if name not in FRAMEWORKS:
+            raise argparse.ArgumentTypeError(
+                f"{name!r} is not a framework: choose from {', '.join(FRAMEWORKS)}"
+            )
+    if len(set(names)) < len(names):
+        raise argparse.ArgumentTypeError(f"a framework is named twice in {text!r}")
+    if set(names) <= {REFERENCE}:
+        raise argparse.ArgumentTypeError(
+            f"name a framework besides {REFERENCE}, the reference every comparison runs"
+        )
+    return tuple(names)

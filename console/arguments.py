@@ -137,6 +137,7 @@ def add_hyperparameter_arguments(group):
 OPTIMIZER_LIBRARIES = {
     "keras": ("Keras 3", "numpy_ref/keras_formulas.py"),
     "pytorch": ("torch.optim", "numpy_ref/pytorch_formulas.py"),
+    "optax": ("optax", "numpy_ref/optax_formulas.py"),
 }
 
 
@@ -210,10 +211,10 @@ def add_formulas_argument(parser):
         "--formulas",
         choices=tuple(FORMULAS),
         help="whose optimizer formulas the reference computes: keras (Keras 3's, as"
-        " ann_tensorflow.py and ann_keras.py use) or pytorch (torch.optim's, as"
-        " ann_pytorch.py uses), written out in numpy_ref/keras_formulas.py and"
-        " numpy_ref/pytorch_formulas.py; with plain sgd both are the same update"
-        " (default: %(default)s)",
+        " ann_tensorflow.py and ann_keras.py use), pytorch (torch.optim's, as"
+        " ann_pytorch.py uses) or optax (optax's, as ann_jax.py uses), written out in"
+        " numpy_ref/keras_formulas.py, pytorch_formulas.py and optax_formulas.py;"
+        " with plain sgd all are the same update (default: %(default)s)",
     )
 
 

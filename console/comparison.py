@@ -47,8 +47,17 @@ def distance(result, reference):
     )
 
 
-#: Whose optimizer formulas the other library's reference follows.
-OTHER_FORMULAS = {"keras": "pytorch", "pytorch": "keras"}
+#: Whose optimizer formulas the other library's reference follows: Keras's and
+#: torch.optim's against each other, optax's against Keras's (the project's own).
+OTHER_FORMULAS = {"keras": "pytorch", "pytorch": "keras", "optax": "keras"}
+
+#: Each library's optimizer formulas, and the --optimizer all row's key of the largest
+#: distance of the frameworks that follow them (None where none of them ran).
+OWN_FORMULAS_DISTANCES = {
+    "keras": "max_framework_distance",  # TensorFlow's and Keras's
+    "pytorch": "max_pytorch_distance",
+    "optax": "max_jax_distance",
+}
 
 
 def compare(runs):
@@ -181,8 +190,8 @@ def optimizer_rows(runs_by_optimizer):
     Each row: the reference's loss at the last iteration and after it, the
     updates it needs to get below REACHED_LOSS, and the largest distance of a
     framework run from the reference of its own order and formulas: TensorFlow's
-    and Keras's (``max_framework_distance``) and PyTorch's
-    (``max_pytorch_distance``, None where PyTorch is not installed), apart,
+    and Keras's (``max_framework_distance``), PyTorch's (``max_pytorch_distance``)
+    and JAX's (``max_jax_distance``; None where none ran), apart,
     since torch.optim's RMSprop bounces where Keras's settles (docs/pytorch.md).
     """
     rows = []
@@ -198,7 +207,7 @@ def optimizer_rows(runs_by_optimizer):
                     for i, r in frameworks
                     if i.formulas == formulas
                 ]
-                for formulas in ("keras", "pytorch")
+                for formulas in OWN_FORMULAS_DISTANCES
             }
             described = result.to_json()
             rows.append(
@@ -209,8 +218,10 @@ def optimizer_rows(runs_by_optimizer):
                     "last_iteration_loss": result.last_iteration_loss,
                     "final_loss": result.final_loss,
                     "updates_to_reach": updates_to_reach(result),
-                    "max_framework_distance": max(distances["keras"]),
-                    "max_pytorch_distance": max(distances["pytorch"], default=None),
+                    **{
+                        key: max(distances[formulas], default=None)
+                        for formulas, key in OWN_FORMULAS_DISTANCES.items()
+                    },
                     "framework_dtype": frameworks[0][1].dtype,
                 }
             )
@@ -234,21 +245,39 @@ def optimizer_conclusions(rows):
         )
     else:
         lines.append(f"No run gets below a loss of {REACHED_LOSS:g}.")
-    worst = max(rows, key=lambda row: row["max_framework_distance"])
-    lines.append(
+    for key, sentence in (
+        ("max_framework_distance", _keras_distance),
+        ("max_pytorch_distance", _pytorch_distance),
+        ("max_jax_distance", _jax_distance),
+    ):
+        if rows[0][key] is not None:
+            lines.append(sentence(max(rows, key=lambda row: row[key]), rows))
+    return lines
+
+
+def _keras_distance(worst, rows):
+    return (
         f"TensorFlow and Keras ({worst['framework_dtype']}) stay within"
         f" {worst['max_framework_distance']:.1e} of the reference of their own order and"
         f" optimizer; the largest distance is {worst['optimizer']['name']}"
         f" {worst['update']}'s, over {DISTANCE_MEANING}."
     )
-    if rows[0]["max_pytorch_distance"] is not None:
-        worst = max(rows, key=lambda row: row["max_pytorch_distance"])
-        lines.append(
-            f"PyTorch stays within {worst['max_pytorch_distance']:.1e} of the reference of"
-            f" torch.optim's formulas, at {worst['optimizer']['name']} {worst['update']};"
-            f" {_pytorch_bounce(rows)}"
-        )
-    return lines
+
+
+def _pytorch_distance(worst, rows):
+    return (
+        f"PyTorch stays within {worst['max_pytorch_distance']:.1e} of the reference of"
+        f" torch.optim's formulas, at {worst['optimizer']['name']} {worst['update']};"
+        f" {_pytorch_bounce(rows)}"
+    )
+
+
+def _jax_distance(worst, rows):
+    return (
+        f"JAX ({worst['framework_dtype']}) stays within {worst['max_jax_distance']:.1e} of"
+        f" the reference of optax's formulas, at {worst['optimizer']['name']}"
+        f" {worst['update']}."
+    )
 
 
 def _pytorch_bounce(rows):

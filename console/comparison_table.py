@@ -87,14 +87,18 @@ def format_table(rows, dtype, iterations):
 
 def _distance_table(rows):
     """Each row's max |Δ| from the references of its own optimizer formulas, in both
-    orders; and, where Keras's and torch.optim's formulas differ (every optimizer but
-    plain SGD), from the other library's reference of its own order."""
+    orders; and, where the libraries' formulas differ (every optimizer but plain
+    SGD), from the other library's reference of its own order (comparison.OTHER_FORMULAS)."""
     formulas_differ = rows[0]["optimizer"]["name"] != "sgd"
     other = f"  {'other':>8}" if formulas_differ else ""
     lines = [
         f"max |Δ| over {DISTANCE_MEANING},",
         "against the NumPy reference of"
-        + (" its own optimizer formulas (Keras's or torch.optim's), in" if formulas_differ else ""),
+        + (
+            " its own optimizer formulas (Keras's, torch.optim's or optax's), in"
+            if formulas_differ
+            else ""
+        ),
         f"{'':10}  {'order':10}  {'same order':>10}  {'other order':>11}{other}  verdict",
     ]
     if formulas_differ:
@@ -167,25 +171,33 @@ def _prediction_columns(row):
     return {"prediction_o1": o1, "prediction_o2": o2}
 
 
+#: The --optimizer all table's distance columns, each where its frameworks ran: (key, heading).
+DISTANCE_COLUMNS = (
+    ("max_framework_distance", "TF, Keras"),
+    ("max_pytorch_distance", "PyTorch"),
+    ("max_jax_distance", "JAX"),
+)
+
+
 def _optimizer_rows(rows, iterations):
-    """The --optimizer all table's heading and rows; a PyTorch column where it ran."""
-    pytorch = rows[0]["max_pytorch_distance"] is not None
+    """The --optimizer all table's heading and rows; a distance column for each
+    library's frameworks that ran (TensorFlow and Keras, PyTorch, JAX)."""
+    shown = [(key, name) for key, name in DISTANCE_COLUMNS if rows[0][key] is not None]
 
     def reached(row):
         return "never" if row["updates_to_reach"] is None else str(row["updates_to_reach"])
 
     lines = [
-        f"{'optimizer':9}  {'order':10}  {'loss at':>12}  {'updates to':>12}  {'TF, Keras':>9}"
-        + (f"  {'PyTorch':>9}" if pytorch else ""),
-        f"{'':9}  {'':10}  {f'iter. {iterations}':>12}  {f'loss < {REACHED_LOSS:g}':>12}  "
-        f"{'distance':>9}" + (f"  {'distance':>9}" if pytorch else ""),
+        f"{'optimizer':9}  {'order':10}  {'loss at':>12}  {'updates to':>12}"
+        + "".join(f"  {name:>9}" for _, name in shown),
+        f"{'':9}  {'':10}  {f'iter. {iterations}':>12}  {f'loss < {REACHED_LOSS:g}':>12}"
+        + "".join(f"  {'distance':>9}" for _ in shown),
     ]
     for row in rows:
         lines.append(
             f"{row['optimizer']['name']:9}  {row['update']:10}  "
-            f"{_loss(row['last_iteration_loss'])}  {reached(row):>12}  "
-            f"{_short(row['max_framework_distance']):>9}"
-            + (f"  {_short(row['max_pytorch_distance']):>9}" if pytorch else "")
+            f"{_loss(row['last_iteration_loss'])}  {reached(row):>12}"
+            + "".join(f"  {_short(row[key]):>9}" for key, _ in shown)
         )
     return lines
 
@@ -226,6 +238,7 @@ OPTIMIZER_CSV_FIELDS = (
     "updates_to_reach",
     "max_framework_distance",
     "max_pytorch_distance",
+    "max_jax_distance",
     "framework_dtype",
     *DATA_FIELDS,
 )

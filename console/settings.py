@@ -14,12 +14,15 @@ program reads by name.  Nothing below the command line ever sees argparse.
 """
 
 import math
+import os
 from argparse import Namespace
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from frameworks import KERAS_BACKENDS
+from implementations import not_installed
 from implementations.settings import RunSettings
 from numpy_ref import MAZUR
 from numpy_ref.data import DataError, DataSet, data_set
@@ -58,6 +61,7 @@ class TrainerSettings:
     verbose: bool = False  # let TensorFlow's own log through
     files: OutputFiles = field(default_factory=OutputFiles)
     load: str | None = None  # --load PATH.keras: the saved run this one resumes (Keras)
+    backend: str = "tensorflow"  # ann_keras.py --backend: Keras's backend (KERAS_BACKENDS)
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,8 @@ class ComparisonSettings:
     #: (empty: the one optimizer of run.training)
     every_optimizer: tuple[Optimizer, ...] = ()
     study: StudySettings | XorStudySettings | None = None  # --study: the study instead
+    #: --frameworks: the FRAMEWORKS names that train (None: every one installed)
+    frameworks: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -284,9 +290,12 @@ def trainer_settings(
         tflite=args.tflite,
         quantize=args.quantize,
     )
-    return TrainerSettings(
-        run, explain=args.explain, json=args.json, verbose=args.verbose, files=files, load=args.load
-    )
+    backend = getattr(args, "backend", None) or os.environ.get("KERAS_BACKEND", "tensorflow")
+    if backend not in KERAS_BACKENDS:  # KERAS_BACKEND names one Keras cannot train with here
+        parser.error(
+            f"KERAS_BACKEND is {backend!r}: choose --backend from {', '.join(KERAS_BACKENDS)}"
+        )
+    return TrainerSettings(run, args.explain, args.json, args.verbose, files, args.load, backend)
 
 
 def _new_run(parser: ArgumentParser, args: Namespace, default_dtype: str) -> RunSettings:
@@ -378,8 +387,15 @@ def comparison_settings(parser: ArgumentParser, args: Namespace) -> ComparisonSe
         tuple(optimizer_from(name, args) for name in OPTIMIZERS) if args.optimizer == "all" else ()
     )
     output = "json" if args.json else "csv" if args.csv else "table"
+    for missing in not_installed(args.frameworks or ()):
+        parser.refuse("frameworks", f"{missing.name} is not installed: {missing.install}")
     return ComparisonSettings(
-        run, output=output, verbose=args.verbose, every_optimizer=every, study=study
+        run,
+        output=output,
+        verbose=args.verbose,
+        every_optimizer=every,
+        study=study,
+        frameworks=args.frameworks,
     )
 
 

@@ -24,7 +24,9 @@ EARLY_EXIT = {
 REQUIRED_PACKAGES = ("numpy", "tensorflow", "keras", "matplotlib", "tqdm")
 INSTALL_HINT = "pip install -r requirements.txt"
 #: The optional frameworks' packages (requirements-frameworks.txt), and how to install them.
-OPTIONAL_PACKAGES = {"torch": "pip install -r requirements-frameworks.txt"}
+OPTIONAL_PACKAGES = {
+    name: "pip install -r requirements-frameworks.txt" for name in ("torch", "jax", "optax")
+}
 
 
 def missing_package(error):

@@ -29,6 +29,7 @@ SCRIPTS = (
     ("ann_tensorflow", lambda module: module.SCRIPT.parser()),
     ("ann_keras", lambda module: module.SCRIPT.parser()),
     ("ann_pytorch", lambda module: module.SCRIPT.parser()),
+    ("ann_jax", lambda module: module.SCRIPT.parser()),
     ("ann_csharp", lambda module: module.SCRIPT.parser()),
     ("numpy_ref.__main__", lambda module: module.SCRIPT.parser()),
     ("compare_implementations", lambda module: module.build_parser()),

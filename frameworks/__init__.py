@@ -9,6 +9,23 @@ Each module imports TensorFlow or Keras at its top, so importing one costs
 TensorFlow's start-up; importing this package alone does not.
 """
 
+#: Keras's backends, by the names KERAS_BACKEND takes.
+KERAS_BACKENDS = ("tensorflow", "jax", "torch")
+
+
+def use_backend(backend: str) -> None:
+    """Choose Keras's backend (a KERAS_BACKENDS name) for this process; call before
+    anything imports keras.  For JAX, turn on float64 (jax_enable_x64) first, as
+    Keras never does."""
+    import os
+
+    os.environ["KERAS_BACKEND"] = backend
+    if backend == "jax":
+        import jax
+
+        jax.config.update("jax_enable_x64", True)
+
+
 #: The losses tape.py can train on (--loss).  For two outputs half-sse and mse
 #: are the same number; sse is twice that.
 LOSSES = ("half-sse", "mse", "sse")

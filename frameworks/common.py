@@ -1,16 +1,18 @@
-"""What the TensorFlow and Keras trainers share: Keras's float type, the optimizer
-and the penalty, and an update made layer by layer.  (What every framework shares,
-TensorFlow or not, is history.py.)"""
+"""What the Keras trainers share, on any of Keras's backends (keras and keras.ops
+only, no TensorFlow): Keras's float type, the optimizer and the penalty, an
+update made layer by layer, and a .keras file saved whole.  (What every
+framework shares, Keras or not, is history.py.)"""
 
 import contextlib
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from numpy_ref.schedules import Schedule
 from numpy_ref.training import Training
+from support.files import atomic_output
 
 
 @contextlib.contextmanager
@@ -89,12 +91,12 @@ class WeightPenalty(keras.regularizers.Regularizer):
         self.l1 = float(l1)
         self.l2 = float(l2)
 
-    def __call__(self, x: tf.Tensor) -> tf.Tensor:
+    def __call__(self, x: Any) -> Any:
         return self.l1 * keras.ops.sum(keras.ops.abs(x)) + self.l2 * keras.ops.sum(
             keras.ops.square(x)
         )
 
-    def gradient(self, x: tf.Tensor) -> tf.Tensor:
+    def gradient(self, x: Any) -> Any:
         """d/dw (l1 |w| + l2 w^2) = l1 sign(w) + 2 l2 w, for a hand-written step."""
         return self.l1 * keras.ops.sign(x) + (2 * self.l2) * x
 
@@ -109,19 +111,26 @@ def weight_penalty(training: Training) -> WeightPenalty | None:
 
 def apply_layer_by_layer(
     optimizer: keras.optimizers.Optimizer,
-    gradients: Sequence[tf.Tensor],
-    variables: Sequence[tf.Variable],
+    gradients: Sequence[Any],
+    variables: Sequence[keras.Variable],
     first: bool,
 ) -> None:
     """Apply one layer's gradients (kernel, and bias when it trains) as part of an
-    update made layer by layer.
+        update made layer by layer, and a .keras file saved
+    whole.
 
-    Keras counts every apply_gradients call as an update (optimizer.iterations).
-    A sequential update applies the output layer, then the hidden layer: two
-    calls, one update.  The second call is counted back, so that after N
-    updates the optimizer has counted N, and both calls of an update see the
-    same count (as a schedule or Adam's bias correction must).
+        Keras counts every apply_gradients call as an update (optimizer.iterations).
+        A sequential update applies the output layer, then the hidden layer: two
+        calls, one update.  The second call is counted back, so that after N
+        updates the optimizer has counted N, and both calls of an update see the
+        same count (as a schedule or Adam's bias correction must).
     """
     if not first:
         optimizer.iterations.assign_sub(1)
     optimizer.apply_gradients(zip(gradients, variables))
+
+
+def save_model(model: keras.Model, path: str) -> None:
+    """Save the .keras file whole or not at all."""
+    with atomic_output(path) as temporary:
+        model.save(temporary)

@@ -13,19 +13,13 @@ through float32; a run continued from the loaded model makes, to the last
 bit, the updates the saved run would have made next.
 """
 
-import keras
 import tensorflow as tf
 
-from support.files import atomic_output
-
+from .common import save_model
 from .keras_model import MazurModel, build_model
 from .saved_run import ModelFileError, read_saved_run
 
-
-def save_model(model: keras.Model, path: str) -> None:
-    """Save the .keras file whole or not at all."""
-    with atomic_output(path) as temporary:
-        model.save(temporary)
+__all__ = ["load_model", "save_model"]
 
 
 def load_model(path: str, *, strategy: tf.distribute.Strategy | None = None) -> MazurModel:

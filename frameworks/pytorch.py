@@ -47,29 +47,14 @@ def loss_function(name: str) -> LossFunction:
     raise ValueError(f"loss must be one of {LOSSES}, not {name!r}")
 
 
-def optimizer_arguments(training: Training) -> dict[str, object]:
-    """torch.optim's keyword arguments for ``training``'s hyperparameters: each under
-    the library's name, and a name given twice (Adam's betas) as a tuple."""
-    rule, values = training.optimizer.rule, training.optimizer.hyperparameters
-    arguments: dict[str, object] = {}
-    for ours, theirs in rule.argument_names:
-        value = float(values[ours])
-        if theirs in arguments:
-            previous = arguments[theirs]
-            arguments[theirs] = (*(previous if isinstance(previous, tuple) else (previous,)), value)
-        else:
-            arguments[theirs] = value
-    arguments.update(rule.fixed_arguments)
-    return arguments
-
-
 def torch_optimizer(
     training: Training, parameters: list[torch.Tensor], learning_rate: float
 ) -> torch.optim.Optimizer:
     """The torch.optim optimizer that ``training`` names, over ``parameters``."""
-    rule = training.optimizer.rule
-    make = getattr(torch.optim, rule.class_name)
-    return make(parameters, lr=float(learning_rate), **optimizer_arguments(training))
+    optimizer = training.optimizer
+    make = getattr(torch.optim, optimizer.rule.class_name)
+    arguments = optimizer.rule.library_arguments(optimizer.hyperparameters)
+    return make(parameters, lr=float(learning_rate), **arguments)
 
 
 def torch_schedule(
@@ -309,8 +294,9 @@ def train(
     steps: Steps = unwatched,
 ) -> TrainingResult:
     """Train with PyTorch autograd and torch.optim; return a numpy_ref TrainingResult.
-    ``steps`` gives the iterations, in a progress bar where a command line wants one."""
-    training = training.for_iterations(iterations)
+    ``steps`` gives the iterations, in a progress bar where a command line wants one.
+    The optimizer is torch.optim's, whoever's formulas ``training`` names."""
+    training = training.for_iterations(iterations).following("pytorch")
     network = TorchNetwork(example, dtype, loss=loss, training=training)
     history, stopped = network.fit(iterations, update, steps)
     return training_result(

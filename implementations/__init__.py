@@ -11,7 +11,7 @@ train function imports its module when it is called.
 """
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from numpy_ref import DTYPES, UPDATE_ORDERS
@@ -76,6 +76,32 @@ def _train_pytorch(run: RunSettings, progress: bool) -> TrainingResult:
     )
 
 
+def _train_jax(run: RunSettings, progress: bool) -> TrainingResult:
+    # One compiled lax.scan: 10^6 iterations in about a second; no bar.
+    from frameworks import jax_autodiff
+
+    return jax_autodiff.train(
+        run.iterations,
+        run.update,
+        run.example,
+        run.dtype,
+        loss=run.loss,
+        training=run.training,
+    )
+
+
+def _train_keras_on(backend: str) -> Callable[[RunSettings, bool], TrainingResult]:
+    """The train function of Keras on its ``backend`` (JAX or PyTorch): in a child
+    process, since this process's Keras may be on TensorFlow already."""
+
+    def train(run: RunSettings, progress: bool) -> TrainingResult:
+        from frameworks.keras_child import train_in_child
+
+        return train_in_child(backend, run)
+
+    return train
+
+
 def _train_csharp(run: RunSettings, progress: bool) -> TrainingResult:
     # Mono runs the whole loop in one process: no bar.
     from frameworks import csharp
@@ -92,10 +118,10 @@ class Framework:
     seconds_per_iteration: float
     #: (RunSettings, progress allowed) -> TrainingResult
     train_function: Callable[[RunSettings, bool], TrainingResult]
-    #: The optional package it needs beyond requirements.txt ("" for none), the
+    #: The optional packages it needs beyond requirements.txt (none for most), the
     #: programs it needs on PATH (none for a Python framework), and how to install
     #: them.
-    package: str = ""
+    packages: tuple[str, ...] = ()
     programs: tuple[str, ...] = ()
     install: str = ""
     #: The float types it computes in.
@@ -105,15 +131,18 @@ class Framework:
 
     @property
     def installed(self) -> bool:
-        """Whether its package can be imported and its programs are on PATH (always,
+        """Whether its packages can be imported and its programs are on PATH (always,
         without either)."""
-        package = not self.package or installed(self.package)
-        return package and all(shutil.which(program) for program in self.programs)
+        return all(installed(package) for package in self.packages) and all(
+            shutil.which(program) for program in self.programs
+        )
 
     def not_installed(self) -> str:
-        """The line that says this framework needs its package or programs."""
-        if self.package:
-            needs = f"the package {self.package}"
+        """The line that says this framework needs its packages or programs."""
+        missing = [package for package in self.packages if not installed(package)]
+        if missing:
+            packages = "packages" if len(missing) > 1 else "package"
+            needs = f"the {packages} {' and '.join(missing)}"
         else:
             needs = f"the programs {' and '.join(self.programs)}"
         return f"the {self.title} rows need {needs}: {self.install}"
@@ -154,7 +183,31 @@ FRAMEWORKS: dict[str, Framework] = {
             "PyTorch",
             100e-6,
             _train_pytorch,
-            package="torch",
+            packages=("torch",),
+            install="pip install -r requirements-frameworks.txt",
+        ),
+        Framework(
+            "jax",
+            "JAX",
+            1e-6,
+            _train_jax,
+            packages=("jax", "optax"),
+            install="pip install -r requirements-frameworks.txt",
+        ),
+        Framework(
+            "keras-jax",
+            "Keras on JAX",
+            100e-6,
+            _train_keras_on("jax"),
+            packages=("jax",),
+            install="pip install -r requirements-frameworks.txt",
+        ),
+        Framework(
+            "keras-torch",
+            "Keras on PyTorch",
+            1000e-6,
+            _train_keras_on("torch"),
+            packages=("torch",),
             install="pip install -r requirements-frameworks.txt",
         ),
         Framework(
@@ -191,15 +244,14 @@ class Implementation:
         """Train this implementation with ``run``'s settings, in its own update order
         (the reference always in float64); return a numpy_ref TrainingResult."""
         dtype = "float64" if self.is_reference else run.dtype
-        optimizer = replace(run.training.optimizer, formulas=self.formulas)
-        training = replace(run.training, optimizer=optimizer)
+        training = run.training.following(self.formulas)
         return FRAMEWORKS[self.framework].train(
             replace(run, update=self.update, dtype=dtype, training=training), progress=progress
         )
 
     def needed(self, run: RunSettings) -> bool:
-        """Whether ``run`` needs this row and it can run: a reference of PyTorch's
-        formulas only where they are not Keras's (every optimizer but plain SGD); a
+        """Whether ``run`` needs this row and it can run: a reference of torch.optim's or
+        optax's formulas only where they are not Keras's (every optimizer but plain SGD); a
         framework's row where it is installed and computes what ``run`` asks for (its
         float type, its optimizers)."""
         if self.is_reference:
@@ -245,6 +297,42 @@ IMPLEMENTATIONS: tuple[Implementation, ...] = (
         "sequential",
         "pytorch",
     ),
+    Implementation(
+        "jax-parallel",
+        "jax",
+        "JAX",
+        "jax.value_and_grad, optax",
+        "parallel",
+        "optax",
+    ),
+    Implementation(
+        "jax-sequential",
+        "jax",
+        "JAX",
+        "jax.vjp, deltas via new w5..w8",
+        "sequential",
+        "optax",
+    ),
+    Implementation(
+        "keras-jax-sequential",
+        "keras-jax",
+        "Keras jax",
+        "train_step on JAX: jax.vjp via new w5..w8",
+        "sequential",
+    ),
+    Implementation(
+        "keras-jax-parallel", "keras-jax", "Keras jax", "stock fit() on JAX", "parallel"
+    ),
+    Implementation(
+        "keras-torch-sequential",
+        "keras-torch",
+        "Keras pt",
+        "train_step on PyTorch: autograd via new w5..w8",
+        "sequential",
+    ),
+    Implementation(
+        "keras-torch-parallel", "keras-torch", "Keras pt", "stock fit() on PyTorch", "parallel"
+    ),
     # the reference again, with torch.optim's optimizer formulas (where they are not Keras's)
     Implementation(
         "numpy-pytorch-sequential",
@@ -273,6 +361,23 @@ IMPLEMENTATIONS: tuple[Implementation, ...] = (
         "hand-written loops, deltas via new w5..w8",
         "sequential",
     ),
+    # and with optax's
+    Implementation(
+        "numpy-optax-sequential",
+        "numpy",
+        "NumPy ox",
+        "hand-written formulas, optax's optimizer formulas",
+        "sequential",
+        "optax",
+    ),
+    Implementation(
+        "numpy-optax-parallel",
+        "numpy",
+        "NumPy ox",
+        "hand-written formulas, optax's optimizer formulas",
+        "parallel",
+        "optax",
+    ),
 )
 
 
@@ -293,10 +398,11 @@ def other_order(update: str) -> str:
     return next(order for order in UPDATE_ORDERS if order != update)
 
 
-def not_installed() -> list[Framework]:
-    """The frameworks whose optional package or program is missing: their rows are
-    left out."""
-    return [framework for framework in FRAMEWORKS.values() if not framework.installed]
+def not_installed(names: Iterable[str] | None = None) -> list[Framework]:
+    """The frameworks among ``names`` (None: every one) whose optional package or
+    program is missing: their rows are left out."""
+    chosen = FRAMEWORKS if names is None else names
+    return [FRAMEWORKS[name] for name in chosen if not FRAMEWORKS[name].installed]
 
 
 def cannot_train(run: RunSettings) -> list[Framework]:
@@ -319,16 +425,21 @@ def references(
 
 
 def run_all(
-    run: RunSettings = RunSettings(), *, progress: bool = False
+    run: RunSettings = RunSettings(),
+    *,
+    progress: bool = False,
+    frameworks: Iterable[str] | None = None,
 ) -> list[tuple[Implementation, TrainingResult]]:
-    """Train every implementation that ``run`` needs, that is installed and that
-    computes what ``run`` asks for, with ``run``'s settings; return
+    """Train every implementation of ``frameworks`` (FRAMEWORKS names; None: every
+    one; the reference always) that ``run`` needs, that is installed and that computes
+    what ``run`` asks for, with ``run``'s settings; return
     [(Implementation, TrainingResult)] in table order.
 
     The frameworks run in ``run.dtype``; the NumPy reference always in float64.
     """
+    chosen = {REFERENCE, *(FRAMEWORKS if frameworks is None else frameworks)}
     return [
         (implementation, implementation.train(run, progress=progress))
         for implementation in IMPLEMENTATIONS
-        if implementation.needed(run)
+        if implementation.framework in chosen and implementation.needed(run)
     ]

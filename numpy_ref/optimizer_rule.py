@@ -69,3 +69,21 @@ class OptimizerRule:
     #: the fields are the step's trace (m, v, alpha, step, ...), the state before it
     #: (m_before, v_before), g, lr, t and the hyperparameters.
     explained: tuple[tuple[str, str], ...] = ()
+
+    def library_arguments(self, values: dict[str, float]) -> dict[str, object]:
+        """The library's keyword arguments for the hyperparameters ``values``: each
+        under the library's name, as a Python float; a name given twice (torch's Adam
+        betas) takes a tuple; then fixed_arguments."""
+        arguments: dict[str, object] = {}
+        for ours, theirs in self.argument_names:
+            value = float(values[ours])
+            if theirs in arguments:
+                previous = arguments[theirs]
+                arguments[theirs] = (
+                    *(previous if isinstance(previous, tuple) else (previous,)),
+                    value,
+                )
+            else:
+                arguments[theirs] = value
+        arguments.update(self.fixed_arguments)
+        return arguments

@@ -2,15 +2,17 @@
 
 An Optimizer names an optimizer, its hyperparameters and whose formulas it
 follows: Keras 3's (keras_formulas.py's OPTIMIZERS, the project's own, which
-the TensorFlow and Keras trainers use) or torch.optim's
-(pytorch_formulas.py's PYTORCH_OPTIMIZERS, which ann_pytorch.py uses).  The
-two tables have the same optimizers with the same default numbers, so that
-where they part it is the formula and nothing else.  OptimizerState keeps an
+the TensorFlow and Keras trainers use), torch.optim's (pytorch_formulas.py's
+PYTORCH_OPTIMIZERS, which ann_pytorch.py uses) or optax's (optax_formulas.py's
+OPTAX_OPTIMIZERS, which ann_jax.py uses).  The tables have the same
+optimizers with the same default numbers, so that where they part it is the
+formula and nothing else.  OptimizerState keeps an
 optimizer's state (m, v) per layer and makes its steps; optimizer_rule.py
 holds what an entry of either table is.
 
     Optimizer.named("adam", beta2=0.99)                       Keras's formulas
     Optimizer.named("adam", formulas="pytorch", beta2=0.99)   torch.optim's
+    Optimizer.named("adam", formulas="optax", beta2=0.99)     optax's
 """
 
 import math
@@ -23,12 +25,14 @@ from numpy.typing import NDArray
 from .keras_formulas import OPTIMIZERS
 from .network import FloatArray
 from .numbers import exact
+from .optax_formulas import OPTAX_OPTIMIZERS
 from .optimizer_rule import FloatType, OptimizerRule, Rate, Slots, StepRule, Trace
 from .pytorch_formulas import PYTORCH_OPTIMIZERS
 
 __all__ = [
     "FORMULAS",
     "HYPERPARAMETER_RANGES",
+    "OPTAX_OPTIMIZERS",
     "OPTIMIZERS",
     "PYTORCH_OPTIMIZERS",
     "FloatType",
@@ -44,9 +48,13 @@ __all__ = [
 ]
 
 #: Whose formulas an optimizer follows -> their table (the same names in each).
-FORMULAS = {"keras": OPTIMIZERS, "pytorch": PYTORCH_OPTIMIZERS}
+FORMULAS = {"keras": OPTIMIZERS, "pytorch": PYTORCH_OPTIMIZERS, "optax": OPTAX_OPTIMIZERS}
 #: How a description names them.
-FORMULAS_NAMED = {"keras": "Keras's formulas", "pytorch": "torch.optim's formulas"}
+FORMULAS_NAMED = {
+    "keras": "Keras's formulas",
+    "pytorch": "torch.optim's formulas",
+    "optax": "optax's formulas",
+}
 
 #: Every optimizer hyperparameter, and the values it may take.
 HYPERPARAMETER_RANGES = {
@@ -59,7 +67,7 @@ HYPERPARAMETER_RANGES = {
 
 
 def formulas_table(formulas: str) -> dict[str, OptimizerRule]:
-    """The table of ``formulas`` ("keras" or "pytorch"); ValueError for another name."""
+    """The table of ``formulas`` (a FORMULAS name); ValueError for another name."""
     if formulas not in FORMULAS:
         raise ValueError(f"formulas must be one of {', '.join(FORMULAS)}, not {formulas!r}")
     return FORMULAS[formulas]
@@ -81,7 +89,7 @@ def _check_hyperparameter(name: str, value: float) -> None:
 @dataclass(frozen=True)
 class Optimizer:
     """An optimizer by name, with every hyperparameter it uses (defaults filled in),
-    and whose formulas it follows (a FORMULAS name: "keras" or "pytorch")."""
+    and whose formulas it follows (a FORMULAS name: "keras", "pytorch" or "optax")."""
 
     name: str = "sgd"
     #: ((hyperparameter, value), ...) in the rule's order
@@ -141,7 +149,7 @@ class Optimizer:
 
     @property
     def formulas_named(self) -> str:
-        """ "Keras's formulas" or "torch.optim's formulas"."""
+        """ "Keras's formulas", "torch.optim's formulas" or "optax's formulas"."""
         return FORMULAS_NAMED[self.formulas]
 
 

@@ -4,7 +4,9 @@ first), from the initial rate lr0.
 Each schedule is one entry in SCHEDULES: its formula in words, the
 hyperparameters it uses (decay_steps S, decay_rate R), its NumPy arithmetic
 written as Keras writes it (keras/src/optimizers/schedules/), and the Keras
-class that makes the same thing.  A Training (training.py) holds one Schedule.
+class and the optax function that make the same thing (optax's arithmetic
+differs from Keras's in the order of one product and one division, a unit
+in the last place at most).  A Training (training.py) holds one Schedule.
 """
 
 from collections.abc import Callable
@@ -47,6 +49,9 @@ class ScheduleRule:
     #: (lr0, k, S, R), all of the run's float type -> lr
     rate: Callable[[np.floating, np.floating, np.floating, np.floating], np.floating]
     keras_class: str = ""  # in keras.optimizers.schedules ("" for a constant rate)
+    optax_function: str = ""  # in optax ("" for a constant rate)
+    #: ((our hyperparameter, the optax function's argument), ...)
+    optax_arguments: tuple[tuple[str, str], ...] = ()
 
 
 SCHEDULES = {
@@ -59,6 +64,8 @@ SCHEDULES = {
             ("decay_steps", "decay_rate"),
             _exponential,
             "ExponentialDecay",
+            "exponential_decay",
+            (("decay_steps", "transition_steps"), ("decay_rate", "decay_rate")),
         ),
         ScheduleRule(
             "cosine",
@@ -66,6 +73,8 @@ SCHEDULES = {
             ("decay_steps",),
             _cosine,
             "CosineDecay",
+            "cosine_decay_schedule",
+            (("decay_steps", "decay_steps"),),
         ),
     )
 }

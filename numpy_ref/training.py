@@ -44,6 +44,11 @@ class Training:
         """These settings for a run of ``iterations``: the schedule's decay_steps filled in."""
         return replace(self, schedule=self.schedule.for_iterations(iterations))
 
+    def following(self, formulas: str) -> Self:
+        """These settings with the optimizer computed by ``formulas``' library (a
+        numpy_ref.optimizers.FORMULAS name): the same name and hyperparameters."""
+        return replace(self, optimizer=replace(self.optimizer, formulas=formulas))
+
     @property
     def plain(self) -> bool:
         """Whether this is the tutorial's training: plain SGD at a constant rate, no

@@ -22,11 +22,12 @@ from implementations import FRAMEWORKS  # noqa: E402
 from implementations.settings import RunSettings  # noqa: E402
 from numpy_ref import MAZUR  # noqa: E402
 
-#: For the tests of a table the docs show with PyTorch's rows in it: without PyTorch
-#: (CI's light pass) the script prints other rows, and there is nothing to compare.
-shows_pytorch = pytest.mark.skipif(
-    not FRAMEWORKS["pytorch"].installed,
-    reason="the docs' table has PyTorch's rows, and PyTorch is not installed",
+#: For the tests of a table the docs show with every optional framework's rows in it
+#: (PyTorch's, JAX's): without one (CI's light pass) the script prints other rows,
+#: and there is nothing to compare.
+shows_every_framework = pytest.mark.skipif(
+    not all(framework.installed for framework in FRAMEWORKS.values()),
+    reason="the docs' table has every optional framework's rows, and one is not installed",
 )
 
 

@@ -12,7 +12,6 @@ from console import comparison as compare
 from implementations import FRAMEWORKS, run_all
 from implementations.settings import RunSettings
 from numpy_ref import train
-from support.packages import installed
 
 ORIGINAL_ROWS = [
     ("NumPy", "sequential"),
@@ -20,15 +19,25 @@ ORIGINAL_ROWS = [
     ("TF tape", "parallel"),
     ("Keras step", "sequential"),
 ]
-#: PyTorch's rows where it is installed (an optional framework: requirements-frameworks.txt)
-PYTORCH_ROWS = [("PyTorch", "parallel"), ("PyTorch", "sequential")] if installed("torch") else []
+#: The optional frameworks' rows where they are installed (requirements-frameworks.txt)
+OPTIONAL_ROWS = [
+    row
+    for name, rows in (
+        ("pytorch", [("PyTorch", "parallel"), ("PyTorch", "sequential")]),
+        ("jax", [("JAX", "parallel"), ("JAX", "sequential")]),
+        ("keras-jax", [("Keras jax", "sequential"), ("Keras jax", "parallel")]),
+        ("keras-torch", [("Keras pt", "sequential"), ("Keras pt", "parallel")]),
+    )
+    if FRAMEWORKS[name].installed
+    for row in rows
+]
 #: The C# cross-check's rows where Mono is installed: plain SGD in float64 only
 CSHARP_ROWS = [("C#", "parallel"), ("C#", "sequential")] if FRAMEWORKS["csharp"].installed else []
 FLOAT32_ROWS = [
     *ORIGINAL_ROWS,
     ("TF tape", "sequential"),
     ("Keras fit", "parallel"),
-    *PYTORCH_ROWS,
+    *OPTIONAL_ROWS,
 ]
 ALL_ROWS = FLOAT32_ROWS + CSHARP_ROWS
 FRAMEWORK_ROWS = len(ALL_ROWS) - 2
@@ -62,7 +71,11 @@ def test_rows_are_the_full_matrix_original_rows_first(float64_rows):
         "numpy",
         "tensorflow",
         "keras",
-        *(["pytorch"] if PYTORCH_ROWS else []),
+        *(
+            name
+            for name in ("pytorch", "jax", "keras-jax", "keras-torch")
+            if FRAMEWORKS[name].installed
+        ),
         *(["csharp"] if CSHARP_ROWS else []),
     }
 

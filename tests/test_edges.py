@@ -13,6 +13,7 @@ import re
 import pytest
 from conftest import PROSE, page, refused, run_script, section
 
+import ann_jax
 import ann_keras
 import ann_pytorch
 import ann_tensorflow
@@ -34,6 +35,7 @@ FLOAT32_COMMANDS = {
     "ann_tensorflow.py": (ann_tensorflow.main, ["10"]),
     "ann_keras.py": (ann_keras.main, ["10"]),
     "ann_pytorch.py": (ann_pytorch.main, ["10"]),
+    "ann_jax.py": (ann_jax.main, ["10"]),
     "compare_implementations.py": (compare_implementations.main, ["10"]),
     "plot_tensorflow_results.py": (plot.main, ["--iterations", "10"]),
 }
@@ -88,6 +90,7 @@ def test_a_cell_float32_cannot_hold_names_the_file_line_column_and_what_it_becom
         ["ann_tensorflow.py"],
         ["ann_keras.py", "--tflite", str(tmp_path / "m.tflite")],
         ["ann_pytorch.py"],
+        ["ann_jax.py"],
         ["compare_implementations.py"],
     ):
         assert refused(*script, "--data", str(path)).endswith(f"argument --data: {problem}")
@@ -128,7 +131,8 @@ GROWS = "is above 1: the rate lr0 R^(k/S) would grow with every update instead o
 
 
 @pytest.mark.parametrize(
-    "main", [NUMPY_SCRIPT.main, ann_tensorflow.main, ann_keras.main, ann_pytorch.main]
+    "main",
+    [NUMPY_SCRIPT.main, ann_tensorflow.main, ann_keras.main, ann_pytorch.main, ann_jax.main],
 )
 def test_a_decay_rate_above_1_is_refused(main, capsys):
     with pytest.raises(SystemExit) as stopped:

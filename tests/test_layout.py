@@ -13,6 +13,7 @@ SCRIPTS = (
     "ann_tensorflow",
     "ann_keras",
     "ann_pytorch",
+    "ann_jax",
     "ann_csharp",
     "compare_implementations",
     "plot_tensorflow_results",

@@ -34,6 +34,7 @@ def test_every_option_every_parser_records_is_on_the_page(maker):
         "## python ann_tensorflow.py",
         "## python ann_keras.py",
         "## python ann_pytorch.py",
+        "## python ann_jax.py",
         "## python ann_csharp.py",
         "## python -m numpy_ref",
         "## python compare_implementations.py",

@@ -22,7 +22,7 @@ from conftest import (
     page,
     shown_block,
     shown_blocks,
-    shows_pytorch,
+    shows_every_framework,
 )
 
 import compare_implementations
@@ -37,7 +37,7 @@ def printed_table():
     return buffer.getvalue().rstrip("\n")
 
 
-@shows_pytorch
+@shows_every_framework
 def test_readme_table_is_what_the_script_prints(printed_table):
     shown = shown_block("output of: python compare_implementations.py 1000").splitlines()
     now = printed_table.splitlines()

@@ -11,7 +11,7 @@ import re
 
 import numpy as np
 import pytest
-from conftest import NUMBER, PROSE, numbers_in, page, shown_block, shows_pytorch
+from conftest import NUMBER, PROSE, numbers_in, page, shown_block, shows_every_framework
 
 import compare_implementations
 from numpy_ref import MAZUR, train
@@ -19,7 +19,7 @@ from numpy_ref.optimizers import OPTIMIZERS, Optimizer
 from numpy_ref.training import Training
 
 
-@shows_pytorch
+@shows_every_framework
 def test_readme_optimizer_table_is_what_the_script_prints():
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):
