@@ -309,7 +309,7 @@ def train_on_other_backend(settings):
         result,
         notes=[f"Keras backend: {settings.backend}"],
         outputs=[Output("saved_to", path, save)],
-        fields={"loaded_from": None, "backend": settings.backend},
+        fields={"loaded_from": None, "logged_to": None, "backend": settings.backend},
     )
 
 

@@ -8,10 +8,10 @@ the devices TensorFlow sees, then runs two real checks:
 2. one float64 training step of the tape trainer (ann_tensorflow.py) against
    numpy_ref.
 
-PyTorch is optional (requirements-frameworks.txt): where it is installed, its
-version is reported and its autograd gradients are checked against the
-tutorial's the same way; where it is not, the report says so and the
-installation still works.  So is Mono (apt-get install mono-mcs
+PyTorch, JAX and optax are optional (requirements-frameworks.txt): where they
+are installed, their versions are reported and PyTorch's and JAX's autodiff
+gradients are checked against the tutorial's the same way; where they are
+not, the report says so and the installation still works.  So is Mono (apt-get install mono-mcs
 mono-runtime), for the C# cross-check: where mcs and mono are on PATH, Mono's
 version is reported and one C# step in each order is checked against
 numpy_ref.
@@ -45,7 +45,14 @@ PACKAGES = (
     ("tqdm", "tqdm", (4, 66), "tqdm>=4.66"),
 )
 #: (import name, shown name, lowest version, what installs it): optional extras.
-OPTIONAL_PACKAGES = (("torch", "PyTorch", (2, 4), "pip install -r requirements-frameworks.txt"),)
+OPTIONAL_PACKAGES = tuple(
+    (name, shown, lowest, "pip install -r requirements-frameworks.txt")
+    for name, shown, lowest in (
+        ("torch", "PyTorch", (2, 4)),
+        ("jax", "JAX", (0, 4)),
+        ("optax", "optax", (0, 2)),
+    )
+)
 #: The oldest Python the README names and the test suite has passed on.
 MINIMUM_PYTHON = (3, 11)
 
@@ -176,11 +183,34 @@ def check_pytorch_gradients(report):
     autograd = np.concatenate(
         [network.hidden_kernel.grad.numpy().T.ravel(), network.output_kernel.grad.numpy().T.ravel()]
     )
-    worst = float(np.max(np.abs(autograd - np.array(PUBLISHED_GRADIENTS))))
-    report.append(f"{'autograd':<11} PyTorch dE/dw1..dE/dw8 within {worst:.1e} of the tutorial's")
+    return _against_the_tutorial(report, "autograd", "PyTorch", autograd)
+
+
+def check_jax_gradients(report):
+    """jax.grad's dE/dw1..dE/dw8 at the starting weights against the tutorial's
+    (nothing to check where JAX or optax is not installed)."""
+    if not (installed("jax") and installed("optax")):
+        return []
+    import numpy as np
+
+    from frameworks.jax_autodiff import JaxNetwork
+    from numpy_ref import MAZUR
+
+    gradients = JaxNetwork(MAZUR, "float64").first_iteration("parallel")[2]  # W orientation
+    autodiff = np.concatenate([gradients["hidden"].ravel(), gradients["output"].ravel()])
+    return _against_the_tutorial(report, "jax.grad", "JAX", autodiff)
+
+
+def _against_the_tutorial(report, what, framework, gradients):
+    """Report how far ``gradients`` (dE/dw1..dE/dw8) are from the tutorial's; a problem
+    line beyond its precision."""
+    import numpy as np
+
+    worst = float(np.max(np.abs(gradients - np.array(PUBLISHED_GRADIENTS))))
+    report.append(f"{what:<11} {framework} dE/dw1..dE/dw8 within {worst:.1e} of the tutorial's")
     if worst > PUBLISHED_TOLERANCE:
         return [
-            f"PyTorch's gradients differ from the tutorial's by {worst:.1e}: "
+            f"{framework}'s gradients differ from the tutorial's by {worst:.1e}: "
             f"reinstall with pip install --force-reinstall -r requirements-frameworks.txt"
         ]
     return []
@@ -260,6 +290,8 @@ def run_checks():
     checks = [check_devices, check_gradients, check_training_step, check_csharp]
     if not any(line.startswith("PyTorch") for line in problems):
         checks.append(check_pytorch_gradients)
+    if not any(line.startswith(("JAX", "optax")) for line in problems):
+        checks.append(check_jax_gradients)
     for check in checks:
         problems += check(report)
     return report, problems

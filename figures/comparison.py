@@ -25,7 +25,8 @@ from .files import COMPARISON_FILE, DYNAMICS_FILE
 from .style import DPI, FIGURE_SIZE, LOG_FLOOR, SERIES_STYLES, Style, finish
 
 #: One line style per implementation (implementations.IMPLEMENTATIONS names),
-#: so the lines stay apart in greyscale too.
+#: so the lines stay apart in greyscale too: matplotlib names every dash pattern
+#: "--", so dashed lines differ in width.
 RUN_STYLES: dict[str, Style] = {
     "numpy-sequential": dict(color="0.55", linestyle="-", linewidth=4, alpha=0.6),
     "numpy-parallel": dict(color="black", linestyle="-", linewidth=1.2),
@@ -39,6 +40,14 @@ RUN_STYLES: dict[str, Style] = {
     "numpy-pytorch-parallel": dict(color="tab:olive", linestyle="-", linewidth=1.0),
     "csharp-parallel": dict(color="tab:cyan", linestyle=(0, (5, 3)), linewidth=1.0),
     "csharp-sequential": dict(color="tab:gray", linestyle=(0, (2, 3)), linewidth=2.0),
+    "jax-parallel": dict(color="#1b9e77", linestyle=(0, (4, 1, 1, 1)), linewidth=0.8),
+    "jax-sequential": dict(color="#d95f02", linestyle=(0, (4, 1, 1, 1)), linewidth=1.8),
+    "keras-jax-sequential": dict(color="#7570b3", linestyle=(0, (8, 2)), linewidth=2.4),
+    "keras-jax-parallel": dict(color="#e7298a", linestyle=(0, (8, 2)), linewidth=2.8),
+    "keras-torch-sequential": dict(color="#66a61e", linestyle=(0, (2, 1, 2, 4)), linewidth=3.2),
+    "keras-torch-parallel": dict(color="#e6ab02", linestyle=(0, (2, 1, 2, 4)), linewidth=0.6),
+    "numpy-optax-sequential": dict(color="#a6761d", linestyle="-", linewidth=2.2, alpha=0.5),
+    "numpy-optax-parallel": dict(color="#666666", linestyle="-", linewidth=0.6),
 }
 
 #: implementations.run_all's answer: every implementation with its result, in table order.

@@ -302,3 +302,12 @@ def test_logdir_writes_the_runs_scalars(tmp_path):
     assert sorted(scalars["loss"]) == list(range(1, 52))
     assert scalars["loss"][51] == pytest.approx(document["final_loss"], rel=1e-6)
     assert str(tmp_path) in document["logged_to"] and ROOT not in document["logged_to"]
+
+
+@needs_jax
+def test_installation_check_reports_jaxs_gradients():
+    import test_installation
+
+    report = []
+    assert test_installation.check_jax_gradients(report) == []
+    assert report[0].startswith("jax.grad    JAX dE/dw1..dE/dw8 within ")

@@ -204,6 +204,8 @@ def test_compare_every_optimizer_one_row_each(capsys):
         assert row["max_framework_distance"] < 1e-3
         if row["optimizer"]["name"] != "rmsprop" and row["max_pytorch_distance"] is not None:
             assert row["max_pytorch_distance"] < 1e-3  # torch.optim's RMSprop bounces
+        if row["max_jax_distance"] is not None:
+            assert row["max_jax_distance"] < 1e-3
     assert {row["optimizer"]["name"]: row["optimizer"] for row in document["rows"]}["nesterov"][
         "momentum"
     ] == 0.5
@@ -213,7 +215,7 @@ def test_compare_every_optimizer_one_row_each(capsys):
     assert csv_text.splitlines()[0] == (
         "optimizer,hyperparameters,update,last_iteration_loss,"
         "final_loss,updates_to_reach,max_framework_distance,max_pytorch_distance,"
-        "framework_dtype,data,samples,batch_size,train_biases,"
+        "max_jax_distance,framework_dtype,data,samples,batch_size,train_biases,"
         "init,seed"
     )
     assert len(csv_text.splitlines()) == 11

@@ -163,7 +163,8 @@ def test_without_torch_every_script_says_what_to_install(tmp_path):
     notes = compared.stderr.strip().splitlines()
     assert "Traceback" not in compared.stderr
     assert [line for line in notes if "PyTorch" in line] == [
-        "note: the PyTorch rows need the package torch: pip install -r requirements-frameworks.txt"
+        f"note: the {title} rows need the package torch: pip install -r requirements-frameworks.txt"
+        for title in ("PyTorch", "Keras on PyTorch")
     ]
     checked = run_script("test_installation.py", env=env)
     assert checked.returncode == 0, checked.stdout

@@ -1,0 +1,183 @@
+"""One Keras model on Keras's JAX and PyTorch backends, against the NumPy reference.
+
+Keras fixes its backend when first imported, and this process's Keras is on
+TensorFlow: every run here trains in a child process (frameworks/keras_child.py),
+many runs to one child.  In float64, in both update orders, with every optimizer
+and a penalty, on Mazur's sample and on XOR with trained biases and
+mini-batches, the losses agree to 1e-12 and the weights to 1e-10; with plain SGD
+to the last bits.  The one place a backend leaves float64 (PyTorch's matmul) is
+pinned, and so is the command line: --backend, its refusals, and its JSON.
+"""
+
+import json
+
+import numpy as np
+import pytest
+from conftest import one_line, run_script
+from test_pytorch import assert_exact
+
+from console.comparison import distance
+from implementations import FRAMEWORKS
+from implementations.settings import RunSettings
+from numpy_ref import MAZUR, UPDATE_ORDERS, train
+from numpy_ref.data import XOR_DATA
+from numpy_ref.example import Example
+from numpy_ref.optimizers import OPTIMIZERS, Optimizer
+from numpy_ref.training import Training
+
+BACKENDS = {"jax": "keras-jax", "torch": "keras-torch"}
+
+
+def needs(backend):
+    return pytest.mark.skipif(
+        not FRAMEWORKS[BACKENDS[backend]].installed,
+        reason=f"Keras's {backend} backend needs {backend} (requirements-frameworks.txt)",
+    )
+
+
+#: (name, RunSettings): the runs every backend trains, each against numpy_ref.
+XOR = Example(data=XOR_DATA, train_biases=True, learning_rate=2.0)
+RUNS = [
+    *(
+        (
+            f"{name} {update}",
+            RunSettings(
+                200,
+                update,
+                MAZUR.with_learning_rate(0.05),
+                "float64",
+                training=Training(optimizer=Optimizer.named(name), l2=1e-3),
+            ),
+        )
+        for name in OPTIMIZERS
+        for update in UPDATE_ORDERS
+    ),
+    *(
+        (
+            f"xor, batches of {size} {update}",
+            RunSettings(300, update, Example(**{**vars(XOR), "batch_size": size}), "float64"),
+        )
+        for size in (1, 3, 4)
+        for update in UPDATE_ORDERS
+    ),
+    *((f"1000 {update}", RunSettings(1000, update, dtype="float64")) for update in UPDATE_ORDERS),
+]
+
+
+@pytest.fixture(scope="module", params=list(BACKENDS))
+def trained(request):
+    """{name: (RunSettings, the backend's result)}: every run, in one child per backend."""
+    backend = request.param
+    if not FRAMEWORKS[BACKENDS[backend]].installed:
+        pytest.skip(f"Keras's {backend} backend needs {backend}")
+    from frameworks.keras_child import train_runs_in_child
+
+    results = train_runs_in_child(backend, [run for _, run in RUNS])
+    return backend, {name: (run, result) for (name, run), result in zip(RUNS, results)}
+
+
+#: {(backend, run): how far it may end}: Keras's own train_step on PyTorch, given a
+#: batch of 3 and then of 1 by turns, ends 4.5e-9 from the reference after 300
+#: updates (JAX's, and every batch of one size, agree to the last bits); the cause is
+#: inside Keras's PyTorch trainer, not yet found (docs/jax-and-keras-backends.md).
+KNOWN_GAPS = {("torch", "xor, batches of 3 parallel"): 1e-7}
+
+
+@pytest.mark.parametrize("name", [name for name, _ in RUNS])
+def test_every_run_is_the_references_in_float64(trained, name):
+    backend, runs = trained
+    run, result = runs[name]
+    reference = train(run.iterations, run.update, run.example, training=run.training)
+    assert result.losses.dtype == np.float64
+    if (backend, name) in KNOWN_GAPS:
+        apart = distance(result, reference)
+        assert 1e-10 < apart < KNOWN_GAPS[backend, name], apart
+        return
+    assert_exact(result, reference)
+    if name.startswith("1000"):  # plain SGD, 1000 updates: to the last bits
+        assert np.max(np.abs(result.losses - reference.losses)) <= 2e-16
+        for ours, theirs in (
+            (result.final_hidden_weights, reference.final_hidden_weights),
+            (result.final_output_weights, reference.final_output_weights),
+        ):
+            assert np.all(np.abs(ours - theirs) <= 4e-16 * np.abs(theirs))
+
+
+#: What the pinned gaps print, per backend: matmul's and einsum's dtype for two float64
+#: inputs, and how far Keras's MeanSquaredError(dtype="float64") is from the float64
+#: mean of a batch of three samples.
+GAPS = (
+    "import os, sys; os.environ['KERAS_BACKEND'] = sys.argv[1]\n"
+    "from frameworks import use_backend; use_backend(sys.argv[1])\n"
+    "import numpy as np, keras\n"
+    "a = keras.ops.convert_to_tensor(np.ones((2, 2)), 'float64')\n"
+    "t, o = np.random.default_rng(0).random((3, 2)), np.random.default_rng(1).random((3, 2))\n"
+    "mse = keras.losses.MeanSquaredError(dtype='float64')(t, o)\n"
+    "print(keras.ops.matmul(a, a).dtype, keras.ops.einsum('ij,jk->ik', a, a).dtype,"
+    " abs(float(mse) - np.mean(np.square(t - o))))\n"
+)
+
+
+@pytest.mark.parametrize("backend", list(BACKENDS))
+def test_the_places_keras_leaves_float64_and_the_ways_around_them(backend):
+    """Why the model multiplies with keras.ops.einsum (PyTorch's matmul is float32 for
+    float64 inputs: keras-team/keras issue 23704) and averages its loss itself."""
+    if not FRAMEWORKS[BACKENDS[backend]].installed:
+        pytest.skip(f"Keras's {backend} backend needs {backend}")
+    done = run_script("-c", GAPS, backend, timeout=120)
+    assert done.returncode == 0, done.stderr
+    matmul, einsum, mse = done.stdout.split()
+    assert matmul.endswith("float32" if backend == "torch" else "float64")
+    assert einsum.endswith("float64")
+    assert 1e-9 < float(mse) < 1e-7  # averaged in float32: 2.1e-9 (JAX), 1.7e-8 (PyTorch) off
+
+
+@needs("jax")
+def test_the_script_trains_on_jax_and_says_so():
+    done = run_script("ann_keras.py", "100", "--backend", "jax", "--dtype", "float64", "--json")
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    tensorflow = run_script("ann_keras.py", "100", "--dtype", "float64", "--json")
+    theirs = json.loads(tensorflow.stdout)
+    assert set(document) == set(theirs) - {"saved_model", "tflite"}  # TensorFlow's exports
+    assert (document["backend"], theirs["backend"]) == ("jax", "tensorflow")
+    assert document["final_loss"] == pytest.approx(theirs["final_loss"], rel=1e-14)
+    chosen = run_script("ann_keras.py", "10", "--json", env={"KERAS_BACKEND": "jax"})
+    assert json.loads(chosen.stdout)["backend"] == "jax"
+
+
+@needs("torch")
+def test_save_writes_a_model_keras_loads_back_on_pytorch(tmp_path):
+    path = tmp_path / "torch.keras"
+    done = run_script("ann_keras.py", "50", "--backend", "torch", "--save", str(path), "--json")
+    assert done.returncode == 0, done.stderr
+    saved = json.loads(done.stdout)
+    script = (
+        "import os, sys; os.environ['KERAS_BACKEND'] = 'torch'\n"
+        "import keras, numpy as np; from frameworks import keras_backends\n"
+        "model = keras.saving.load_model(sys.argv[1])\n"
+        "print(*keras.ops.convert_to_numpy(model(np.array([[0.05, 0.1]]))).ravel())\n"
+    )
+    loaded = run_script("-c", script, str(path), timeout=120)
+    assert loaded.returncode == 0, loaded.stderr
+    assert [float(x) for x in loaded.stdout.split()] == pytest.approx(saved["prediction"], rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    "arguments, problem",
+    [
+        (["--backend", "jax", "--replicas", "2", "--data", "xor"], "needs --backend tensorflow"),
+        (["--backend", "torch", "--until-loss", "0.1"], "needs --backend tensorflow"),
+        (["--backend", "jax", "--logdir", "/tmp/x"], "needs --backend tensorflow"),
+        (["--backend", "numpy"], "invalid choice: 'numpy'"),
+    ],
+)
+def test_what_another_backend_cannot_do_is_one_line_and_exit_2(arguments, problem):
+    done = run_script("ann_keras.py", "10", *arguments)
+    assert done.returncode == 2 and problem in one_line(done.stderr)
+
+
+def test_a_keras_backend_variable_keras_cannot_train_with_is_one_line():
+    done = run_script("ann_keras.py", "10", env={"KERAS_BACKEND": "numpy"})
+    assert done.returncode == 2
+    assert "KERAS_BACKEND is 'numpy': choose --backend from" in one_line(done.stderr)
