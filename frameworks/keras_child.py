@@ -7,10 +7,11 @@ its own: ``python -m frameworks.keras_child BACKEND`` reads a list of
 RunSettings (pickled) on standard input, trains each by
 keras_backends.train_model, and writes the list of TrainingResults (pickled)
 on standard output.  Both update orders of one run go to one child, so that
-the child's start (Python, Keras and the backend, about 3 s) is paid once.
+the child's start (Python, Keras and the backend, about 3 s) is paid once, and
+implementations.run_all starts the children before it trains this process's
+rows, so that they train meanwhile.
 """
 
-import functools
 import pickle
 import subprocess
 import sys
@@ -21,40 +22,71 @@ from numpy_ref import UPDATE_ORDERS
 from numpy_ref.result import TrainingResult
 
 
+class Child:
+    """A child process training ``runs`` on Keras's ``backend``, started at once; its
+    results are read when asked for, so that the parent trains meanwhile."""
+
+    def __init__(self, backend: str, runs: list[RunSettings]) -> None:
+        self.backend = backend
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "frameworks.keras_child", backend],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        # The runs go at once (the child reads them before it imports anything heavy),
+        # and the pipe is handed over closed, so that communicate() only reads.
+        assert self.process.stdin is not None
+        self.process.stdin.write(pickle.dumps(runs))
+        self.process.stdin.close()
+        self.process.stdin = None
+        self.found: list[TrainingResult] | None = None
+
+    def results(self) -> list[TrainingResult]:
+        """The TrainingResult of each run, in order (waiting for the child, once)."""
+        if self.found is None:
+            out, err = self.process.communicate()
+            if self.process.returncode != 0:
+                last = (err.decode(errors="replace").strip().splitlines() or ["no message"])[-1]
+                raise RuntimeError(f"Keras on {self.backend} failed in its child process: {last}")
+            self.found = pickle.loads(out)
+        return self.found
+
+
+#: The children started for one run in both orders: {(backend, run): Child}.
+_CHILDREN: dict[tuple[str, RunSettings], Child] = {}
+
+
+def start_both_orders(backend: str, run: RunSettings) -> None:
+    """Start training ``run`` in both update orders on Keras's ``backend``, in a child
+    process that train_in_child reads from (implementations.run_all starts every
+    child before it trains the rows of this process)."""
+    key = (backend, replace(run, update=UPDATE_ORDERS[0]))
+    if key not in _CHILDREN:
+        _CHILDREN[key] = Child(backend, [replace(run, update=u) for u in UPDATE_ORDERS])
+
+
 def train_in_child(backend: str, run: RunSettings) -> TrainingResult:
     """``run`` trained by fit() on Keras's ``backend``, in a child process (both update
     orders trained at once there, and kept for the other order's call)."""
-    return _both_orders(backend, replace(run, update=UPDATE_ORDERS[0]))[run.update]
-
-
-@functools.cache
-def _both_orders(backend: str, run: RunSettings) -> dict[str, TrainingResult]:
-    runs = [replace(run, update=update) for update in UPDATE_ORDERS]
-    return dict(zip(UPDATE_ORDERS, train_runs_in_child(backend, runs)))
+    start_both_orders(backend, run)
+    child = _CHILDREN[(backend, replace(run, update=UPDATE_ORDERS[0]))]
+    return dict(zip(UPDATE_ORDERS, child.results()))[run.update]
 
 
 def train_runs_in_child(backend: str, runs: list[RunSettings]) -> list[TrainingResult]:
     """Each of ``runs`` trained by fit() on Keras's ``backend``, in one child process."""
-    child = subprocess.run(
-        [sys.executable, "-m", "frameworks.keras_child", backend],
-        input=pickle.dumps(runs),
-        capture_output=True,
-        check=False,
-    )
-    if child.returncode != 0:
-        last = (child.stderr.decode(errors="replace").strip().splitlines() or ["no message"])[-1]
-        raise RuntimeError(f"Keras on {backend} failed in its child process: {last}")
-    results: list[TrainingResult] = pickle.loads(child.stdout)
-    return results
+    return Child(backend, runs).results()
 
 
 def main(backend: str) -> None:
+    runs = pickle.loads(sys.stdin.buffer.read())  # first: the parent waits for this
+
     from frameworks import use_backend
 
     use_backend(backend)  # before keras is imported
     from frameworks.keras_backends import train_model
 
-    runs = pickle.loads(sys.stdin.buffer.read())
     results = [
         train_model(run.iterations, run.update, run.example, run.dtype, training=run.training)[0]
         for run in runs

@@ -2,9 +2,9 @@
 
 The comparison, the figures, the tests and the benchmark iterate over
 IMPLEMENTATIONS; nothing looks an implementation up by its display label.
-Adding a framework adds a FRAMEWORKS entry (and its train function, which
-reads a RunSettings: implementations/settings.py); adding a row adds an
-IMPLEMENTATIONS entry.
+Adding a framework adds a FRAMEWORKS entry (and its train function in
+train_functions.py, which reads a RunSettings: implementations/settings.py);
+adding a row adds an IMPLEMENTATIONS entry.
 
 Importing this module imports neither TensorFlow nor Keras: each framework's
 train function imports its module when it is called.
@@ -17,96 +17,20 @@ from dataclasses import dataclass, replace
 from numpy_ref import DTYPES, UPDATE_ORDERS
 from numpy_ref.result import TrainingResult
 from support.packages import installed
-from support.progress import keras_bar, watched
+from support.progress import keras_bar
+from support.progress import watched as watched
 
 from .settings import RunSettings
-
-
-def _train_numpy(run: RunSettings, progress: bool) -> TrainingResult:
-    import numpy_ref
-
-    steps = watched(FRAMEWORKS["numpy"].seconds_per_iteration, progress)
-    return numpy_ref.train(
-        run.iterations, run.update, run.example, run.dtype, steps=steps, training=run.training
-    )
-
-
-def _train_tensorflow(run: RunSettings, progress: bool) -> TrainingResult:
-    # Its compiled loop does 10^7 iterations in about two seconds: no bar.
-    from frameworks import tape
-
-    return tape.train(
-        run.iterations,
-        run.update,
-        run.example,
-        run.dtype,
-        loss=run.loss,
-        training=run.training,
-        replicas=run.replicas,
-    )
-
-
-def _train_keras(run: RunSettings, progress: bool) -> TrainingResult:
-    from frameworks import keras_fit
-
-    bar = FRAMEWORKS["keras"].draws_keras_bar(run.iterations, progress)
-    return keras_fit.train(
-        run.iterations,
-        run.update,
-        run.example,
-        run.dtype,
-        progress_bar=bar,
-        training=run.training,
-        replicas=run.replicas,
-    )
-
-
-def _train_pytorch(run: RunSettings, progress: bool) -> TrainingResult:
-    from frameworks import pytorch
-
-    steps = watched(FRAMEWORKS["pytorch"].seconds_per_iteration, progress)
-    return pytorch.train(
-        run.iterations,
-        run.update,
-        run.example,
-        run.dtype,
-        loss=run.loss,
-        training=run.training,
-        steps=steps,
-    )
-
-
-def _train_jax(run: RunSettings, progress: bool) -> TrainingResult:
-    # One compiled lax.scan: 10^6 iterations in about a second; no bar.
-    from frameworks import jax_autodiff
-
-    return jax_autodiff.train(
-        run.iterations,
-        run.update,
-        run.example,
-        run.dtype,
-        loss=run.loss,
-        training=run.training,
-    )
-
-
-def _train_keras_on(backend: str) -> Callable[[RunSettings, bool], TrainingResult]:
-    """The train function of Keras on its ``backend`` (JAX or PyTorch): in a child
-    process, since this process's Keras may be on TensorFlow already."""
-
-    def train(run: RunSettings, progress: bool) -> TrainingResult:
-        from frameworks.keras_child import train_in_child
-
-        return train_in_child(backend, run)
-
-    return train
-
-
-def _train_csharp(run: RunSettings, progress: bool) -> TrainingResult:
-    # Mono runs the whole loop in one process: no bar.
-    from frameworks import csharp
-
-    return csharp.train(run.iterations, run.update, run.example, run.dtype, training=run.training)
+from .train_functions import (
+    start_keras_on,
+    train_csharp,
+    train_jax,
+    train_keras,
+    train_keras_on,
+    train_numpy,
+    train_pytorch,
+    train_tensorflow,
+)
 
 
 @dataclass(frozen=True)
@@ -128,6 +52,9 @@ class Framework:
     dtypes: tuple[str, ...] = DTYPES
     #: Whether it trains with plain SGD only (numpy_ref.training.Training.plain).
     plain_sgd_only: bool = False
+    #: (RunSettings) -> None: start training in the background, before run_all trains
+    #: the other rows (a framework in a child process of its own); None: no need.
+    start: Callable[[RunSettings], None] | None = None
 
     @property
     def installed(self) -> bool:
@@ -175,14 +102,14 @@ REFERENCE = "numpy"
 FRAMEWORKS: dict[str, Framework] = {
     framework.name: framework
     for framework in (
-        Framework("numpy", "NumPy", 16e-6, _train_numpy),
-        Framework("tensorflow", "TensorFlow", 0.1e-6, _train_tensorflow),
-        Framework("keras", "Keras", 50e-6, _train_keras),
+        Framework("numpy", "NumPy", 16e-6, train_numpy),
+        Framework("tensorflow", "TensorFlow", 0.1e-6, train_tensorflow),
+        Framework("keras", "Keras", 50e-6, train_keras),
         Framework(
             "pytorch",
             "PyTorch",
             100e-6,
-            _train_pytorch,
+            train_pytorch,
             packages=("torch",),
             install="pip install -r requirements-frameworks.txt",
         ),
@@ -190,7 +117,7 @@ FRAMEWORKS: dict[str, Framework] = {
             "jax",
             "JAX",
             1e-6,
-            _train_jax,
+            train_jax,
             packages=("jax", "optax"),
             install="pip install -r requirements-frameworks.txt",
         ),
@@ -198,7 +125,8 @@ FRAMEWORKS: dict[str, Framework] = {
             "keras-jax",
             "Keras on JAX",
             100e-6,
-            _train_keras_on("jax"),
+            train_keras_on("jax"),
+            start=start_keras_on("jax"),
             packages=("jax",),
             install="pip install -r requirements-frameworks.txt",
         ),
@@ -206,7 +134,8 @@ FRAMEWORKS: dict[str, Framework] = {
             "keras-torch",
             "Keras on PyTorch",
             1000e-6,
-            _train_keras_on("torch"),
+            train_keras_on("torch"),
+            start=start_keras_on("torch"),
             packages=("torch",),
             install="pip install -r requirements-frameworks.txt",
         ),
@@ -214,7 +143,7 @@ FRAMEWORKS: dict[str, Framework] = {
             "csharp",
             "C#",
             30e-6,
-            _train_csharp,
+            train_csharp,
             programs=("mcs", "mono"),
             install="apt-get install mono-mcs mono-runtime",
             dtypes=("float64",),
@@ -438,8 +367,11 @@ def run_all(
     The frameworks run in ``run.dtype``; the NumPy reference always in float64.
     """
     chosen = {REFERENCE, *(FRAMEWORKS if frameworks is None else frameworks)}
+    rows = [i for i in IMPLEMENTATIONS if i.framework in chosen and i.needed(run)]
+    for name in dict.fromkeys(i.framework for i in rows):  # children train meanwhile
+        start = FRAMEWORKS[name].start
+        if start is not None:
+            start(run)
     return [
-        (implementation, implementation.train(run, progress=progress))
-        for implementation in IMPLEMENTATIONS
-        if implementation.framework in chosen and implementation.needed(run)
+        (implementation, implementation.train(run, progress=progress)) for implementation in rows
     ]
