@@ -18,7 +18,6 @@ from numpy_ref import DTYPES, UPDATE_ORDERS
 from numpy_ref.result import TrainingResult
 from support.packages import installed
 from support.progress import keras_bar
-from support.progress import watched as watched
 
 from .settings import RunSettings
 from .train_functions import (
