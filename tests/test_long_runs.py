@@ -70,14 +70,17 @@ def run_with_terminal_stderr(args, signal_when=None, send=signal.SIGINT, env=Non
     )
     os.close(slave)
     terminal, open_ = b"", True
-    if signal_when is not None:
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline and child.poll() is None:
-            terminal, open_ = _read_terminal(master, terminal, 0.05)
-            seen = signal_when in terminal if isinstance(signal_when, bytes) else signal_when()
-            if seen:
-                child.send_signal(send)
-                break
+    # The terminal is read while the child runs: a bar that nobody reads fills the
+    # terminal's buffer, and the child then waits on its next write for ever.
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and child.poll() is None:
+        terminal, open_ = _read_terminal(master, terminal, 0.05)
+        if signal_when is None:
+            continue
+        seen = signal_when in terminal if isinstance(signal_when, bytes) else signal_when()
+        if seen:
+            child.send_signal(send)
+            break
     stdout = child.stdout.read().decode()
     child.wait(timeout=300)
     while open_:
