@@ -51,11 +51,13 @@ def test_missing_tensorflow_skips_the_numeric_checks():
 
 def test_too_old_version_asks_for_an_upgrade(monkeypatch):
     real_import = installation.importlib.import_module
+    for name, *_ in installation.PACKAGES:  # imported first: the fake below sees only
+        real_import(name)  # check_packages's own calls, never a package's inner imports
 
-    def fake_import(name):
+    def fake_import(name, package=None):  # every import_module call goes through it
         if name == "tensorflow":
             return types.SimpleNamespace(__version__="2.15.1")
-        return real_import(name)
+        return real_import(name, package)
 
     monkeypatch.setattr(installation.importlib, "import_module", fake_import)
     report = []
