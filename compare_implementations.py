@@ -138,18 +138,20 @@ def print_every_optimizer(settings):
 
     from console.comparison import optimizer_conclusions, optimizer_rows
     from console.comparison_table import format_optimizer_csv, format_optimizer_table
-    from implementations import run_all
+    from implementations import run_all, start_in_background
     from numpy_ref.result import divergence_among
 
     quiet_tensorflow_logs(settings.verbose)
     run = settings.run
-    runs = {
-        optimizer.name: run_all(
-            replace(run, training=Training(optimizer=optimizer)),
-            progress=settings.output == "table",
-            frameworks=settings.frameworks,
-        )
+    every_run = {
+        optimizer.name: replace(run, training=Training(optimizer=optimizer))
         for optimizer in settings.every_optimizer
+    }
+    # every optimizer's runs in one child per framework that has one, started first
+    start_in_background(list(every_run.values()), settings.frameworks)
+    runs = {
+        name: run_all(run, progress=settings.output == "table", frameworks=settings.frameworks)
+        for name, run in every_run.items()
     }
     problem = divergence_among(result for each in runs.values() for _, result in each)
     if problem:

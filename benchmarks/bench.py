@@ -2,6 +2,7 @@
 iteration.
 
     python benchmarks/bench.py              # the full run: about 55 minutes, 2 cores
+    python benchmarks/bench.py --quick      # every goal's figures: under 5 minutes
     python benchmarks/bench.py --runs 5 --sizes 10000
 
 Four tables:
@@ -109,6 +110,26 @@ COMMANDS = (
     (("ann_keras.py", "1000", "--backend", "torch"), None, 0),
     (("ann_keras.py", "10000"), None, 0),
 )
+#: --quick's commands: each script whose figure has a goal, every framework's script
+#: beside its own bare import, and one command that must answer at once.
+QUICK_COMMANDS = {
+    BASELINE,
+    ("ann_tensorflow.py", "1000"),
+    ("ann_keras.py", "1000"),
+    ("ann_keras.py", "100000"),
+    ("compare_implementations.py", "1000"),
+    ("ann_tensorflow.py", "--help"),
+    TORCH_BASELINE,
+    ("ann_pytorch.py", "1000"),
+    JAX_BASELINE,
+    ("ann_jax.py", "1000"),
+    ("ann_csharp.py", "1000"),
+}
+#: --quick's runs per figure and in-process sizes (a figure is their median).
+QUICK_RUNS, QUICK_SIZES = 3, [10_000]
+#: The full run's.
+FULL_RUNS, FULL_SIZES = 5, [10_000, 1_000_000]
+
 #: Seconds within which each kind of command should finish: the bad-argument
 #: and --help commands, the default update-order study (and the XOR study),
 #: and the 1000-iteration animation.
@@ -161,10 +182,14 @@ def base_of(arguments):
     return JAX_BASELINE if arguments[0] == "ann_jax.py" else BASELINE
 
 
-def selected(only):
-    """The commands whose text contains ``only`` (all when None), with the bare
-    imports they are measured against."""
-    chosen = [c for c in COMMANDS if only is None or only in " ".join(c[0])]
+def selected(only, quick=False):
+    """The commands whose text contains ``only`` (all when None; with ``quick``, of
+    QUICK_COMMANDS only), with the bare imports they are measured against."""
+    chosen = [
+        c
+        for c in COMMANDS
+        if (only is None or only in " ".join(c[0])) and (not quick or c[0] in QUICK_COMMANDS)
+    ]
     bases = {BASELINE, *(base_of(arguments) for arguments, _, _ in chosen)}
     return [c for c in COMMANDS if c in chosen or c[0] in bases]
 
@@ -245,16 +270,23 @@ def build_parser():
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"every goal's figures in under five minutes: the commands with a goal, each"
+        f" framework's script beside its import, {QUICK_RUNS} runs, in process at"
+        f" {QUICK_SIZES[0]} iterations, no tf.distribute table",
+    )
+    parser.add_argument(
         "--runs",
         type=positive_int,
-        default=5,
-        help="runs per figure, each figure their median (default: 5)",
+        help=f"runs per figure, each figure their median (default: {FULL_RUNS};"
+        f" --quick: {QUICK_RUNS})",
     )
     parser.add_argument(
         "--sizes",
         type=sizes_list,
-        default=[10_000, 1_000_000],
-        help="iteration counts for the in-process table (default: 10000,1000000)",
+        help="iteration counts for the in-process table (default: 10000,1000000;"
+        f" --quick: {QUICK_SIZES[0]})",
     )
     parser.add_argument(
         "--only", metavar="TEXT", help="time only the commands containing TEXT (and the baseline)"
@@ -286,7 +318,12 @@ def build_parser():
 
 
 def parse_args(argv=None):
-    return build_parser().parse_args(argv)
+    """The arguments, with --quick's defaults or the full run's filled in."""
+    args = build_parser().parse_args(argv)
+    args.runs = args.runs or (QUICK_RUNS if args.quick else FULL_RUNS)
+    args.sizes = args.sizes or (QUICK_SIZES if args.quick else FULL_SIZES)
+    args.skip_replicas = args.skip_replicas or args.quick
+    return args
 
 
 def main(argv=None):
@@ -303,7 +340,7 @@ def main(argv=None):
         f"Python {info['python']}, TensorFlow {info['tensorflow']}"
     )
     if not args.skip_processes:
-        commands = selected(args.only)
+        commands = selected(args.only, args.quick)
         with tempfile.TemporaryDirectory() as out_dir:
             figures = time_processes(args.runs, out_dir, commands)
         print()

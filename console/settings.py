@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from frameworks import KERAS_BACKENDS
-from implementations import not_installed
+from implementations import frameworks_problem
 from implementations.settings import RunSettings
 from numpy_ref import MAZUR
 from numpy_ref.data import DataError, DataSet, data_set
@@ -72,8 +72,7 @@ class ComparisonSettings:
     run: RunSettings
     output: str = "table"  # "table", "json" or "csv"
     verbose: bool = False  # let TensorFlow's own log through
-    #: --optimizer all: every optimizer with the command line's hyperparameters
-    #: (empty: the one optimizer of run.training)
+    #: --optimizer all: every optimizer, the command line's hyperparameters (or none)
     every_optimizer: tuple[Optimizer, ...] = ()
     study: StudySettings | XorStudySettings | None = None  # --study: the study instead
     #: --frameworks: the FRAMEWORKS names that train (None: every one installed)
@@ -387,8 +386,9 @@ def comparison_settings(parser: ArgumentParser, args: Namespace) -> ComparisonSe
         tuple(optimizer_from(name, args) for name in OPTIMIZERS) if args.optimizer == "all" else ()
     )
     output = "json" if args.json else "csv" if args.csv else "table"
-    for missing in not_installed(args.frameworks or ()):
-        parser.refuse("frameworks", f"{missing.name} is not installed: {missing.install}")
+    every_run = [replace(run, training=Training(optimizer=o)) for o in every] or [run]
+    if args.frameworks and (problem := frameworks_problem(args.frameworks, every_run)):
+        parser.refuse("frameworks", problem)
     return ComparisonSettings(
         run,
         output=output,

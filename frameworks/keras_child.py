@@ -6,10 +6,11 @@ on TensorFlow already.  So each other backend trains in a child process of
 its own: ``python -m frameworks.keras_child BACKEND`` reads a list of
 RunSettings (pickled) on standard input, trains each by
 keras_backends.train_model, and writes the list of TrainingResults (pickled)
-on standard output.  Both update orders of one run go to one child, so that
-the child's start (Python, Keras and the backend, about 3 s) is paid once, and
-implementations.run_all starts the children before it trains this process's
-rows, so that they train meanwhile.
+on standard output.  Both update orders of a run, and every run started
+together (compare_implementations.py --optimizer all starts one per
+optimizer), go to one child, so that the child's start (Python, Keras and the
+backend, about 3 s) is paid once; implementations.run_all starts the children
+before it trains this process's rows, so that they train meanwhile.
 """
 
 import pickle
@@ -53,25 +54,31 @@ class Child:
         return self.found
 
 
-#: The children started for one run in both orders: {(backend, run): Child}.
-_CHILDREN: dict[tuple[str, RunSettings], Child] = {}
+#: Where each run started in a child is trained: {(backend, run): (Child, its index)}.
+_STARTED: dict[tuple[str, RunSettings], tuple[Child, int]] = {}
 
 
-def start_both_orders(backend: str, run: RunSettings) -> None:
-    """Start training ``run`` in both update orders on Keras's ``backend``, in a child
-    process that train_in_child reads from (implementations.run_all starts every
-    child before it trains the rows of this process)."""
-    key = (backend, replace(run, update=UPDATE_ORDERS[0]))
-    if key not in _CHILDREN:
-        _CHILDREN[key] = Child(backend, [replace(run, update=u) for u in UPDATE_ORDERS])
+def start_in_child(backend: str, runs: list[RunSettings]) -> None:
+    """Start training each of ``runs`` in both update orders on Keras's ``backend``,
+    all in one child process, which train_in_child reads from (a run started before
+    is left to its child)."""
+    new = [
+        replace(run, update=update)
+        for run in dict.fromkeys(runs)
+        for update in UPDATE_ORDERS
+        if (backend, replace(run, update=update)) not in _STARTED
+    ]
+    if new:
+        child = Child(backend, new)
+        _STARTED.update({(backend, run): (child, index) for index, run in enumerate(new)})
 
 
 def train_in_child(backend: str, run: RunSettings) -> TrainingResult:
     """``run`` trained by fit() on Keras's ``backend``, in a child process (both update
     orders trained at once there, and kept for the other order's call)."""
-    start_both_orders(backend, run)
-    child = _CHILDREN[(backend, replace(run, update=UPDATE_ORDERS[0]))]
-    return dict(zip(UPDATE_ORDERS, child.results()))[run.update]
+    start_in_child(backend, [run])
+    child, index = _STARTED[(backend, run)]
+    return child.results()[index]
 
 
 def train_runs_in_child(backend: str, runs: list[RunSettings]) -> list[TrainingResult]:

@@ -51,9 +51,10 @@ class Framework:
     dtypes: tuple[str, ...] = DTYPES
     #: Whether it trains with plain SGD only (numpy_ref.training.Training.plain).
     plain_sgd_only: bool = False
-    #: (RunSettings) -> None: start training in the background, before run_all trains
-    #: the other rows (a framework in a child process of its own); None: no need.
-    start: Callable[[RunSettings], None] | None = None
+    #: ([RunSettings]) -> None: start training these runs in the background, before
+    #: run_all trains the other rows (a framework in a child process of its own);
+    #: None: no need.
+    start: Callable[[list[RunSettings]], None] | None = None
 
     @property
     def installed(self) -> bool:
@@ -77,13 +78,15 @@ class Framework:
         """Whether it computes what ``run`` asks for: its float type and training."""
         return run.dtype in self.dtypes and (run.training.plain or not self.plain_sgd_only)
 
+    def computes_only(self) -> str:
+        """What it computes, for a framework that does not compute every run: 'plain
+        SGD in float64 only (--dtype float64)'."""
+        training = "plain SGD " if self.plain_sgd_only else ""
+        return f"{training}in {' or '.join(self.dtypes)} only (--dtype {self.dtypes[0]})"
+
     def cannot_train(self) -> str:
         """The line that says its rows are left out of a run it does not compute."""
-        training = "plain SGD " if self.plain_sgd_only else ""
-        return (
-            f"the {self.title} rows are left out: they compute {training}in"
-            f" {' or '.join(self.dtypes)} only (--dtype {self.dtypes[0]})"
-        )
+        return f"the {self.title} rows are left out: they compute {self.computes_only()}"
 
     def train(self, run: RunSettings, *, progress: bool = False) -> TrainingResult:
         """Train as ``run`` (RunSettings) says; ``progress`` allows a bar on long runs
@@ -339,6 +342,21 @@ def cannot_train(run: RunSettings) -> list[Framework]:
     return [f for f in FRAMEWORKS.values() if f.installed and not f.trains(run)]
 
 
+def frameworks_problem(names: Iterable[str], runs: Iterable[RunSettings]) -> str | None:
+    """Why the FRAMEWORKS ``names`` (--frameworks) cannot be compared on ``runs``: one
+    is not installed, or one does not compute every run (C# in float32, or under
+    --optimizer all): a framework named is one asked for; None when they can."""
+    chosen = [FRAMEWORKS[name] for name in names if name != REFERENCE]
+    missing = not_installed([f.name for f in chosen])
+    if missing:
+        return f"{missing[0].name} is not installed: {missing[0].install}"
+    for framework in chosen:
+        if not all(framework.trains(run) for run in runs):
+            only = framework.computes_only()
+            return f"the {framework.title} rows cannot be compared: they compute {only}"
+    return None
+
+
 def references(
     runs: list[tuple[Implementation, TrainingResult]],
 ) -> dict[tuple[str, str], tuple[Implementation, TrainingResult]]:
@@ -350,6 +368,22 @@ def references(
         key = (implementation.formulas, implementation.update)
         found.setdefault(key, found[("keras", implementation.update)])
     return found
+
+
+def start_in_background(runs: list[RunSettings], frameworks: Iterable[str] | None = None) -> None:
+    """Start every framework of ``frameworks`` (None: every one) that trains in the
+    background (its ``start`` hook) on those of ``runs`` it is needed for, so that
+    they train meanwhile; run_all reads their results."""
+    chosen = FRAMEWORKS if frameworks is None else frameworks
+    for name in chosen:
+        start = FRAMEWORKS[name].start
+        needed = [
+            run
+            for run in runs
+            if any(i.framework == name and i.needed(run) for i in IMPLEMENTATIONS)
+        ]
+        if start is not None and needed:
+            start(needed)
 
 
 def run_all(
@@ -367,10 +401,7 @@ def run_all(
     """
     chosen = {REFERENCE, *(FRAMEWORKS if frameworks is None else frameworks)}
     rows = [i for i in IMPLEMENTATIONS if i.framework in chosen and i.needed(run)]
-    for name in dict.fromkeys(i.framework for i in rows):  # children train meanwhile
-        start = FRAMEWORKS[name].start
-        if start is not None:
-            start(run)
+    start_in_background([run], chosen)  # children train meanwhile
     return [
         (implementation, implementation.train(run, progress=progress)) for implementation in rows
     ]

@@ -94,13 +94,13 @@ def train_keras_on(backend: str) -> Callable[[RunSettings, bool], TrainingResult
     return train
 
 
-def start_keras_on(backend: str) -> Callable[[RunSettings], None]:
-    """Start Keras on ``backend`` training ``run`` in its child process now."""
+def start_keras_on(backend: str) -> Callable[[list[RunSettings]], None]:
+    """Start Keras on ``backend`` training ``runs`` in one child process now."""
 
-    def start(run: RunSettings) -> None:
-        from frameworks.keras_child import start_both_orders
+    def start(runs: list[RunSettings]) -> None:
+        from frameworks.keras_child import start_in_child
 
-        start_both_orders(backend, run)
+        start_in_child(backend, runs)
 
     return start
 

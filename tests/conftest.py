@@ -1,11 +1,14 @@
 """Shared set-up: the repository on sys.path, and trained runs cached per session.
 
 TensorFlow is imported once per worker (pytest.ini runs one on every core) and
-every run is trained in that process; a run asked for twice is trained once.  Also the helpers more
-than one test file uses: running a script, reading its one-line errors, the
-six-sample CSV, and the blocks and numbers of the README and its pages.
+every run is trained in that process; a run asked for twice is trained once
+(``trained`` for one framework, ``sharing_runs`` for every implementation, as
+compare_implementations.py trains them).  Also the helpers more than one test
+file uses: running a script, reading its one-line errors, the six-sample CSV,
+and the blocks and numbers of the README and its pages.
 """
 
+import contextlib
 import functools
 import os
 import re
@@ -18,6 +21,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+import implementations  # noqa: E402
 from implementations import FRAMEWORKS  # noqa: E402
 from implementations.settings import RunSettings  # noqa: E402
 from numpy_ref import MAZUR  # noqa: E402
@@ -59,6 +63,32 @@ def trained(framework, update, dtype="float64", iterations=1000, learning_rate=0
 @pytest.fixture(scope="session")
 def train_run():
     return trained
+
+
+#: implementations.run_all itself, for shared_run_all to call under sharing_runs
+_RUN_ALL = implementations.run_all
+#: {(RunSettings, frameworks): run_all's answer}, kept for the session
+_SHARED_RUNS = {}
+
+
+def shared_run_all(run, *, progress=False, frameworks=None):
+    """implementations.run_all, trained once per worker for each run and choice of
+    frameworks (the progress bar only shows the first time)."""
+    key = (run, None if frameworks is None else tuple(frameworks))
+    if key not in _SHARED_RUNS:
+        _SHARED_RUNS[key] = _RUN_ALL(run, progress=progress, frameworks=frameworks)
+    return _SHARED_RUNS[key]
+
+
+@contextlib.contextmanager
+def sharing_runs():
+    """Within this block, implementations.run_all (compare_implementations.main's
+    training) is shared_run_all: tests that only read the same runs (the table, its
+    JSON and CSV, the pages' figures) share one training.  A test that changes what
+    is installed or how a framework trains must not use it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(implementations, "run_all", shared_run_all)
+        yield
 
 
 def run_script(*args, timeout=300, env=None, **options):

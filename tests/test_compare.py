@@ -6,10 +6,11 @@ import json
 
 import numpy as np
 import pytest
+from conftest import shared_run_all, sharing_runs
 
 import compare_implementations
 from console import comparison as compare
-from implementations import FRAMEWORKS, run_all
+from implementations import FRAMEWORKS
 from implementations.settings import RunSettings
 from numpy_ref import train
 
@@ -46,7 +47,7 @@ FLOAT32_FRAMEWORK_ROWS = len(FLOAT32_ROWS) - 2
 
 @pytest.fixture(scope="module")
 def float64_rows():
-    return compare.compare(run_all(RunSettings(1000, dtype="float64")))
+    return compare.compare(shared_run_all(RunSettings(1000, dtype="float64")))
 
 
 @pytest.fixture(scope="module")
@@ -55,10 +56,10 @@ def default_output():
     import contextlib
 
     printed = {}
-    for mode in ("table", "json", "csv"):
+    for mode in ("table", "json", "csv"):  # three views of one training
         buffer = io.StringIO()
         flags = [] if mode == "table" else [f"--{mode}"]
-        with contextlib.redirect_stdout(buffer):
+        with contextlib.redirect_stdout(buffer), sharing_runs():
             # --verbose leaves stderr alone: pytest owns it here
             assert compare_implementations.main(["1000", "--verbose", *flags]) == 0
         printed[mode] = buffer.getvalue()
@@ -161,7 +162,7 @@ def test_distance_takes_in_the_final_loss_and_weights():
 
 @pytest.mark.parametrize("iterations", [1, 2])
 def test_float64_frameworks_match_their_own_order_from_one_iteration(iterations):
-    rows = compare.compare(run_all(RunSettings(iterations, dtype="float64")))
+    rows = compare.compare(shared_run_all(RunSettings(iterations, dtype="float64")))
     assert [(row["label"], row["update"]) for row in rows] == ALL_ROWS
     for row in rows:
         if row["implementation"] == "numpy":
@@ -175,7 +176,7 @@ def test_float64_frameworks_match_their_own_order_from_one_iteration(iterations)
 
 
 def test_one_iteration_conclusions_never_call_an_equal_loss_lower():
-    rows = compare.compare(run_all(RunSettings(1, dtype="float64")))
+    rows = compare.compare(shared_run_all(RunSettings(1, dtype="float64")))
     sentences = compare.conclusions(rows, "float64", 1)
     assert sentences[0] == (
         "At iteration 1 both orders have the same loss, 0.2983711088: they share the "
@@ -240,7 +241,7 @@ def test_conclusions_word_a_zero_gap_and_zero_rounding_sensibly():
 
 @pytest.mark.parametrize("iterations", [1, 2])
 def test_a_short_float32_run_matches_each_order(iterations):
-    rows = compare.compare(run_all(RunSettings(iterations, dtype="float32")))
+    rows = compare.compare(shared_run_all(RunSettings(iterations, dtype="float32")))
     frameworks = [row for row in rows if row["implementation"] != "numpy"]
     assert [row["verdict"] for row in frameworks] == [
         f"matches NumPy {row['update']}" for row in frameworks

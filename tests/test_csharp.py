@@ -17,7 +17,15 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from conftest import ROOT, SIX_SAMPLES, one_line, refused, run_script, shown_block
+from conftest import (
+    ROOT,
+    SIX_SAMPLES,
+    one_line,
+    refused,
+    run_script,
+    sharing_runs,
+    shown_block,
+)
 
 import ann_csharp
 from frameworks.csharp import program_path
@@ -308,7 +316,7 @@ CSHARP_NOTE = (
 
 @needs_mono
 def test_compare_shows_csharp_rows_in_float64_and_says_why_not_otherwise(capsys):
-    rows, notes = compared(capsys, "--dtype", "float64")
+    rows, notes = compared(capsys, "--dtype", "float64", "--frameworks", "numpy,csharp")
     csharp = [row for row in rows if row["implementation"] == "csharp"]
     assert [(row["label"], row["update"]) for row in csharp] == [
         ("C#", "parallel"),
@@ -320,6 +328,13 @@ def test_compare_shows_csharp_rows_in_float64_and_says_why_not_otherwise(capsys)
         rows, notes = compared(capsys, *arguments)
         assert "csharp" not in {row["implementation"] for row in rows}
         assert CSHARP_NOTE in notes
+        asked = refused("compare_implementations.py", *arguments, "--frameworks", "numpy,csharp")
+        assert asked.endswith(
+            "argument --frameworks: the C# rows cannot be compared: they compute plain SGD"
+            " in float64 only (--dtype float64)"
+        )
+    every = ("--dtype", "float64", "--optimizer", "all", "--frameworks", "numpy,csharp")
+    assert "the C# rows cannot be compared" in refused("compare_implementations.py", *every)
 
 
 def test_compare_without_mono_says_how_to_get_the_csharp_rows(capsys, monkeypatch, tmp_path):
@@ -338,7 +353,8 @@ def test_the_pages_agreement_block_is_what_compare_prints(capsys):
     C# rows and the NumPy rows they are measured against, as the script prints them."""
     import compare_implementations
 
-    assert compare_implementations.main(["1000", "--dtype", "float64", "--verbose"]) == 0
+    with sharing_runs():
+        assert compare_implementations.main(["1000", "--dtype", "float64", "--verbose"]) == 0
     printed = capsys.readouterr().out.splitlines()
     shown = shown_block(AGREEMENT).splitlines()
     assert len(shown) >= 4

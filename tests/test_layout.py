@@ -144,3 +144,17 @@ def test_architecture_layout_names_every_folder_and_script():
         "docs/",
     ):
         assert name in layout, name
+
+
+def test_the_quick_lane_runs_a_test_of_every_file(request):
+    """`python -m pytest -m "not slow"` (pytest.ini) leaves out the slow tests, but never a
+    whole file: each file keeps at least one test in the quick lane."""
+    if request.config.option.file_or_dir or request.config.option.keyword:
+        pytest.skip("checked when the whole suite is collected")
+    every_file = {
+        name for name in os.listdir(os.path.join(ROOT, "tests")) if name.startswith("test_")
+    }
+    quick = {
+        item.path.name for item in request.session.items if item.get_closest_marker("slow") is None
+    }
+    assert every_file - quick == set()

@@ -16,7 +16,7 @@ import ann_keras
 import ann_tensorflow
 import compare_implementations
 from console.study import run_with_baseline, verdict
-from implementations import IMPLEMENTATIONS
+from implementations import FRAMEWORKS, IMPLEMENTATIONS
 from implementations.settings import RunSettings
 from numpy_ref import train
 from numpy_ref.__main__ import SCRIPT as NUMPY_SCRIPT
@@ -165,10 +165,27 @@ def test_compare_one_optimizer_prints_the_six_row_table(capsys):
     assert text.count("matches NumPy") == sum(i.needed(run) for i in frameworks)
 
 
-def test_compare_every_optimizer_one_row_each(capsys):
+def test_compare_every_optimizer_one_row_each(capsys, monkeypatch):
+    from frameworks import keras_child
+
+    started = []  # every optimizer's Keras runs on a backend go to one child process
+
+    class CountedChild(keras_child.Child):
+        def __init__(self, backend, runs):
+            started.append((backend, len(runs)))
+            super().__init__(backend, runs)
+
+    monkeypatch.setattr(keras_child, "_STARTED", {})
+    monkeypatch.setattr(keras_child, "Child", CountedChild)
     text = _printed(
         capsys, compare_implementations.main, ["200", "--optimizer", "all", "--momentum", "0.5"]
     )
+    backends = [name.removeprefix("keras-") for name in ("keras-jax", "keras-torch")]
+    assert started == [
+        (backend, 2 * len(OPTIMIZERS))
+        for backend in backends
+        if FRAMEWORKS[f"keras-{backend}"].installed
+    ]
     rows = [
         line.split()
         for line in text.splitlines()
@@ -209,8 +226,10 @@ def test_compare_every_optimizer_one_row_each(capsys):
     assert {row["optimizer"]["name"]: row["optimizer"] for row in document["rows"]}["nesterov"][
         "momentum"
     ] == 0.5
-    csv_text = _printed(
-        capsys, compare_implementations.main, ["200", "--optimizer", "all", "--csv"]
+    csv_text = _printed(  # the same runs: their children's results are kept
+        capsys,
+        compare_implementations.main,
+        ["200", "--optimizer", "all", "--momentum", "0.5", "--csv"],
     )
     assert csv_text.splitlines()[0] == (
         "optimizer,hyperparameters,update,last_iteration_loss,"

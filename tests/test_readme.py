@@ -20,6 +20,8 @@ from conftest import (
     ROOT,
     numbers_in,
     page,
+    shared_run_all,
+    sharing_runs,
     shown_block,
     shown_blocks,
     shows_every_framework,
@@ -32,7 +34,7 @@ from numpy_ref import MAZUR, train
 @pytest.fixture(scope="module")
 def printed_table():
     buffer = io.StringIO()
-    with contextlib.redirect_stdout(buffer):
+    with contextlib.redirect_stdout(buffer), sharing_runs():
         assert compare_implementations.main(["1000", "--verbose"]) == 0
     return buffer.getvalue().rstrip("\n")
 
@@ -75,12 +77,11 @@ def test_readme_figure_descriptions_hold():
 
 
 def test_readme_rounding_claims_hold():
-    from implementations import run_all
     from implementations.settings import RunSettings
 
     # the figure's panel is the loss's distance, not the table's max |Δ| (which
     # also takes in the final weights)
-    runs = run_all(RunSettings(1000, dtype="float32"))
+    runs = shared_run_all(RunSettings(1000, dtype="float32"))
     reference = {i.update: r.losses for i, r in runs if i.is_reference}
     worst = max(
         float(np.max(np.abs(r.losses - reference[i.update]))) for i, r in runs if not i.is_reference
