@@ -226,7 +226,8 @@ def one_pass(
 
     Iteration k trains on batch k modulo their number (Example.batch_rows).
     """
-    rows = (example.batch_rows(k) for k in range(len(example.data.batch_sizes(example.batch))))
+    count = len(example.data.batch_sizes(example.batch))  # batches in one pass
+    rows = (example.batch_rows(k) for k in range(count))
     return [(x[first:end], target[first:end]) for first, end in rows]
 
 
@@ -260,11 +261,12 @@ def train(
     output_history = np.empty((iterations, 2, 2), dtype=dtype)
     recorded, stopped_at = iterations, None
 
+    batches = one_pass(example, x, target)
+    constant_rate = training.schedule.constant
+
     # A diverging run overflows to inf and NaN without warnings: the result
     # says so (TrainingResult.diverged), and the command line in one line.
     # (A rate too large for float32 becomes inf the same way.)
-    batches = one_pass(example, x, target)
-    constant_rate = training.schedule.constant
     with np.errstate(over="ignore", invalid="ignore"):
         for k in steps(iterations, f"NumPy {update}"):
             batch_x, batch_target = batches[k % len(batches)]
