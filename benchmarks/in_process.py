@@ -29,12 +29,15 @@ TRAINER_NAMES = {
 #: frameworks' float32 (and PyTorch's float64 too, in rows of its own; C#
 #: computes in float64 only).
 FLOAT64_LABEL = "PyTorch float64"
+#: The reference again on XOR in batches of 2 with trained biases, plain SGD:
+#: its second goal (docs/performance.md), beside Mazur's one sample.
+XOR_LABEL = "NumPy XOR b2"
 
 #: (label, framework, update, optimizer) for the in-process table: every
 #: implementation with plain SGD (the reference once, with Keras's formulas),
-#: grouped by framework, PyTorch again in float64, then the frameworks with
-#: Adam, the costliest optimizer (C#: plain SGD only).  A framework that is not
-#: installed is left out.
+#: grouped by framework, PyTorch again in float64, the reference again on XOR,
+#: then the frameworks with Adam, the costliest optimizer (C#: plain SGD
+#: only).  A framework that is not installed is left out.
 TIMED = [
     i
     for i in sorted(IMPLEMENTATIONS, key=lambda i: list(FRAMEWORKS).index(i.framework))
@@ -43,6 +46,7 @@ TIMED = [
 TRAINERS = (
     *((TRAINER_NAMES[i.framework], i.framework, i.update, "sgd") for i in TIMED),
     *((FLOAT64_LABEL, "pytorch", i.update, "sgd") for i in TIMED if i.framework == "pytorch"),
+    *((XOR_LABEL, "numpy", i.update, "sgd") for i in TIMED if i.is_reference),
     *(
         (TRAINER_NAMES[i.framework], i.framework, i.update, "adam")
         for i in TIMED
@@ -66,15 +70,21 @@ def measure_in_process(runs, sizes, only=None):
     one of the comma-separated texts of ``only``, if given); return
     {key: {"setup": [...], "per_iteration": [...]}}."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from dataclasses import replace
+
     from frameworks.tape import TapeNetwork
     from implementations import find
     from implementations.settings import RunSettings
     from numpy_ref import MAZUR
+    from numpy_ref.data import XOR_DATA
     from numpy_ref.optimizers import Optimizer
     from numpy_ref.training import Training
 
     def settings(optimizer):
         return Training(optimizer=Optimizer.named(optimizer))
+
+    #: What each row trains on: Mazur's one sample, but for XOR_LABEL's rows.
+    xor_in_batches = replace(MAZUR, data=XOR_DATA, train_biases=True, batch_size=2)
 
     #: The trainers whose whole loop is compiled: {framework: its network class}
     COMPILED = {"tensorflow": TapeNetwork}
@@ -83,10 +93,10 @@ def measure_in_process(runs, sizes, only=None):
 
         COMPILED["jax"] = JaxNetwork
 
-    def trainer(framework, optimizer, dtype="float32"):
+    def trainer(framework, optimizer, dtype="float32", example=MAZUR):
         """(n, update) -> result: the reference in float64, a framework in ``dtype``."""
         return lambda n, update: find(framework, update).train(
-            RunSettings(n, dtype=dtype, training=settings(optimizer))
+            RunSettings(n, example=example, dtype=dtype, training=settings(optimizer))
         )
 
     def seconds(function, *args):
@@ -137,7 +147,12 @@ def measure_in_process(runs, sizes, only=None):
     for _ in range(runs):
         for label, framework, update, optimizer in chosen:
             dtype = "float64" if label == FLOAT64_LABEL else "float32"
-            train = keras_floor if framework == "floor" else trainer(framework, optimizer, dtype)
+            example = xor_in_batches if label == XOR_LABEL else MAZUR
+            train = (
+                keras_floor
+                if framework == "floor"
+                else trainer(framework, optimizer, dtype, example)
+            )
             for size in sizes:
                 if framework in COMPILED:
                     setup, per_iteration = compiled_loop(framework, size, update, optimizer)

@@ -43,7 +43,8 @@ def _short(value: SupportsFloat) -> str:
 def _outputs_text(example: Example, parameters: Parameters) -> str:
     """Every sample's o1, o2 beside its targets, under the frame's weights."""
     x, target, _, _ = example.arrays("float64")
-    _, output = forward(x, *parameters)
+    with np.errstate(over="ignore"):  # e^-net = inf for very negative net: out = 0
+        _, output = forward(x, *parameters)
     lines = [f"{'i1':>6} {'i2':>6}   {'o1':>6} {'o2':>6}   {'t1':>4} {'t2':>4}"]
     for inputs, out, wanted in list(zip(x, output, target))[:SAMPLES_LISTED]:
         lines.append(

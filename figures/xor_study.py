@@ -85,7 +85,8 @@ def _output_map(ax: Axes, figure: Figure, parameters: Parameters, title: str) ->
     grid = np.linspace(-0.1, 1.1, 121)  # a margin, so that the corners' marks show whole
     i1, i2 = np.meshgrid(grid, grid)
     points = np.stack([i1.ravel(), i2.ravel()], axis=-1)
-    _, output = forward(points, *parameters)
+    with np.errstate(over="ignore"):  # e^-net = inf for very negative net: out = 0
+        _, output = forward(points, *parameters)
     image = ax.imshow(
         output[:, 0].reshape(i1.shape),
         origin="lower",

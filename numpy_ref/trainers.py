@@ -68,23 +68,24 @@ def update_step(
     Works on a batch of networks too: weights (B, 2, 2), biases (B, 2), with
     ``lr`` shaped to broadcast, (B, 1, 1).
     """
-    hidden, output = forward(x, *parameters)
     optimizer_state = optimizer_state or OptimizerState(
         PLAIN_SGD.optimizer, parameters.w_hidden.dtype
     )
-    new = updated_parameters(
-        x,
-        target,
-        hidden,
-        output,
-        parameters,
-        lr=lr,
-        update=update,
-        optimizer_state=optimizer_state,
-        t=t,
-        training=training,
-        train_biases=train_biases,
-    )
+    with np.errstate(over="ignore"):  # e^-net = inf for very negative net: out = 0
+        hidden, output = forward(x, *parameters)
+        new = updated_parameters(
+            x,
+            target,
+            hidden,
+            output,
+            parameters,
+            lr=lr,
+            update=update,
+            optimizer_state=optimizer_state,
+            t=t,
+            training=training,
+            train_biases=train_biases,
+        )
     return hidden, output, new
 
 
@@ -151,7 +152,7 @@ def backpropagate(
     """
     w_hidden, w_output, b_hidden, b_output = parameters
     # lr broadcasts over the weights (..., 2, 2); a bias (..., 2) drops the last axis
-    bias_lr = lr[..., 0] if np.ndim(lr) else lr  # type: ignore[index]  # np.ndim > 0: an array
+    bias_lr = lr[..., 0] if lr.ndim else lr  # type: ignore[index]  # ndim > 0: an array
 
     def layer_step(
         name: str, w: FloatArray, b: FloatArray, deltas: FloatArray, inputs: FloatArray
@@ -218,6 +219,18 @@ def unwatched(count: int, label: str) -> Iterable[int]:
     return range(count)
 
 
+def one_pass(
+    example: Example, x: FloatArray, target: FloatArray
+) -> list[tuple[FloatArray, FloatArray]]:
+    """[(inputs, targets)] of each batch of one pass over the data, in order.
+
+    Iteration k trains on batch k modulo their number (Example.batch_rows).
+    """
+    count = len(example.data.batch_sizes(example.batch))  # batches in one pass
+    rows = (example.batch_rows(k) for k in range(count))
+    return [(x[first:end], target[first:end]) for first, end in rows]
+
+
 def train(
     iterations: int = 1000,
     update: str = "parallel",
@@ -248,13 +261,15 @@ def train(
     output_history = np.empty((iterations, 2, 2), dtype=dtype)
     recorded, stopped_at = iterations, None
 
+    batches = one_pass(example, x, target)
+    constant_rate = training.schedule.constant
+
     # A diverging run overflows to inf and NaN without warnings: the result
     # says so (TrainingResult.diverged), and the command line in one line.
     # (A rate too large for float32 becomes inf the same way.)
     with np.errstate(over="ignore", invalid="ignore"):
         for k in steps(iterations, f"NumPy {update}"):
-            first, end = example.batch_rows(k)
-            batch_x, batch_target = x[first:end], target[first:end]
+            batch_x, batch_target = batches[k % len(batches)]
             hidden, output = forward(batch_x, *parameters)
             losses[k] = mean_loss(batch_target, output)
             outputs[k], hiddens[k] = output[0], hidden[0]  # the batch's first sample
@@ -263,7 +278,7 @@ def train(
             stops = training.until_loss is not None and losses[k] < training.until_loss
             made = None
             if not stops:
-                if k == 0 or not training.schedule.constant:
+                if k == 0 or not constant_rate:
                     lr = training.schedule.rate(example.learning_rate, k, dtype)  # after k updates
                 made = backpropagate(
                     batch_x,
