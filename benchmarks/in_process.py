@@ -171,7 +171,8 @@ def measure_in_process(runs, sizes, only=None):
 
 
 def keras_floor(iterations, update):
-    """fit() over the same one-sample dataset with a train_step that does nothing.
+    """fit() over the same dataset (keras_fit.example_batches: Mazur's one sample)
+    with a train_step that does nothing.
 
     What Keras's own loop (data iterator, step counter, callbacks) costs per
     step at the same steps_per_execution: the floor under ann_keras.py.
@@ -179,7 +180,9 @@ def keras_floor(iterations, update):
     import keras
     import tensorflow as tf
 
+    from frameworks.keras_fit import example_batches
     from frameworks.keras_model import STEPS_PER_EXECUTION
+    from numpy_ref import MAZUR
 
     class Idle(keras.Model):
         def train_step(self, data):
@@ -188,8 +191,7 @@ def keras_floor(iterations, update):
     inputs = keras.Input(shape=(2,))
     model = Idle(inputs, keras.layers.Dense(2)(inputs))
     model.compile(steps_per_execution=STEPS_PER_EXECUTION, jit_compile=False)
-    sample = tf.data.Dataset.from_tensors((tf.zeros((1, 2)), tf.zeros((1, 2))))
-    model.fit(sample.repeat(iterations), epochs=1, verbose=0)
+    model.fit(example_batches(MAZUR, "float32", 0, iterations), epochs=1, verbose=0)
 
 
 def in_process_table(results, runs):

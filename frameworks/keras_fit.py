@@ -36,7 +36,7 @@ from .history import (
     training_result,
     weights_from_kernels,
 )
-from .keras_model import MazurModel, build_model, half_squared_error
+from .keras_model import STEPS_PER_EXECUTION, MazurModel, build_model, half_squared_error
 
 if TYPE_CHECKING:  # for annotations only: the caller makes the log
     from .tensorboard import ScalarLog
@@ -173,9 +173,11 @@ class HistoryRecorder:
             ],
             axis=0,
         )
-        index = self.step.assign_add(1) - 1
-        # scatter_update: the one scatter that a mirrored variable (tf.distribute) takes
-        self.rows.scatter_update(tf.IndexedSlices(row[None], tf.reshape(index, [1])))
+        index = self.step.read_value()  # this row's number, before the count moves on
+        self.step.assign_add(1, read_value=False)
+        # scatter_update: the one scatter that a mirrored variable (tf.distribute)
+        # takes; one row of 13 at a scalar index
+        self.rows.scatter_update(tf.IndexedSlices(row, index))
 
     def recorded(self) -> int:
         """How many rows have been written so far."""
@@ -212,17 +214,7 @@ def fit(
     with model.distribute_strategy.scope():
         recorder = HistoryRecorder(iterations, dtype, until_loss)
     use_recorder(model, recorder)
-    # Consecutive rows, a smaller last batch, passes repeated, no shuffling:
-    # numpy_ref.data's batches, in its order.
-    batches = (
-        tf.data.Dataset.from_tensor_slices(
-            (tf.constant(example.inputs, dtype), tf.constant(example.targets, dtype))
-        )
-        .batch(example.batch)
-        .repeat()
-        .skip(start % math.ceil(example.samples / example.batch))  # where a pass stood
-        .take(iterations)
-    )
+    batches = example_batches(example, dtype, start, iterations)
     callbacks = list(callbacks)
     if until_loss is not None:
         callbacks.insert(0, StopWhenRecorderStops())
@@ -232,6 +224,28 @@ def fit(
         )
     use_recorder(model, None)
     return recorder.history(), bool(recorder.stopped.numpy())
+
+
+def example_batches(example: Example, dtype: str, start: int, iterations: int) -> tf.data.Dataset:
+    """numpy_ref.data's batches in its order (consecutive rows, a smaller last
+    batch, passes repeated, no shuffling): step k gets batch ``start`` + k.
+
+    When every batch has one size, the batches are stacked, and the repeated
+    block holds passes enough for one execution: each step reads one slice of
+    a static shape, and the block's iterator is made once per execution, not
+    once per pass (Mazur's one sample: once per step).
+    """
+    per_pass = math.ceil(example.samples / example.batch)
+    inputs, targets = (tf.constant(rows, dtype) for rows in (example.inputs, example.targets))
+    if example.samples % example.batch:  # a smaller last batch: batched pass by pass
+        block = tf.data.Dataset.from_tensor_slices((inputs, targets)).batch(example.batch)
+    else:
+        passes = math.ceil(STEPS_PER_EXECUTION / per_pass)
+        stacked = [tf.reshape(rows, (per_pass, example.batch, 2)) for rows in (inputs, targets)]
+        block = tf.data.Dataset.from_tensor_slices(
+            tuple(tf.tile(t, [passes, 1, 1]) for t in stacked)
+        )
+    return block.repeat().skip(start % per_pass).take(iterations)  # skip: where a pass stood
 
 
 def use_recorder(model: MazurModel, recorder: HistoryRecorder | None) -> None:

@@ -152,7 +152,9 @@ class MazurModel(keras.Model):
             update()
         else:
             self.recorder.record_then_update(loss, hidden, output, self.kernels(), update)
-        return self.get_metrics_result()
+        # This step's loss as the step's logs (fit() reads the epoch's mean, the
+        # loss metric's result, from the metric itself at the epoch's end).
+        return {"loss": loss}
 
     def kernels(self) -> tuple[tf.Variable, tf.Variable]:
         """K_h and K_o (x @ K orientation) as Keras holds them."""
@@ -210,7 +212,9 @@ class MazurModel(keras.Model):
         ]
         # dE/dnet_o = (out_o - target) * out_o * (1 - out_o), of each sample, which
         # counts 1/samples in the batch's mean loss (the batch: every replica's share)
-        samples = tf.cast(tf.shape(x)[0] * replicas, x.dtype)
+        # (a constant when the batch's shape is static: keras_fit.example_batches)
+        batch = x.shape[0] if x.shape[0] is not None else tf.shape(x)[0]
+        samples = tf.cast(batch * replicas, x.dtype)
         output_deltas = (output - target) * output * (1.0 - output) / samples
         # dE/dK_o[j, k] = sum over samples of out_h_j * delta_o_k
         output_gradient = tf.transpose(hidden) @ output_deltas
