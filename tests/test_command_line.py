@@ -132,6 +132,7 @@ def test_help_and_bad_input_never_import_tensorflow(module):
     assert "usage:" in done.stdout  # the --help text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "script, update, reference_loss",
     [
@@ -169,6 +170,7 @@ def test_json_output(script, update, reference_loss):
     assert len(document["weights"]["output"][1]) == 2
 
 
+@pytest.mark.slow
 def test_plain_output_names_the_figures():
     done = run_script("ann_tensorflow.py", "100", "--update", "sequential", "--dtype", "float64")
     assert done.returncode == 0, done.stderr
@@ -180,6 +182,7 @@ def test_plain_output_names_the_figures():
     assert all(len(line) <= 80 for line in out.splitlines())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("script", SCRIPTS)
 def test_diverging_run_says_so(script):
     # float32 holds 3e38, and RMSprop's first step of about lr overflows the weights
@@ -190,6 +193,7 @@ def test_diverging_run_says_so(script):
     assert len(done.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_keras_save_from_the_command_line(tmp_path):
     path = tmp_path / "trained.keras"
     done = run_script("ann_keras.py", "50", "--json", "--save", str(path))

@@ -66,6 +66,7 @@ def default_output():
     return printed
 
 
+@pytest.mark.slow
 def test_rows_are_the_full_matrix_original_rows_first(float64_rows):
     assert [(row["label"], row["update"]) for row in float64_rows] == ALL_ROWS
     assert {row["implementation"] for row in float64_rows} == {
@@ -81,6 +82,7 @@ def test_rows_are_the_full_matrix_original_rows_first(float64_rows):
     }
 
 
+@pytest.mark.slow
 def test_float64_verdicts_and_distances(float64_rows):
     for row in float64_rows:
         assert row["max_abs_diff_other_order"] > 1e-7
@@ -92,6 +94,7 @@ def test_float64_verdicts_and_distances(float64_rows):
             assert row["verdict"] == f"matches NumPy {row['update']}"
 
 
+@pytest.mark.slow
 def test_float64_conclusions_say_rounding_level(float64_rows):
     sentences = compare.conclusions(float64_rows, "float64", 1000)
     assert "4.095e-07" in sentences[0] and "sequential is lower" in sentences[0]
@@ -99,6 +102,7 @@ def test_float64_conclusions_say_rounding_level(float64_rows):
     assert "rounding level" in sentences[2]
 
 
+@pytest.mark.slow
 def test_default_table_shows_the_reference_figures(default_output):
     table = default_output["table"]
     assert "NumPy rows: the float64 reference; framework rows: float32." in table
@@ -112,6 +116,7 @@ def test_default_table_shows_the_reference_figures(default_output):
     assert all(len(line) <= 80 for line in lines)
 
 
+@pytest.mark.slow
 def test_json_and_csv_hold_the_tables_numbers(default_output):
     document = json.loads(default_output["json"])
     assert document["settings"] == {
@@ -160,6 +165,7 @@ def test_distance_takes_in_the_final_loss_and_weights():
     assert compare.distance(sequential, parallel) == pytest.approx(1.495970e-04, abs=1e-10, rel=0)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("iterations", [1, 2])
 def test_float64_frameworks_match_their_own_order_from_one_iteration(iterations):
     rows = compare.compare(shared_run_all(RunSettings(iterations, dtype="float64")))
@@ -175,6 +181,7 @@ def test_float64_frameworks_match_their_own_order_from_one_iteration(iterations)
         assert row["max_abs_diff_other_order"] == pytest.approx(expected, abs=1e-9, rel=0)
 
 
+@pytest.mark.slow
 def test_one_iteration_conclusions_never_call_an_equal_loss_lower():
     rows = compare.compare(shared_run_all(RunSettings(1, dtype="float64")))
     sentences = compare.conclusions(rows, "float64", 1)
@@ -239,6 +246,7 @@ def test_conclusions_word_a_zero_gap_and_zero_rounding_sensibly():
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("iterations", [1, 2])
 def test_a_short_float32_run_matches_each_order(iterations):
     rows = compare.compare(shared_run_all(RunSettings(iterations, dtype="float32")))

@@ -253,6 +253,7 @@ def _png_size(data):
     return struct.unpack(">II", data[16:24])
 
 
+@pytest.mark.slow
 def test_the_figure_is_written_the_same_every_time(nodes, tmp_path):
     first, second = tmp_path / "first.png", tmp_path / "second.png"
     write_figure(computation_graph_figure(nodes), first)

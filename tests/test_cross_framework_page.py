@@ -72,6 +72,7 @@ def _line(label, update, dtype, result):
     return f"{label:10}  {update:10}  {dtype:7}{losses}"
 
 
+@pytest.mark.slow
 @shows_every_framework
 def test_the_seeds_table_corrected_is_what_every_trainer_computes():
     shown = shown_block(MARKER).splitlines()

@@ -85,6 +85,7 @@ def largest_difference(run, reference):
     return max(float(np.max(np.abs(np.subtract(ours, theirs)))) for ours, theirs in pairs)
 
 
+@pytest.mark.slow
 @needs_mono
 @pytest.mark.parametrize("update", ["parallel", "sequential"])
 @pytest.mark.parametrize("name", list(EXAMPLES))
@@ -145,6 +146,7 @@ def test_without_mono_help_still_answers(tmp_path):
     assert done.returncode == 0 and "apt-get install mono-mcs mono-runtime" in done.stdout
 
 
+@pytest.mark.slow
 def test_ci_full_pass_fails_without_mono(tmp_path):
     """CI=true without CI_LIGHT: a missing Mono would skip the C# tests, so the run
     fails at once instead, naming what to install."""
@@ -191,6 +193,7 @@ def test_what_the_csharp_side_does_not_compute_is_refused(arguments, refused_opt
     )
 
 
+@pytest.mark.slow
 @needs_mono
 def test_explain_and_too_many_iterations_are_refused():
     assert "python -m numpy_ref --explain" in refused("ann_csharp.py", "--explain")
@@ -200,6 +203,7 @@ def test_explain_and_too_many_iterations_are_refused():
     )
 
 
+@pytest.mark.slow
 @needs_mono
 def test_the_first_run_compiles_and_says_so_later_runs_reuse_it(tmp_path):
     cache = {"XDG_CACHE_HOME": str(tmp_path)}
@@ -269,6 +273,7 @@ def test_a_cache_that_cannot_be_written_is_one_line(tmp_path):
     assert one_line(done.stderr).startswith(f"error: cannot write {blocked}/mazur-ann")
 
 
+@pytest.mark.slow
 @needs_mono
 @pytest.mark.parametrize("signum, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_a_signal_while_mono_trains_ends_quietly(signum, status, tmp_path):
@@ -314,6 +319,7 @@ CSHARP_NOTE = (
 )
 
 
+@pytest.mark.slow
 @needs_mono
 def test_compare_shows_csharp_rows_in_float64_and_says_why_not_otherwise(capsys):
     rows, notes = compared(capsys, "--dtype", "float64", "--frameworks", "numpy,csharp")
@@ -337,6 +343,7 @@ def test_compare_shows_csharp_rows_in_float64_and_says_why_not_otherwise(capsys)
     assert "the C# rows cannot be compared" in refused("compare_implementations.py", *every)
 
 
+@pytest.mark.slow
 def test_compare_without_mono_says_how_to_get_the_csharp_rows(capsys, monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", without_mono(tmp_path)["PATH"])
     rows, notes = compared(capsys, "--dtype", "float64")
@@ -347,6 +354,7 @@ def test_compare_without_mono_says_how_to_get_the_csharp_rows(capsys, monkeypatc
     )
 
 
+@pytest.mark.slow
 @needs_mono
 def test_the_pages_agreement_block_is_what_compare_prints(capsys):
     """docs/cross-language.md shows the distance rows of the float64 table: the

@@ -14,6 +14,7 @@ from numpy_ref import MAZUR, train
 from numpy_ref.data import XOR_DATA
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -32,6 +33,7 @@ def test_bad_data_options_are_one_line_before_tensorflow(args, message):
         assert message in refused(*script, *args)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -53,6 +55,7 @@ def test_replicas_that_cannot_share_the_batch_are_refused(args, message):
         assert message in refused(script, *args)
 
 
+@pytest.mark.slow
 def test_a_sample_count_no_batch_can_split_is_refused_for_replicas(tmp_path):
     """Five samples: an even batch leaves an odd last batch, so no --batch-size helps."""
     path = tmp_path / "five.csv"
@@ -140,6 +143,7 @@ def test_xor_report_lists_every_sample():
     assert "b_h1 = " in done.stdout
 
 
+@pytest.mark.slow
 def test_until_loss_with_small_batches_says_it_stopped_on_a_batch():
     """Online XOR can stop on one fitted sample while the loss over all four is high."""
     done = run_script(

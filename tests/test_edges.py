@@ -74,6 +74,7 @@ def test_float64_keeps_such_a_rate(capsys):
 # CSV cells ---------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_cell_float32_cannot_hold_names_the_file_line_column_and_what_it_becomes(tmp_path):
     path = tmp_path / "big.csv"
     path.write_text("i1,i2,t1,t2\n0,0,0,1\n1e39,0.5,1,0\n")
@@ -181,6 +182,7 @@ def test_a_rate_float32_rounds_up_is_not_taken_for_a_schedule(capsys):
 PENALTY_GROWS = "lr * l2 is above 1, so the penalty alone makes every weight grow"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("script", [["-m", "numpy_ref"], ["ann_tensorflow.py"]])
 def test_a_penalty_that_diverges_is_named_not_the_rate(script):
     done = run_script(*script, "10", "--l2", "1e30", "--dtype", "float32")
@@ -191,6 +193,7 @@ def test_a_penalty_that_diverges_is_named_not_the_rate(script):
     assert f"`{shown}`" in page("when-things-go-wrong.md")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "optimizer, bound",
     [

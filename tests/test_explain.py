@@ -189,6 +189,7 @@ def test_tensorflow_tape_explanation_agrees(update):
         assert lines_named(text, "w4+")[0].split()[1:] == ["0.299576370", "-"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("update", ["parallel", "sequential"])
 def test_keras_explanation_agrees(update):
     import ann_keras
@@ -254,6 +255,7 @@ def test_explain_from_the_command_line():
     assert all(len(line) <= 80 for line in done.stdout.splitlines())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", [["-m", "numpy_ref"], ["ann_tensorflow.py"]])
 def test_explain_as_json_from_the_command_line(command):
     done = run_script(*command, "--explain", "--json", "--update", "sequential", timeout=120)

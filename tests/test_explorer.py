@@ -149,10 +149,12 @@ def page_text(page_file):
     return page_file.read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_the_default_page_stays_under_3_mb(page_file):
     assert os.path.getsize(page_file) <= MOST_BYTES
 
 
+@pytest.mark.slow
 def test_the_file_asks_the_network_for_nothing(page_text):
     addresses = re.findall(r"""\b(?:src|href)\s*=\s*["']?([^"'\s>]*)""", page_text)
     assert all(address.startswith("data:") for address in addresses), addresses
@@ -230,6 +232,7 @@ def check_view(shown, optimizer, update, k, *, weight=None, example=MAZUR):
     assert shown["resources"] == 0
 
 
+@pytest.mark.slow
 @needs_browser
 @pytest.mark.parametrize(
     ("address", "view"),
@@ -320,6 +323,7 @@ def test_the_arrow_keys_step_one_iteration(browser, page_file):
     assert console_errors(browser) == []
 
 
+@pytest.mark.slow
 @needs_browser
 def test_play_runs_through_the_iterations_and_pause_stops_there(browser, page_file):
     opened(browser, page_file, "#it=0&opt=nesterov")
@@ -335,6 +339,7 @@ def test_play_runs_through_the_iterations_and_pause_stops_there(browser, page_fi
     assert hooks(browser)["hash"] == shown["hash"]  # paused
 
 
+@pytest.mark.slow
 @needs_browser
 def test_the_toggles_change_the_view_and_the_address(browser, page_file):
     from selenium.webdriver.support.ui import Select
@@ -423,6 +428,7 @@ def test_a_diverged_run_opens_and_shows_its_nan(browser, diverged_page):
     assert console_errors(browser) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("signal_number", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_a_signal_while_the_runs_train_ends_in_one_line_and_writes_nothing(
     tmp_path, signal_number, status

@@ -74,6 +74,7 @@ def tflite_read(trained, key, quantize, folder):
 # What each artefact predicts ----------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("data", list(DATA))
 def test_the_saved_model_predicts_what_keras_does_in_float32(trained, data, tmp_path):
     # The same graph, the same kernels: measured 0 on Mazur's sample and 6.0e-8
@@ -81,6 +82,7 @@ def test_the_saved_model_predicts_what_keras_does_in_float32(trained, data, tmp_
     assert saved_model_difference(trained, data, tmp_path) <= 1e-7
 
 
+@pytest.mark.slow
 def test_the_saved_model_predicts_exactly_what_keras_does_in_float64(trained, tmp_path):
     # float64 in, float64 out: the SavedModel's serve computes what Keras does, exactly.
     assert saved_model_difference(trained, "mazur float64", tmp_path) == 0
@@ -105,6 +107,7 @@ BOUNDS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("quantize", QUANTIZATIONS)
 @pytest.mark.parametrize("data", list(DATA))
 def test_each_tflite_model_stays_within_its_bound(trained, data, quantize, tmp_path):
@@ -166,6 +169,7 @@ def xor_document(tmp_path_factory):
     return json.loads(printed), folder
 
 
+@pytest.mark.slow
 def test_the_json_holds_each_artefacts_predictions_and_difference(xor_document):
     document, folder = xor_document
     assert sorted(os.listdir(folder)) == ["xor.tflite", "xor_model"]
@@ -184,6 +188,7 @@ def test_the_json_holds_each_artefacts_predictions_and_difference(xor_document):
     assert document["saved_to"] is None  # --save not asked for
 
 
+@pytest.mark.slow
 def test_the_json_fields_are_null_when_not_asked_for(tmp_path):
     status, printed = run_main(["2", "--json", "--tflite", "m.tflite"], tmp_path)
     document = json.loads(printed)
@@ -213,6 +218,7 @@ def readme_runs(tmp_path_factory):
     return printed, folder
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", README_COMMANDS)
 def test_readme_excerpts_are_what_the_script_prints(readme_runs, command):
     printed = readme_runs[0][command].splitlines()
@@ -224,6 +230,7 @@ def test_readme_excerpts_are_what_the_script_prints(readme_runs, command):
         assert_printed_as_shown(shown, now)
 
 
+@pytest.mark.slow
 def test_readme_snippet_loads_the_saved_model_with_plain_tensorflow(readme_runs, monkeypatch):
     section = page("exporting.md")
     snippet = section.split("```python\n", 1)[1].split("```", 1)[0]
@@ -244,6 +251,7 @@ def half_written(model, folder, stop=OSError(28, "No space left on device")):
     raise stop
 
 
+@pytest.mark.slow
 def test_a_saved_model_that_fails_keeps_the_results_and_the_old_folder(
     tmp_path, capsys, monkeypatch
 ):
@@ -278,6 +286,7 @@ def test_a_tflite_file_that_fails_keeps_the_results(tmp_path, capsys, monkeypatc
     assert os.listdir(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_a_tflite_file_that_cannot_be_put_in_place_names_the_path_given(
     tmp_path, capsys, monkeypatch
 ):
@@ -316,6 +325,7 @@ def test_ctrl_c_while_exporting_leaves_the_old_folder_and_nothing_else(
     assert (tmp_path / "model" / "saved_model.pb").read_bytes() == b"the old one"
 
 
+@pytest.mark.slow
 def test_a_saved_model_folder_is_replaced_whole(tmp_path):
     for iterations in ("2", "3"):
         status, printed = run_main([iterations, "--json", "--export", "model"], tmp_path)
@@ -340,6 +350,7 @@ def test_a_folder_of_other_files_that_appears_during_training_is_kept(tmp_path):
     assert os.listdir(tmp_path / "model") == ["notes.txt"]
 
 
+@pytest.mark.slow
 def test_replicas_export_the_same_model(tmp_path):
     # Trained on two logical devices (set up before TensorFlow starts: a process
     # of its own), the model exports and converts like any other.

@@ -14,6 +14,7 @@ FRAMEWORK_RUNS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("implementation, update", FRAMEWORK_RUNS)
 def test_float64_matches_same_order_reference(train_run, implementation, update):
     framework = train_run(implementation, update, "float64")
@@ -41,6 +42,7 @@ def test_float64_matches_same_order_reference(train_run, implementation, update)
     assert framework.final_loss == pytest.approx(reference.final_loss, abs=1e-12, rel=0)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("implementation, update", FRAMEWORK_RUNS)
 def test_float64_is_far_from_the_other_order(train_run, implementation, update):
     other = "parallel" if update == "sequential" else "sequential"
@@ -53,6 +55,7 @@ def test_float64_is_far_from_the_other_order(train_run, implementation, update):
 FLOAT32_RUNS = [run for run in FRAMEWORK_RUNS if "float32" in FRAMEWORKS[run[0]].dtypes]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("implementation, update", FLOAT32_RUNS)
 def test_float32_run_is_unmistakably_its_own_order(train_run, implementation, update):
     other = "parallel" if update == "sequential" else "sequential"
@@ -62,6 +65,7 @@ def test_float32_run_is_unmistakably_its_own_order(train_run, implementation, up
     assert own * 10 <= cross, (own, cross)
 
 
+@pytest.mark.slow
 def test_float32_parallel_runs_of_the_tape_and_keras_are_the_same_numbers(train_run):
     """Both differentiate the same float32 operations (their losses differ by
     factors of 2 only), so their histories agree bit for bit.  A change in how
@@ -81,6 +85,7 @@ def test_float32_parallel_runs_of_the_tape_and_keras_are_the_same_numbers(train_
         assert np.array_equal(getattr(tape, field), getattr(keras, field)), field
 
 
+@pytest.mark.slow
 def test_frameworks_start_from_the_tutorial_not_the_transposed_weights(train_run):
     for implementation, update in FRAMEWORK_RUNS:
         dtype = FRAMEWORKS[implementation].dtypes[0]  # float32, where it computes in it
@@ -122,6 +127,7 @@ def test_half_sse_and_mse_give_the_same_tape_gradients():
     )
 
 
+@pytest.mark.slow
 def test_mse_run_equals_half_sse_run_and_sse_equals_double_rate():
     from frameworks import tape
 
@@ -145,6 +151,7 @@ def test_tensorflow_sequential_first_step_is_the_tutorials_sequential_figure():
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("implementation", ["tensorflow", "keras"])
 def test_other_learning_rate_in_float64_matches_reference(train_run, implementation):
     # 0.1 is not a float32 number: a float32 learning-rate variable would show here.

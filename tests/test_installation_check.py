@@ -2,12 +2,14 @@
 
 import types
 
+import pytest
 from conftest import run_script
 
 import test_installation as installation
 from implementations import FRAMEWORKS
 
 
+@pytest.mark.slow
 def test_working_installation_exits_0():
     done = run_script("test_installation.py")
     assert done.returncode == 0, done.stdout + done.stderr
@@ -19,6 +21,7 @@ def test_working_installation_exits_0():
     assert done.stderr == ""
 
 
+@pytest.mark.slow
 def test_unimportable_package_is_named_with_its_pip_command():
     code = (
         "import sys, runpy\n"
@@ -35,6 +38,7 @@ def test_unimportable_package_is_named_with_its_pip_command():
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.slow
 def test_missing_tensorflow_skips_the_numeric_checks():
     code = (
         "import sys, runpy\n"
@@ -80,6 +84,7 @@ def test_numeric_checks_pass_here():
     assert "of the tutorial's" in report[0]
 
 
+@pytest.mark.slow
 def test_mono_is_optional_and_named_with_its_packages(tmp_path):
     """Without mcs and mono on PATH the C# cross-check is reported as optional, and the
     installation still works; with them, one C# step in each order is checked."""

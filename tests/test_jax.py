@@ -121,6 +121,7 @@ SAME_FORMULA = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(SAME_FORMULA))
 def test_optaxs_formula_is_keras_or_torchs_and_where_it_is_not(name):
     same, different = SAME_FORMULA[name]
@@ -142,6 +143,7 @@ def test_the_tables_have_the_same_optimizers_and_defaults():
         assert [what for what, _ in rule.explained][-1] == "step"
 
 
+@pytest.mark.slow
 @needs_jax
 def test_optaxs_exponential_decay_at_its_int32_count_is_float32_and_ours_is_float64():
     """Why frameworks/jax_autodiff.py hands optax the count as a float: optax counts
@@ -163,6 +165,7 @@ def test_optaxs_exponential_decay_at_its_int32_count_is_float32_and_ours_is_floa
 # ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @needs_jax
 @pytest.mark.parametrize("update", ["parallel", "sequential"])
 @pytest.mark.parametrize("optimizer", list(OPTIMIZERS))
@@ -191,6 +194,7 @@ XOR_RUNS = {
 }
 
 
+@pytest.mark.slow
 @needs_jax
 @pytest.mark.parametrize("update", ["parallel", "sequential"])
 @pytest.mark.parametrize("optimizer", list(XOR_RATES))
@@ -207,6 +211,7 @@ def test_xor_with_trained_biases_and_batches(name, optimizer, update):
     assert_exact(jax_run(300, update, example, "float64", settings), reference)
 
 
+@pytest.mark.slow
 @needs_jax
 @pytest.mark.parametrize("update", ["parallel", "sequential"])
 def test_with_plain_sgd_jax_is_every_other_frameworks_row(update):
@@ -218,6 +223,7 @@ def test_with_plain_sgd_jax_is_every_other_frameworks_row(update):
             assert distance(jax, FRAMEWORKS[framework].train(run)) <= 1e-14, framework
 
 
+@pytest.mark.slow
 @needs_jax
 def test_an_exponential_schedule_stays_float64_over_300_updates():
     # optax's own count would leave the rate float32: 1.5e-8 off after 300 updates
@@ -234,6 +240,7 @@ def test_an_exponential_schedule_stays_float64_over_300_updates():
 # ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @needs_jax
 def test_the_script_prints_the_other_trainers_report_and_json():
     done = run_script("ann_jax.py", "100", "--update", "sequential", "--json", timeout=120)
@@ -248,6 +255,7 @@ def test_the_script_prints_the_other_trainers_report_and_json():
     assert f"loss after 100 updates  {document['final_loss']:.10f}" in text
 
 
+@pytest.mark.slow
 @needs_jax
 def test_explain_is_jax_grads_and_agrees_with_the_tutorial():
     done = run_script("ann_jax.py", "--explain", "--dtype", "float64", timeout=120)
@@ -273,6 +281,7 @@ def test_what_it_cannot_do_is_one_line_and_exit_2(arguments, problem):
     assert done.returncode == 2 and problem in one_line(done.stderr)
 
 
+@pytest.mark.slow
 def test_without_jax_every_script_says_what_to_install(tmp_path):
     env = without_package(tmp_path, "jax")
     done = run_script("ann_jax.py", "10", env=env)
@@ -292,6 +301,7 @@ def test_without_jax_every_script_says_what_to_install(tmp_path):
     )
 
 
+@pytest.mark.slow
 @needs_jax
 def test_logdir_writes_the_runs_scalars(tmp_path):
     from test_tensorboard import read_scalars
@@ -305,6 +315,7 @@ def test_logdir_writes_the_runs_scalars(tmp_path):
     assert str(tmp_path) in document["logged_to"] and ROOT not in document["logged_to"]
 
 
+@pytest.mark.slow
 @needs_jax
 def test_installation_check_reports_jaxs_gradients():
     import test_installation

@@ -83,6 +83,7 @@ def trained(request):
 KNOWN_GAPS = {("torch", "xor, batches of 3 parallel"): 1e-7}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", [name for name, _ in RUNS])
 def test_every_run_is_the_references_in_float64(trained, name):
     backend, runs = trained
@@ -118,6 +119,7 @@ GAPS = (
 )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", list(BACKENDS))
 def test_the_places_keras_leaves_float64_and_the_ways_around_them(backend):
     """Why the model multiplies with keras.ops.einsum (PyTorch's matmul is float32 for
@@ -132,6 +134,7 @@ def test_the_places_keras_leaves_float64_and_the_ways_around_them(backend):
     assert 1e-9 < float(mse) < 1e-7  # averaged in float32: 2.1e-9 (JAX), 1.7e-8 (PyTorch) off
 
 
+@pytest.mark.slow
 @needs("jax")
 def test_the_script_trains_on_jax_and_says_so():
     done = run_script("ann_keras.py", "100", "--backend", "jax", "--dtype", "float64", "--json")
@@ -146,6 +149,7 @@ def test_the_script_trains_on_jax_and_says_so():
     assert json.loads(chosen.stdout)["backend"] == "jax"
 
 
+@pytest.mark.slow
 @needs("torch")
 def test_save_writes_a_model_keras_loads_back_on_pytorch(tmp_path):
     path = tmp_path / "torch.keras"

@@ -77,6 +77,7 @@ def test_fit_history_and_callbacks_work():
     assert losses[0] < 0.2983711087600027
 
 
+@pytest.mark.slow
 def test_sequential_train_step_is_really_sequential():
     from frameworks import keras_fit
 
@@ -91,6 +92,7 @@ def test_sequential_train_step_is_really_sequential():
     )
 
 
+@pytest.mark.slow
 def test_saved_model_loads_and_predicts_the_same(keras_run, tmp_path):
     import ann_keras
     from frameworks import keras_saving
@@ -106,6 +108,7 @@ def test_saved_model_loads_and_predicts_the_same(keras_run, tmp_path):
     np.testing.assert_allclose(prediction, result.final_prediction, atol=1e-15, rtol=0)
 
 
+@pytest.mark.slow
 def test_keras_training_continues_from_where_it_stopped():
     from frameworks import keras_fit
 

@@ -11,6 +11,7 @@ import sys
 import termios
 import time
 
+import pytest
 from conftest import ROOT, without_package
 
 from support import progress
@@ -89,6 +90,7 @@ def run_with_terminal_stderr(args, signal_when=None, send=signal.SIGINT, env=Non
     return child.returncode, stdout, terminal.decode(errors="replace")
 
 
+@pytest.mark.slow
 def test_long_numpy_run_shows_a_bar_on_a_terminal():
     code, stdout, terminal = run_with_terminal_stderr(["-m", "numpy_ref", "200000"])
     assert code == 0
@@ -96,6 +98,7 @@ def test_long_numpy_run_shows_a_bar_on_a_terminal():
     assert "loss at iteration 200000" in stdout  # results still on stdout, bar not
 
 
+@pytest.mark.slow
 def test_long_run_shows_nothing_when_piped_or_with_json():
     piped = subprocess.run(
         [sys.executable, "-m", "numpy_ref", "200000"],
@@ -110,6 +113,7 @@ def test_long_run_shows_nothing_when_piped_or_with_json():
     assert stdout.lstrip().startswith("{")
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_with_one_line_and_exit_130():
     # the progress bar on the terminal is the sign that training has started
     code, stdout, terminal = run_with_terminal_stderr(
@@ -121,6 +125,7 @@ def test_ctrl_c_stops_with_one_line_and_exit_130():
     assert "Traceback" not in terminal
 
 
+@pytest.mark.slow
 def test_sigterm_stops_like_ctrl_c_with_exit_143():
     code, stdout, terminal = run_with_terminal_stderr(
         ["-m", "numpy_ref", "5000000"], signal_when=b"NumPy parallel", send=signal.SIGTERM
@@ -132,6 +137,7 @@ def test_sigterm_stops_like_ctrl_c_with_exit_143():
     )
 
 
+@pytest.mark.slow
 def test_ctrl_c_during_keras_training_writes_no_model(tmp_path):
     target = tmp_path / "model.keras"
     code, stdout, terminal = run_with_terminal_stderr(
@@ -145,6 +151,7 @@ def test_ctrl_c_during_keras_training_writes_no_model(tmp_path):
     assert os.listdir(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_ctrl_c_during_keras_training_removes_its_tensorboard_log(tmp_path):
     logs = tmp_path / "logs"
 
@@ -163,6 +170,7 @@ def test_ctrl_c_during_keras_training_removes_its_tensorboard_log(tmp_path):
     assert not logs.exists()  # the run's folder is gone (not left at 62 MB), and the DIR it made
 
 
+@pytest.mark.slow
 def test_without_tqdm_a_long_run_goes_on_without_a_bar(tmp_path):
     code, stdout, terminal = run_with_terminal_stderr(
         ["-m", "numpy_ref", "200000"], env=without_package(tmp_path, "tqdm")

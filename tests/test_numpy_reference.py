@@ -83,6 +83,7 @@ def test_error_after_first_round_is_the_sequential_figure():
     assert round(train(1, "parallel").final_loss, 9) != 0.291027924
 
 
+@pytest.mark.slow
 def test_ten_thousand_iterations():
     parallel, sequential = train(10000, "parallel"), train(10000, "sequential")
     # "error after repeating 10,000 times": the parallel loss at iteration 10000

@@ -125,6 +125,7 @@ def _printed(capsys, main, arguments):
     return capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_report_names_what_differs_from_plain_sgd(capsys):
     text = _printed(
         capsys,
@@ -152,6 +153,7 @@ def test_report_names_what_differs_from_plain_sgd(capsys):
     assert "optimizer" not in plain and "stopped" not in plain
 
 
+@pytest.mark.slow
 def test_compare_one_optimizer_prints_the_six_row_table(capsys):
     text = _printed(
         capsys, compare_implementations.main, ["200", "--optimizer", "adam", "--dtype", "float64"]
@@ -165,6 +167,7 @@ def test_compare_one_optimizer_prints_the_six_row_table(capsys):
     assert text.count("matches NumPy") == sum(i.needed(run) for i in frameworks)
 
 
+@pytest.mark.slow
 def test_compare_every_optimizer_one_row_each(capsys, monkeypatch):
     from frameworks import keras_child
 
@@ -241,6 +244,7 @@ def test_compare_every_optimizer_one_row_each(capsys, monkeypatch):
     assert csv_text.splitlines()[-1].startswith("adam,beta1=0.9 beta2=0.999 epsilon=1e-07,")
 
 
+@pytest.mark.slow
 def test_study_under_an_optimizer_is_held_against_sgd():
     settings = StudySettings(
         learning_rates=rate_grid(Optimizer.named("adam"), 4),

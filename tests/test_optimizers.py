@@ -51,6 +51,7 @@ def training(optimizer, setting):
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("update", ["parallel", "sequential"])
 @pytest.mark.parametrize("optimizer", list(OPTIMIZERS))
 @pytest.mark.parametrize("setting", list(SETTINGS))
@@ -81,6 +82,7 @@ def test_until_loss_stops_without_the_update_and_reports_it():
     assert (never.stopped_at, never.updates, never.to_json()["stopped_at"]) == (None, 100, None)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("module", [keras_fit, tape], ids=["keras", "tensorflow"])
 def test_until_loss_stops_at_exactly_that_iteration_across_executions(module):
     # Keras runs 1000 steps per execution; the stop comes in the second one.
@@ -92,6 +94,7 @@ def test_until_loss_stops_at_exactly_that_iteration_across_executions(module):
     assert distance(run, reference) <= 1e-12
 
 
+@pytest.mark.slow
 def test_first_adam_step_by_hand():
     """w5's first Adam step, from the tutorial's forward pass, in plain Python."""
     sigmoid = lambda net: 1 / (1 + math.exp(-net))  # noqa: E731
@@ -121,6 +124,7 @@ def test_first_adam_step_by_hand():
     assert "17 of 17 published figures agree" in text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "script", [ann_tensorflow.SCRIPT, ann_keras.SCRIPT], ids=["tensorflow", "keras"]
 )
@@ -143,6 +147,7 @@ def test_framework_explanations_show_their_own_updated_weights(script, optimizer
     assert ours["published_checked"] == ours["published_agree"] == 17
 
 
+@pytest.mark.slow
 def test_python_float_constants_reach_keras_rounded_to_float32():
     """The trap the frameworks avoid: Keras casts a Python float through float32."""
     settings = Training(optimizer=Optimizer.named("adam"))

@@ -1,8 +1,7 @@
 """The pictures of one reference run: network.png, gradients.png, training.gif.
 
-Each is drawn from numpy_ref in float64 (no TensorFlow); the numbers written
-on them are checked against the reference's own runs and, at iteration 1,
-against the tutorial's figures at its printed precision.
+Each is drawn from numpy_ref in float64 (no TensorFlow); the numbers written on them are
+checked against its own runs and, at iteration 1, the tutorial's at its printed precision.
 """
 
 import os
@@ -115,6 +114,7 @@ def test_edge_width_and_colour_follow_the_weight():
     assert min(weights) < 0  # after 1000 updates w5 and w6 are negative
 
 
+@pytest.mark.slow
 def test_the_gradient_ratio_at_iteration_1_is_the_tutorials():
     pictures, lines = gradient_sizes.gradients_picture(1000, MAZUR, PLAIN_SGD, unwatched)
     hidden = [float(PUBLISHED[f"dE/dw{k}"]) for k in range(1, 5)]
@@ -162,6 +162,7 @@ def gif(tmp_path_factory):
     return path, lines
 
 
+@pytest.mark.slow
 def test_the_animation_is_a_gif_of_at_least_30_frames_under_5_mb(gif):
     from PIL import Image
 
@@ -174,6 +175,7 @@ def test_the_animation_is_a_gif_of_at_least_30_frames_under_5_mb(gif):
     assert lines[0].startswith(f"{animation.FRAMES} frames, iterations 1 to 1000")
 
 
+@pytest.mark.slow
 def test_pictures_are_the_same_bytes_every_time(gif, tmp_path):
     pictures, _ = animation.animation_picture(1000, "sequential", MAZUR, PLAIN_SGD, unwatched)
     again = tmp_path / "again.gif"
@@ -184,6 +186,7 @@ def test_pictures_are_the_same_bytes_every_time(gif, tmp_path):
     assert (tmp_path / "one.png").read_bytes() == (tmp_path / "two.png").read_bytes()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "picture, file",
     [("--network", "network.png"), ("--gradients", "gradients.png"), ("--animate", "training.gif")],
@@ -251,9 +254,9 @@ def test_a_picture_that_cannot_be_put_in_place_still_prints_what_it_found(
     assert os.listdir(tmp_path) == ["network.png"]  # the folder, and no partial file
 
 
+@pytest.mark.slow
 def test_a_ratio_of_two_zero_gradients_is_not_a_number_but_says_so(tmp_path):
-    # at lr 1e39 the sigmoids saturate after one update: out (1 - out) is 0, and so
-    # is every gradient; 0 / 0 is no ratio
+    # at lr 1e39 the sigmoids saturate after one update: every gradient is 0; 0 / 0 no ratio
     done = run_script(
         "plot_tensorflow_results.py",
         "--gradients",
@@ -275,6 +278,7 @@ def test_a_ratio_of_two_zero_gradients_is_not_a_number_but_says_so(tmp_path):
     assert gradient_sizes.ratio_text(float("inf")) == "inf"  # only the output layer's is 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("iteration", ["1", "8"])
 def test_huge_weights_draw_without_a_word_on_stderr(tmp_path, iteration):
     # |w| near float64's largest: an edge's width, 6 |w| / largest |w|, overflowed to
@@ -357,6 +361,7 @@ def test_a_bad_picture_option_is_one_line_and_exit_2(args, words):
     assert not imported & {"tensorflow", "matplotlib"}
 
 
+@pytest.mark.slow
 def test_ctrl_c_while_the_animation_is_written_leaves_no_file(tmp_path):
     out_dir = tmp_path / "new"  # created for the GIF, and gone again after the Ctrl-C
     child = subprocess.Popen(

@@ -30,6 +30,7 @@ def png_size(path):
     return struct.unpack(">II", header[16:24])
 
 
+@pytest.mark.slow
 def test_each_figure_has_four_labelled_panels(figures):
     assert sorted(figures) == ["tensorflow_keras_comparison.png", "training_dynamics.png"]
     for figure in figures.values():
@@ -41,6 +42,7 @@ def test_each_figure_has_four_labelled_panels(figures):
             assert labels and len(labels) == len(set(labels)), labels
 
 
+@pytest.mark.slow
 def test_lines_differ_in_style_not_only_colour(figures):
     """In greyscale, line style and width must tell every line of a panel apart."""
     for figure in figures.values():
@@ -50,6 +52,7 @@ def test_lines_differ_in_style_not_only_colour(figures):
             assert len(looks) == len(lines), ax.get_title()
 
 
+@pytest.mark.slow
 def test_comparison_panels_show_the_runs(figures):
     loss_ax = figures["tensorflow_keras_comparison.png"].get_axes()[0]
     assert loss_ax.get_yscale() == "log"
@@ -60,6 +63,7 @@ def test_comparison_panels_show_the_runs(figures):
     assert len(rounding_ax.get_lines()) == len([i for i in trained if not i.is_reference])
 
 
+@pytest.mark.slow
 def test_written_pngs_are_whole_and_of_the_expected_size(figures, tmp_path):
     for name, figure in figures.items():
         write_figure(figure, str(tmp_path / name))
@@ -67,6 +71,7 @@ def test_written_pngs_are_whole_and_of_the_expected_size(figures, tmp_path):
     assert sorted(os.listdir(tmp_path)) == sorted(figures)
 
 
+@pytest.mark.slow
 def test_a_failed_write_leaves_nothing_behind(figures, tmp_path, monkeypatch):
     figure = figures["training_dynamics.png"]
 
@@ -81,6 +86,7 @@ def test_a_failed_write_leaves_nothing_behind(figures, tmp_path, monkeypatch):
     assert os.listdir(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_main_creates_the_folder_and_writes_both(tmp_path, capsys):
     out_dir = tmp_path / "new" / "figures"
     assert plot.main(["--iterations", "50", "--out-dir", str(out_dir), "--verbose"]) == 0

@@ -58,6 +58,7 @@ def assert_exact(run, reference):
         np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-10)
 
 
+@pytest.mark.slow
 @needs_torch
 @pytest.mark.parametrize("update", ["parallel", "sequential"])
 @pytest.mark.parametrize("optimizer", list(OPTIMIZERS))
@@ -85,6 +86,7 @@ XOR_RUNS = {
 }
 
 
+@pytest.mark.slow
 @needs_torch
 @pytest.mark.parametrize("update", ["parallel", "sequential"])
 @pytest.mark.parametrize("optimizer", list(XOR_RATES))
@@ -103,6 +105,7 @@ def test_xor_with_trained_biases_and_batches(name, optimizer, update):
     assert_exact(torch_run(300, update, example, "float64", settings), reference)
 
 
+@pytest.mark.slow
 @needs_torch
 @pytest.mark.parametrize("update", ["parallel", "sequential"])
 def test_with_plain_sgd_pytorch_is_the_tensorflow_and_keras_rows(update):
@@ -112,6 +115,7 @@ def test_with_plain_sgd_pytorch_is_the_tensorflow_and_keras_rows(update):
         assert distance(pytorch, FRAMEWORKS[framework].train(run)) <= 1e-14, framework
 
 
+@pytest.mark.slow
 @needs_torch
 def test_the_script_prints_the_other_trainers_report_and_json():
     done = run_script("ann_pytorch.py", "100", "--update", "sequential", "--json", timeout=120)
@@ -126,6 +130,7 @@ def test_the_script_prints_the_other_trainers_report_and_json():
     assert f"loss after 100 updates  {document['final_loss']:.10f}" in text
 
 
+@pytest.mark.slow
 @needs_torch
 def test_explain_reads_every_gradient_from_grad_and_agrees_with_the_tutorial():
     done = run_script("ann_pytorch.py", "--explain", timeout=120)
@@ -150,6 +155,7 @@ def test_what_it_cannot_do_is_one_line_and_exit_2(arguments, problem):
     assert done.returncode == 2 and problem in one_line(done.stderr)
 
 
+@pytest.mark.slow
 def test_without_torch_every_script_says_what_to_install(tmp_path):
     env = without_package(tmp_path, "torch")
     done = run_script("ann_pytorch.py", "10", env=env)
@@ -171,6 +177,7 @@ def test_without_torch_every_script_says_what_to_install(tmp_path):
     assert "PyTorch     not installed (optional" in checked.stdout
 
 
+@pytest.mark.slow
 @needs_torch
 def test_logdir_writes_the_runs_scalars(tmp_path):
     from test_tensorboard import read_scalars
@@ -188,6 +195,7 @@ def test_logdir_writes_the_runs_scalars(tmp_path):
     assert "needs the tensorboard package" in one_line(refused.stderr)
 
 
+@pytest.mark.slow
 @needs_torch
 def test_installation_check_reports_pytorchs_gradients():
     done = run_script("test_installation.py", timeout=120)
@@ -200,6 +208,7 @@ def test_installation_check_reports_pytorchs_gradients():
 # ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @needs_torch
 def test_the_seeds_table_as_the_scripts_print_it():
     """Each column of the page's table is what the scripts print for 10 iterations:
@@ -226,6 +235,7 @@ def test_the_seeds_table_as_the_scripts_print_it():
             assert shown_loss == pytest.approx(printed, rel=0, abs=tolerance), (k, dtype)
 
 
+@pytest.mark.slow
 @needs_torch
 def test_float64_pytorch_is_numpy_to_the_last_bits_over_1000_iterations():
     for update in ("parallel", "sequential"):
@@ -255,6 +265,7 @@ def formulas_apart(optimizer, **fields):
     return float(np.max(np.abs(weights[0] - weights[1]))), runs[0].final_loss, runs[1].final_loss
 
 
+@pytest.mark.slow
 def test_the_formula_tables_apart_column_and_rmsprops_bounce():
     from conftest import page
 

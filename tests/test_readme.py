@@ -39,6 +39,7 @@ def printed_table():
     return buffer.getvalue().rstrip("\n")
 
 
+@pytest.mark.slow
 @shows_every_framework
 def test_readme_table_is_what_the_script_prints(printed_table):
     shown = shown_block("output of: python compare_implementations.py 1000").splitlines()
@@ -76,6 +77,7 @@ def test_readme_figure_descriptions_hold():
     assert split.min() >= 0 and 0.0025 < split.max() < 0.0035
 
 
+@pytest.mark.slow
 def test_readme_rounding_claims_hold():
     from implementations.settings import RunSettings
 
@@ -90,6 +92,7 @@ def test_readme_rounding_claims_hold():
     assert "never above 1e-7" in PROSE
 
 
+@pytest.mark.slow
 def test_readme_order_gaps_hold():
     assert "lower by 4.1e-7 (0.0011153760 against 0.0011157856); at 10000 by 1.7e-8" in PROSE
     gap = (
@@ -124,6 +127,7 @@ def test_readme_explain_excerpt_is_what_the_script_prints():
     assert shown and agreed < 25 and abs(int(shown.group(1)) - agreed) <= 2
 
 
+@pytest.mark.slow
 def test_readme_study_verdict_is_what_the_study_finds():
     from console.study import verdict
     from numpy_ref.study import StudySettings, run_study, summarise
@@ -202,6 +206,7 @@ def readme_paragraph(start):
     return " ".join(DOCS.split(start, 1)[1].split("\n\n", 1)[0].split())
 
 
+@pytest.mark.slow
 def test_readme_picture_commands_print_what_it_shows(tmp_path, capsys):
     import plot_tensorflow_results as plot
 
@@ -247,6 +252,7 @@ def test_readme_graph_figures_are_the_tapes():
     assert (node["w5"].value, node["w7"].value) == (0.4, 0.5)
 
 
+@pytest.mark.slow
 def test_readme_gradient_sentences_hold():
     from figures.gradient_sizes import gradients_picture
     from numpy_ref.first_iteration import first_iteration

@@ -19,6 +19,7 @@ from numpy_ref.optimizers import OPTIMIZERS, Optimizer
 from numpy_ref.training import Training
 
 
+@pytest.mark.slow
 @shows_every_framework
 def test_readme_optimizer_table_is_what_the_script_prints():
     buffer = io.StringIO()
@@ -85,6 +86,7 @@ def test_readme_adam_excerpt_is_what_the_script_prints():
     assert round(g5 / g1) == 187 and f"{steps[0]:.3f}" == "0.496" and f"{0.5 * g1:.4f}" == "0.0002"
 
 
+@pytest.mark.slow
 def test_readme_long_run_agreement_figures_hold():
     from console.comparison import distance
     from frameworks import tape
@@ -139,6 +141,7 @@ def test_readme_rounded_constant_figures_hold():
     assert float(shown) == pytest.approx(off, rel=0.2)
 
 
+@pytest.mark.slow
 def test_readme_optimizer_study_verdicts_are_what_the_studies_find():
     from console.study import verdict
     from numpy_ref.study import StudySettings, order_effect, rate_grid, run_study, summarise
@@ -168,6 +171,7 @@ def test_readme_optimizer_study_verdicts_are_what_the_studies_find():
     assert f"({slower['rmsprop']} of RMSprop's paired runs, {slower['adam']} of Adam's)" in PROSE
 
 
+@pytest.mark.slow
 def test_readme_xor_excerpt_is_what_the_reference_prints():
     from conftest import run_script
 
@@ -180,6 +184,7 @@ def test_readme_xor_excerpt_is_what_the_reference_prints():
     assert printed[start : start + len(excerpt)] == excerpt
 
 
+@pytest.mark.slow
 def test_readme_xor_verdict_is_what_the_study_finds():
     from console.xor_study import verdict
     from numpy_ref.xor_study import XorStudySettings, run_xor_study, summarise_setup

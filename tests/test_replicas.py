@@ -9,6 +9,7 @@ import json
 import math
 import re
 
+import pytest
 from conftest import PROSE, ROOT, SIX_SAMPLES, run_script, shown_block
 
 REPLICAS_CHECK = """
@@ -48,6 +49,7 @@ print(json.dumps(found))
 """
 
 
+@pytest.mark.slow
 def test_replicas_equal_one_device_in_float64(tmp_path):
     path = tmp_path / "six.csv"
     path.write_text(SIX_SAMPLES)
@@ -75,6 +77,7 @@ def test_replicas_on_the_command_line_report_themselves():
     assert math.isfinite(json.loads(done.stdout)["final_loss"])
 
 
+@pytest.mark.slow
 def test_readme_replicas_runs_differ_only_in_the_replicas_line():
     """The README's two runs: the same printed numbers, one more line with --replicas 2."""
     block = shown_block("output of: the two runs below, then diff").splitlines()

@@ -46,6 +46,7 @@ def main_json(arguments, folder=None):
 # Resumed = one straight run ------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("update", UPDATE_ORDERS)
 @pytest.mark.parametrize("schedule", list(SCHEDULES))
 @pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
@@ -85,6 +86,7 @@ SETTINGS = [
 ]
 
 
+@pytest.mark.slow
 def test_the_command_line_resumes_with_the_saved_settings_saves_and_resumes_again(tmp_path):
     path = str(tmp_path / "run.keras")
     straight = main_json(["60", *SETTINGS])
@@ -102,6 +104,7 @@ def test_the_command_line_resumes_with_the_saved_settings_saves_and_resumes_agai
         assert third[key] == straight[key], key
 
 
+@pytest.mark.slow
 def test_a_resumed_run_stops_at_the_iteration_of_the_straight_run(tmp_path):
     """--until-loss is the command's own: given to the resumed run, it stops where the one
     straight run stops, and the text report numbers that iteration in the whole run."""
@@ -125,6 +128,7 @@ def test_a_resumed_run_stops_at_the_iteration_of_the_straight_run(tmp_path):
     assert "loss after 45 updates" in text
 
 
+@pytest.mark.slow
 def test_a_resumed_run_logs_its_iterations_under_their_numbers_in_the_whole_run(tmp_path):
     import tensorflow as tf
 
@@ -165,6 +169,7 @@ def results(printed):
     return [line for line in tail.splitlines() if "error reduction" not in line]
 
 
+@pytest.mark.slow
 def test_the_pages_example_is_what_the_commands_print(tmp_path):
     printed = []
     for command in DOCS_COMMANDS:
@@ -263,6 +268,7 @@ def test_a_file_whose_weights_cannot_be_read_is_refused_in_one_line(files, capsy
 # Command lines refused before TensorFlow ------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args, words",
     [

@@ -86,6 +86,7 @@ def _distance(a, b):
 NAMES = list(settings(MAZUR_DATA))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("framework", ["tensorflow", "keras"])
 @pytest.mark.parametrize("update", ["parallel", "sequential"])
 @pytest.mark.parametrize("name", NAMES)
@@ -102,6 +103,7 @@ def test_float64_frameworks_match_numpy_on_every_iteration(framework, update, na
     assert _distance(ours, _run("numpy", other, "float64", name, six_samples)) > 1e-9
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("framework", ["tensorflow", "keras"])
 @pytest.mark.parametrize("update", ["parallel", "sequential"])
 @pytest.mark.parametrize("name", NAMES[:3])
@@ -246,6 +248,7 @@ def test_the_report_lists_twenty_samples_and_counts_the_rest(tmp_path):
     assert "  ... and 5 more samples (all of them in --json)" in done.stdout
 
 
+@pytest.mark.slow
 def test_keras_replicas_with_a_log_and_without_until_loss(tmp_path):
     done = run_script(
         "ann_keras.py",
@@ -265,6 +268,7 @@ def test_keras_replicas_with_a_log_and_without_until_loss(tmp_path):
     )
 
 
+@pytest.mark.slow
 def test_ctrl_c_ends_a_long_compiled_replica_loop_within_seconds():
     """The Python handler cannot run while the compiled loop runs: the watchdog ends it."""
     import signal

@@ -12,6 +12,7 @@ import pytest
 from conftest import ROOT, one_line, run_script
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args, unbuffered",
     [
@@ -52,6 +53,7 @@ def test_a_closed_standard_output_is_one_line_and_exit_1():
     )
 
 
+@pytest.mark.slow
 def test_an_ascii_standard_output_gets_ascii_spellings():
     done = run_script("-m", "numpy_ref", "--explain", env={"PYTHONIOENCODING": "ascii"}, timeout=60)
     assert done.returncode == 0, done.stderr

@@ -108,6 +108,7 @@ def test_default_grid_is_at_least_twenty_log_spaced_rates_from_0_05_to_10():
     assert np.allclose(np.diff(np.log(rates)), np.log(rates[1] / rates[0]))
 
 
+@pytest.mark.slow
 def test_study_from_the_comparison_script_as_json_and_table():
     args = ["--study", "--starts", "8", "--max-iterations", "4000", "--seed", "5"]
     printed = {}
@@ -123,6 +124,7 @@ def test_study_from_the_comparison_script_as_json_and_table():
     assert all(len(line) <= 80 for line in printed["table"].splitlines())
 
 
+@pytest.mark.slow
 def test_plot_study_writes_its_four_panel_figure(tmp_path, capsys):
     args = ["--study", "--starts", "6", "--max-iterations", "3000", "--out-dir", str(tmp_path)]
     assert plot.main(args) == 0
@@ -136,6 +138,7 @@ def test_plot_study_writes_its_four_panel_figure(tmp_path, capsys):
         assert len(labels) == len(set(labels))
 
 
+@pytest.mark.slow
 def test_a_threshold_every_start_is_below_compares_nothing_and_says_so():
     settings = StudySettings(learning_rates=(0.5, 2.0), starts=5, threshold=10.0)
     summaries = summarise(settings.learning_rates, run_study(settings))
@@ -196,6 +199,7 @@ def test_the_comparison_script_says_a_study_compared_nothing():
     assert f'its verdict says so: "{said}"' in PROSE  # docs/update-orders.md
 
 
+@pytest.mark.slow
 def test_plot_study_under_an_optimizer_names_its_file_and_title(tmp_path, capsys):
     args = [
         "--study",

@@ -59,6 +59,7 @@ def assert_final_point(scalars, result):
     assert [scalars[f"weights/w{k}"][final] for k in range(1, 9)] == list(np.float32(weights))
 
 
+@pytest.mark.slow
 def test_tensorflow_logs_every_iteration(tmp_path):
     from frameworks import tape
     from frameworks.tensorboard import ScalarLog
@@ -72,6 +73,7 @@ def test_tensorflow_logs_every_iteration(tmp_path):
     assert_logged(read_scalars(folder), result)
 
 
+@pytest.mark.slow
 def test_keras_callback_logs_every_iteration(tmp_path):
     from frameworks import keras_fit
     from frameworks.tensorboard import ScalarLog
@@ -93,6 +95,7 @@ def test_each_invocation_gets_its_own_run_folder(tmp_path):
     assert first != second and os.path.isdir(first) and os.path.isdir(second)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("script", ["ann_tensorflow.py", "ann_keras.py"])
 def test_the_logs_last_point_is_the_jsons_final_state(tmp_path, script):
     done = run_script(script, "50", "--json", "--logdir", str(tmp_path / "logs"))
@@ -137,6 +140,7 @@ def test_unwritable_logdir_is_one_line_and_exit_2(tmp_path):
     assert done.stderr.count("\n") == 1 and "cannot create log folder" in done.stderr
 
 
+@pytest.mark.slow
 def test_a_stopped_keras_log_ends_on_the_stop_and_the_state_after_it(tmp_path, monkeypatch):
     """--until-loss stops before N: the stride chosen for N must not drop the stop."""
     from frameworks import keras_fit, run_log, tensorboard

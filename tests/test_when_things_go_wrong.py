@@ -69,6 +69,7 @@ def test_numpy_missing_at_import_time_is_one_line_too(tmp_path, args):
     assert one_line(done.stderr) == f"error: the package numpy is not installed: {INSTALL}"
 
 
+@pytest.mark.slow
 def test_installation_check_reports_a_missing_numpy(tmp_path):
     done = run_script("test_installation.py", env=without_package(tmp_path, "numpy"), timeout=120)
     assert done.returncode == 1
@@ -311,6 +312,7 @@ def test_one_sequential_update_counts_once(framework):
     assert int(counted.numpy()) == 100
 
 
+@pytest.mark.slow
 def test_a_saved_float64_model_predicts_in_float64_after_plain_load_model(tmp_path):
     from frameworks import keras_fit
 
@@ -340,6 +342,7 @@ def test_installation_check_and_readme_name_the_same_python():
     assert f"Python {wanted}" in readme
 
 
+@pytest.mark.slow
 def test_a_diverged_keras_run_keeps_no_log(tmp_path):
     done = run_script(
         "ann_keras.py",

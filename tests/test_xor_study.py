@@ -57,6 +57,7 @@ def _single_network(setup, start, rate, iterations):
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("setup", [SETUPS[0], SETUPS[3], SETUPS[-2]], ids=lambda s: s.label)
 def test_each_network_solves_when_the_single_trainer_says_so(small_study, setup):
     _, runs = small_study
@@ -80,6 +81,7 @@ def test_each_network_solves_when_the_single_trainer_says_so(small_study, setup)
     assert checked, "no start solved XOR in the small study"
 
 
+@pytest.mark.slow
 def test_a_stuck_network_is_still_unsolved_at_the_limit(small_study):
     _, runs = small_study
     run = runs[0]
@@ -95,6 +97,7 @@ def test_two_threads_give_what_one_gives(small_study):
         np.testing.assert_array_equal(one.updates, two.updates)
 
 
+@pytest.mark.slow
 def test_an_interrupt_stops_every_thread_at_once():
     def interrupt(run):
         raise KeyboardInterrupt
@@ -110,6 +113,7 @@ def test_an_interrupt_stops_every_thread_at_once():
     assert time.perf_counter() - started < 60
 
 
+@pytest.mark.slow
 def test_the_verdict_is_computed_from_the_outcomes(small_study):
     summaries, _ = small_study
     sentences = verdict(summaries, SMALL)
@@ -178,6 +182,7 @@ def test_the_xor_study_refuses_what_it_would_ignore(args, message):
     assert message in done.stderr and len(done.stderr.splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_a_study_of_a_csv_is_refused(tmp_path):
     path = tmp_path / "data.csv"
     path.write_text("i1,i2,t1,t2\n0,0,0,1\n")
@@ -187,6 +192,7 @@ def test_a_study_of_a_csv_is_refused(tmp_path):
         assert done.stderr.strip().endswith(f"not {path}") or "invalid choice" in done.stderr
 
 
+@pytest.mark.slow
 def test_the_plot_writes_xor_study_png(tmp_path):
     done = run_script(
         "plot_tensorflow_results.py",
