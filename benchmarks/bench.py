@@ -60,8 +60,14 @@ BASELINE = ("-c", "import tensorflow")
 #: them, the floor of any torch.optim run: its first optimizer imports torch._dynamo.
 TORCH_BASELINE = ("-c", "import torch")
 TORCH_OPTIM_FLOOR = ("-c", "import torch; torch.optim.SGD([torch.zeros(1, requires_grad=True)])")
-#: The JAX script's rows are measured against a bare `import jax`.
+#: The JAX script's rows are measured against a bare `import jax`; beside them, the
+#: floor of any JAX program that computes: the CPU backend started, and the
+#: smallest function compiled and run.
 JAX_BASELINE = ("-c", "import jax")
+JAX_COMPILE_FLOOR = (
+    "-c",
+    "import jax, jax.numpy as n; jax.jit(n.sin)(n.zeros(2)).block_until_ready()",
+)
 
 #: (arguments after `python`, its goal, expected exit).  A goal is a ratio to
 #: the bare import, a kind of command that must finish within a time
@@ -100,6 +106,7 @@ COMMANDS = (
     (("ann_csharp.py", "1000"), None, 0),
     (("ann_csharp.py", "1000", "--update", "sequential"), None, 0),
     (JAX_BASELINE, None, 0),
+    (JAX_COMPILE_FLOOR, None, 0),
     (("ann_jax.py", "1000"), 1.3, 0),
     (("ann_jax.py", "1000", "--update", "sequential"), 1.3, 0),
     (("ann_jax.py", "100000"), None, 0),
@@ -110,23 +117,23 @@ COMMANDS = (
     (("ann_keras.py", "1000", "--backend", "torch"), None, 0),
     (("ann_keras.py", "10000"), None, 0),
 )
-#: --quick's commands: each script whose figure has a goal, every framework's script
-#: beside its own bare import, and one command that must answer at once.
+#: --quick's commands: the speed goals' scripts, every framework's script beside its
+#: own bare import, and one command that must answer at once.
 QUICK_COMMANDS = {
     BASELINE,
     ("ann_tensorflow.py", "1000"),
     ("ann_keras.py", "1000"),
     ("ann_keras.py", "100000"),
-    ("compare_implementations.py", "1000"),
     ("ann_tensorflow.py", "--help"),
     TORCH_BASELINE,
     ("ann_pytorch.py", "1000"),
     JAX_BASELINE,
+    JAX_COMPILE_FLOOR,
     ("ann_jax.py", "1000"),
     ("ann_csharp.py", "1000"),
 }
 #: --quick's runs per figure and in-process sizes (a figure is their median).
-QUICK_RUNS, QUICK_SIZES = 3, [10_000]
+QUICK_RUNS, QUICK_SIZES = 3, [5_000]
 #: The full run's.
 FULL_RUNS, FULL_SIZES = 5, [10_000, 1_000_000]
 
@@ -179,7 +186,8 @@ def base_of(arguments):
     jax's for the JAX script."""
     if arguments == TORCH_OPTIM_FLOOR or arguments[0] == "ann_pytorch.py":
         return TORCH_BASELINE
-    return JAX_BASELINE if arguments[0] == "ann_jax.py" else BASELINE
+    jax = arguments == JAX_COMPILE_FLOOR or arguments[0] == "ann_jax.py"
+    return JAX_BASELINE if jax else BASELINE
 
 
 def selected(only, quick=False):
