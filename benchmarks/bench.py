@@ -2,7 +2,7 @@
 iteration.
 
     python benchmarks/bench.py              # the full run: about 55 minutes, 2 cores
-    python benchmarks/bench.py --quick      # every goal's figures: under 5 minutes
+    python benchmarks/bench.py --quick      # the speed goals' figures: under 5 minutes
     python benchmarks/bench.py --runs 5 --sizes 10000
 
 Four tables:
@@ -280,7 +280,7 @@ def build_parser():
     parser.add_argument(
         "--quick",
         action="store_true",
-        help=f"every goal's figures in under five minutes: the commands with a goal, each"
+        help=f"the speed goals' figures in under five minutes: their commands, each"
         f" framework's script beside its import, {QUICK_RUNS} runs, in process at"
         f" {QUICK_SIZES[0]} iterations, no tf.distribute table",
     )

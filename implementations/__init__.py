@@ -345,7 +345,8 @@ def cannot_train(run: RunSettings) -> list[Framework]:
 def frameworks_problem(names: Iterable[str], runs: Iterable[RunSettings]) -> str | None:
     """Why the FRAMEWORKS ``names`` (--frameworks) cannot be compared on ``runs``: one
     is not installed, or one does not compute every run (C# in float32, or under
-    --optimizer all): a framework named is one asked for; None when they can."""
+    --optimizer all), and a framework the command line names is never left out
+    quietly; None when they can."""
     chosen = [FRAMEWORKS[name] for name in names if name != REFERENCE]
     missing = not_installed([f.name for f in chosen])
     if missing:
