@@ -48,7 +48,6 @@ from console.process import EXIT_DIVERGED, stops_cleanly
 from console.settings import comparison_settings
 from console.terminal import quiet_tensorflow_logs
 from numpy_ref.optimizers import OPTIMIZERS
-from numpy_ref.training import Training
 from numpy_ref.xor_study import XorStudySettings
 
 
@@ -134,7 +133,6 @@ def print_study(settings):
 
 def print_every_optimizer(settings):
     """--optimizer all: one row per optimizer and order; returns the exit status."""
-    from dataclasses import replace
 
     from console.comparison import optimizer_conclusions, optimizer_rows
     from console.comparison_table import format_optimizer_csv, format_optimizer_table
@@ -144,8 +142,7 @@ def print_every_optimizer(settings):
     quiet_tensorflow_logs(settings.verbose)
     run = settings.run
     every_run = {
-        optimizer.name: replace(run, training=Training(optimizer=optimizer))
-        for optimizer in settings.every_optimizer
+        each.training.optimizer.name: each for each in run.under_each(settings.every_optimizer)
     }
     # every optimizer's runs in one child per framework that has one, started first
     start_in_background(list(every_run.values()), settings.frameworks)

@@ -386,8 +386,7 @@ def comparison_settings(parser: ArgumentParser, args: Namespace) -> ComparisonSe
         tuple(optimizer_from(name, args) for name in OPTIMIZERS) if args.optimizer == "all" else ()
     )
     output = "json" if args.json else "csv" if args.csv else "table"
-    every_run = [replace(run, training=Training(optimizer=o)) for o in every] or [run]
-    if args.frameworks and (problem := frameworks_problem(args.frameworks, every_run)):
+    if args.frameworks and (problem := frameworks_problem(args.frameworks, run.under_each(every))):
         parser.refuse("frameworks", problem)
     return ComparisonSettings(
         run,

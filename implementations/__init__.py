@@ -378,12 +378,14 @@ def start_in_background(runs: list[RunSettings], frameworks: Iterable[str] | Non
     chosen = FRAMEWORKS if frameworks is None else frameworks
     for name in chosen:
         start = FRAMEWORKS[name].start
+        if start is None:  # it trains when run_all asks
+            continue
         needed = [
             run
             for run in runs
             if any(i.framework == name and i.needed(run) for i in IMPLEMENTATIONS)
         ]
-        if start is not None and needed:
+        if needed:
             start(needed)
 
 

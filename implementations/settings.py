@@ -6,9 +6,11 @@ receives its fields.  A reader who wants to know what can vary between two
 runs reads this class and nothing else.
 """
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
 from numpy_ref.example import MAZUR, Example
+from numpy_ref.optimizers import Optimizer
 from numpy_ref.training import PLAIN_SGD, Training
 
 
@@ -23,3 +25,8 @@ class RunSettings:
     training: Training = PLAIN_SGD  # the optimizer, its schedule, stopping, penalties
     loss: str = "half-sse"  # the loss the TensorFlow tape trains on (frameworks.LOSSES)
     replicas: int = 1  # devices of a tf.distribute strategy (1: no strategy)
+
+    def under_each(self, optimizers: Iterable[Optimizer]) -> list["RunSettings"]:
+        """This run once under each of ``optimizers`` (--optimizer all: plain training,
+        that optimizer alone); this run itself when there are none."""
+        return [replace(self, training=Training(optimizer=o)) for o in optimizers] or [self]
