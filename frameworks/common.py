@@ -116,14 +116,13 @@ def apply_layer_by_layer(
     first: bool,
 ) -> None:
     """Apply one layer's gradients (kernel, and bias when it trains) as part of an
-        update made layer by layer, and a .keras file saved
-    whole.
+    update made layer by layer.
 
-        Keras counts every apply_gradients call as an update (optimizer.iterations).
-        A sequential update applies the output layer, then the hidden layer: two
-        calls, one update.  The second call is counted back, so that after N
-        updates the optimizer has counted N, and both calls of an update see the
-        same count (as a schedule or Adam's bias correction must).
+    Keras counts every apply_gradients call as an update (optimizer.iterations).
+    A sequential update applies the output layer, then the hidden layer: two
+    calls, one update.  The second call is counted back, so that after N
+    updates the optimizer has counted N, and both calls of an update see the
+    same count (as a schedule or Adam's bias correction must).
     """
     if not first:
         optimizer.iterations.assign_sub(1)

@@ -65,19 +65,32 @@ def train_run():
     return trained
 
 
-#: implementations.run_all itself, for shared_run_all to call under sharing_runs
+#: implementations' run_all and start_in_background themselves, for sharing_runs
 _RUN_ALL = implementations.run_all
+_START_IN_BACKGROUND = implementations.start_in_background
 #: {(RunSettings, frameworks): run_all's answer}, kept for the session
 _SHARED_RUNS = {}
+
+
+def _shared_key(run, frameworks):
+    return run, None if frameworks is None else tuple(frameworks)
 
 
 def shared_run_all(run, *, progress=False, frameworks=None):
     """implementations.run_all, trained once per worker for each run and choice of
     frameworks (the progress bar only shows the first time)."""
-    key = (run, None if frameworks is None else tuple(frameworks))
+    key = _shared_key(run, frameworks)
     if key not in _SHARED_RUNS:
         _SHARED_RUNS[key] = _RUN_ALL(run, progress=progress, frameworks=frameworks)
     return _SHARED_RUNS[key]
+
+
+def shared_start_in_background(runs, frameworks=None):
+    """implementations.start_in_background for the runs not shared yet: a shared run
+    is not trained again, so no child process starts for it."""
+    fresh = [run for run in runs if _shared_key(run, frameworks) not in _SHARED_RUNS]
+    if fresh:
+        _START_IN_BACKGROUND(fresh, frameworks)
 
 
 @contextlib.contextmanager
@@ -88,6 +101,7 @@ def sharing_runs():
     is installed or how a framework trains must not use it."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(implementations, "run_all", shared_run_all)
+        patch.setattr(implementations, "start_in_background", shared_start_in_background)
         yield
 
 

@@ -11,6 +11,7 @@ import re
 
 import numpy as np
 import pytest
+from conftest import sharing_runs
 
 import ann_keras
 import ann_tensorflow
@@ -168,6 +169,7 @@ def test_compare_one_optimizer_prints_the_six_row_table(capsys):
 
 
 @pytest.mark.slow
+@sharing_runs()  # the table, its JSON and its CSV: one training
 def test_compare_every_optimizer_one_row_each(capsys, monkeypatch):
     from frameworks import keras_child
 
@@ -229,7 +231,7 @@ def test_compare_every_optimizer_one_row_each(capsys, monkeypatch):
     assert {row["optimizer"]["name"]: row["optimizer"] for row in document["rows"]}["nesterov"][
         "momentum"
     ] == 0.5
-    csv_text = _printed(  # the same runs: their children's results are kept
+    csv_text = _printed(  # the same runs, shared
         capsys,
         compare_implementations.main,
         ["200", "--optimizer", "all", "--momentum", "0.5", "--csv"],
