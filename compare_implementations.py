@@ -133,7 +133,6 @@ def print_study(settings):
 
 def print_every_optimizer(settings):
     """--optimizer all: one row per optimizer and order; returns the exit status."""
-
     from console.comparison import optimizer_conclusions, optimizer_rows
     from console.comparison_table import format_optimizer_csv, format_optimizer_table
     from implementations import run_all, start_in_background

@@ -255,6 +255,20 @@ def test_the_script_prints_the_other_trainers_report_and_json():
     assert f"loss after 100 updates  {document['final_loss']:.10f}" in text
 
 
+@needs_jax
+def test_an_untrained_networks_final_state_is_its_first_forward_pass():
+    """Before any run, final_state evaluates the starting weights (a run's own
+    evaluation is part of its compiled loop): NumPy's first forward pass."""
+    from frameworks.jax_autodiff import JaxNetwork
+    from numpy_ref.network import forward, mean_loss
+
+    x, target, w_hidden, w_output = MAZUR.arrays("float64")
+    _, output = forward(x, w_hidden, w_output, *MAZUR.biases("float64"))
+    state = JaxNetwork(MAZUR, "float64").final_state()
+    np.testing.assert_allclose(state["predictions"], output, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(state["loss"], mean_loss(target, output), rtol=0, atol=1e-15)
+
+
 @pytest.mark.slow
 @needs_jax
 def test_explain_is_jax_grads_and_agrees_with_the_tutorial():
