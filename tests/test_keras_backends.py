@@ -10,6 +10,8 @@ pinned, and so is the command line: --backend, its refusals, and its JSON.
 """
 
 import json
+import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -102,6 +104,53 @@ def test_every_run_is_the_references_in_float64(trained, name):
             (result.final_output_weights, reference.final_output_weights),
         ):
             assert np.all(np.abs(ours - theirs) <= 4e-16 * np.abs(theirs))
+
+
+@pytest.mark.slow
+def test_one_child_answers_request_after_request_even_after_a_failed_one(trained):
+    """A backend's child serves the whole process: a request whose training raises is
+    one line, and the same child then trains a run again to the same bits."""
+    from frameworks import keras_child
+
+    backend, runs = trained
+    run, first = runs["xor, batches of 1 parallel"]
+    child = keras_child.child_of(backend)
+    failed = f"Keras on {backend} failed in its child process: AttributeError: 'NoneType'"
+    with pytest.raises(RuntimeError, match=failed):
+        keras_child.train_runs_in_child(backend, [replace(run, example=None)])
+    (again,) = keras_child.train_runs_in_child(backend, [run])
+    assert keras_child.child_of(backend) is child and child.alive()
+    for name in ("losses", "hidden_weights", "output_weights", "final_biases", "predictions"):
+        assert np.array_equal(getattr(again, name), getattr(first, name)), name
+
+
+@pytest.mark.parametrize(
+    "leaving", ["", pytest.param("import os; os._exit(0)", marks=pytest.mark.slow)]
+)
+def test_the_child_ends_with_its_parent(leaving):
+    """At a normal exit the parent ends it (atexit); a parent stopped by Ctrl-C or
+    SIGTERM leaves through os._exit, and the child notices within seconds (2 s here
+    while it imports JAX, whose native start holds Python's lock)."""
+    started = run_script(
+        "-c",
+        "from frameworks.keras_child import child_of\n"
+        f"print(child_of('jax').process.pid, flush=True)\n{leaving}",
+    )
+    assert started.returncode == 0, started.stderr
+    for _ in range(100):
+        if ended(int(started.stdout)):
+            return
+        time.sleep(0.1)
+    raise AssertionError("the child outlived its parent by 10 s")
+
+
+def ended(pid):
+    """Whether process ``pid`` has ended: gone, or a zombie its new parent has yet to reap."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split()[2] == "Z"
+    except FileNotFoundError:
+        return True
 
 
 #: What the pinned gaps print, per backend: matmul's and einsum's dtype for two float64
