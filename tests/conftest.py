@@ -10,6 +10,7 @@ and the blocks and numbers of the README and its pages.
 
 import contextlib
 import functools
+import io
 import os
 import re
 import subprocess
@@ -119,6 +120,15 @@ def run_script(*args, timeout=300, env=None, **options):
         env={**os.environ, **(env or {})},
         **options,
     )
+
+
+def printed(main, *arguments):
+    """What a script's ``main`` prints on stdout for ``arguments``, run in this process
+    (asserted: status 0): for a command that a test already runs as a process."""
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        assert main(list(arguments)) == 0
+    return buffer.getvalue()
 
 
 def without_package(tmp_path, name):

@@ -3,7 +3,7 @@
 import types
 
 import pytest
-from conftest import run_script
+from conftest import run_script, without_package
 
 import test_installation as installation
 from implementations import FRAMEWORKS
@@ -19,6 +19,11 @@ def test_working_installation_exits_0():
     assert "CPU" in out
     assert "The installation works." in out
     assert done.stderr == ""
+    # each optional framework installed checks its own autodiff against the tutorial
+    checks = {"pytorch": "autograd    PyTorch", "jax": "jax.grad    JAX"}
+    for framework, line in checks.items():
+        if FRAMEWORKS[framework].installed:
+            assert f"{line} dE/dw1..dE/dw8 within 4.5e-09 of the tutorial's" in out, out
 
 
 @pytest.mark.slow
@@ -85,16 +90,20 @@ def test_numeric_checks_pass_here():
 
 
 @pytest.mark.slow
-def test_mono_is_optional_and_named_with_its_packages(tmp_path):
-    """Without mcs and mono on PATH the C# cross-check is reported as optional, and the
-    installation still works; with them, one C# step in each order is checked."""
+def test_mono_and_pytorch_are_optional_and_named_with_their_packages(tmp_path):
+    """Without mcs and mono on PATH, and without PyTorch, the C# cross-check and
+    PyTorch are reported as optional, and the installation still works; with Mono,
+    one C# step in each order is checked."""
     (tmp_path / "bin").mkdir()
-    done = run_script("test_installation.py", env={"PATH": str(tmp_path / "bin")})
+    env = {"PATH": str(tmp_path / "bin"), **without_package(tmp_path, "torch")}
+    done = run_script("test_installation.py", env=env)
     assert done.returncode == 0, done.stdout
+    shown = done.stdout.splitlines()
     assert (
         "Mono        not installed (optional, for C#: apt-get install mono-mcs mono-runtime)"
-        in done.stdout.splitlines()
+        in shown
     )
+    assert any(line.startswith("PyTorch     not installed (optional") for line in shown), shown
     report = []
     assert installation.check_csharp(report) == []
     if FRAMEWORKS["csharp"].installed:
