@@ -104,7 +104,7 @@ REFERENCE = "numpy"
 FRAMEWORKS: dict[str, Framework] = {
     framework.name: framework
     for framework in (
-        Framework("numpy", "NumPy", 16e-6, train_numpy),
+        Framework("numpy", "NumPy", 35e-6, train_numpy),
         Framework("tensorflow", "TensorFlow", 0.1e-6, train_tensorflow),
         Framework("keras", "Keras", 50e-6, train_keras),
         Framework(

@@ -14,7 +14,12 @@ import time
 import pytest
 from conftest import ROOT, without_package
 
+from implementations import FRAMEWORKS
 from support import progress
+
+#: A NumPy run just long enough for a bar: 5% over the seconds a bar waits for, at
+#: the cost an iteration is expected to have.
+LONG = str(int(1.05 * progress.PROGRESS_AFTER_SECONDS / FRAMEWORKS["numpy"].seconds_per_iteration))
 
 
 class FakeTerminal:
@@ -92,23 +97,23 @@ def run_with_terminal_stderr(args, signal_when=None, send=signal.SIGINT, env=Non
 
 @pytest.mark.slow
 def test_long_numpy_run_shows_a_bar_on_a_terminal():
-    code, stdout, terminal = run_with_terminal_stderr(["-m", "numpy_ref", "200000"])
+    code, stdout, terminal = run_with_terminal_stderr(["-m", "numpy_ref", LONG])
     assert code == 0
-    assert "NumPy parallel" in terminal and "200000/200000" in terminal
-    assert "loss at iteration 200000" in stdout  # results still on stdout, bar not
+    assert "NumPy parallel" in terminal and f"{LONG}/{LONG}" in terminal
+    assert f"loss at iteration {LONG}" in stdout  # results still on stdout, bar not
 
 
 @pytest.mark.slow
 def test_long_run_shows_nothing_when_piped_or_with_json():
     piped = subprocess.run(
-        [sys.executable, "-m", "numpy_ref", "200000"],
+        [sys.executable, "-m", "numpy_ref", LONG],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert piped.returncode == 0 and piped.stderr == ""
-    code, stdout, terminal = run_with_terminal_stderr(["-m", "numpy_ref", "200000", "--json"])
+    code, stdout, terminal = run_with_terminal_stderr(["-m", "numpy_ref", LONG, "--json"])
     assert code == 0 and terminal.strip() == ""
     assert stdout.lstrip().startswith("{")
 
@@ -173,10 +178,10 @@ def test_ctrl_c_during_keras_training_removes_its_tensorboard_log(tmp_path):
 @pytest.mark.slow
 def test_without_tqdm_a_long_run_goes_on_without_a_bar(tmp_path):
     code, stdout, terminal = run_with_terminal_stderr(
-        ["-m", "numpy_ref", "200000"], env=without_package(tmp_path, "tqdm")
+        ["-m", "numpy_ref", LONG], env=without_package(tmp_path, "tqdm")
     )
     assert code == 0
-    assert "loss at iteration 200000" in stdout
+    assert f"loss at iteration {LONG}" in stdout
     assert terminal.strip() == (
         "note: no progress bar, tqdm is not installed (pip install -r requirements.txt)"
     )
