@@ -53,7 +53,7 @@ class Child:
             stderr=self.stderr,
         )
         self.sent = 0  # requests sent, numbered from 0
-        self.answers: dict[int, Answer] = {}  # read so far, by request number
+        self.answers: list[Answer] = []  # read so far: answer k is request k's
 
     def alive(self) -> bool:
         return self.process.poll() is None
@@ -72,9 +72,9 @@ class Child:
     def answer(self, number: int) -> list[TrainingResult]:
         """The TrainingResults of request ``number``, in order (waiting for the child)."""
         assert self.process.stdout is not None
-        while number not in self.answers:
+        while len(self.answers) <= number:
             try:
-                self.answers[len(self.answers)] = pickle.load(self.process.stdout)
+                self.answers.append(pickle.load(self.process.stdout))
             except EOFError:
                 raise RuntimeError(
                     f"Keras on {self.backend} failed in its child process: {self.last_words()}"

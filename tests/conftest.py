@@ -127,12 +127,13 @@ def run_script(*args, timeout=300, env=None, **options):
     )
 
 
-def printed(main, *arguments):
-    """What a script's ``main`` prints on stdout for ``arguments``, run in this process
-    (asserted: status 0): for a command that a test already runs as a process."""
+def printed(main, arguments):
+    """What a script's ``main`` prints on stdout for ``arguments`` (its command line
+    as a list), run in this process (asserted: status 0): for a command whose process
+    another test runs, or that shows nothing more as one."""
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):
-        assert main(list(arguments)) == 0
+        assert main(arguments) == 0
     return buffer.getvalue()
 
 

@@ -11,7 +11,7 @@ import re
 
 import numpy as np
 import pytest
-from conftest import sharing_runs
+from conftest import printed, sharing_runs
 
 import ann_keras
 import ann_tensorflow
@@ -112,7 +112,7 @@ def test_json_holds_every_setting_in_effect(capsys):
     assert document["final_loss"] == document["last_iteration_loss"] < 1e-3
     weights = [*sum(document["weights"]["hidden"], []), *sum(document["weights"]["output"], [])]
     assert document["final_penalty"] == pytest.approx(1e-4 * sum(w * w for w in weights), rel=1e-12)
-    plain = json.loads(_printed(capsys, NUMPY_SCRIPT.main, ["10", "--json"]))
+    plain = json.loads(printed(NUMPY_SCRIPT.main, ["10", "--json"]))
     assert (plain["optimizer"], plain["lr_schedule"], plain["until_loss"]) == (
         {"name": "sgd", "formulas": "keras"},
         {"name": "constant"},
@@ -121,15 +121,9 @@ def test_json_holds_every_setting_in_effect(capsys):
     assert (plain["updates"], plain["stopped_at"], plain["final_penalty"]) == (10, None, 0.0)
 
 
-def _printed(capsys, main, arguments):
-    assert main(arguments) == 0
-    return capsys.readouterr().out
-
-
 @pytest.mark.slow
-def test_report_names_what_differs_from_plain_sgd(capsys):
-    text = _printed(
-        capsys,
+def test_report_names_what_differs_from_plain_sgd():
+    text = printed(
         ann_tensorflow.main,
         [
             "3000",
@@ -150,14 +144,14 @@ def test_report_names_what_differs_from_plain_sgd(capsys):
     assert "  stop            at the first iteration whose loss is below 0.001" in text
     assert "  trained loss    E + 1e-05 sum|w| + 0 sum w^2 (loss below: E alone)" in text
     assert re.search(r"\n  stopped +at iteration \d+, loss below 0.001\n", text)
-    plain = _printed(capsys, ann_tensorflow.main, ["10"])
+    plain = printed(ann_tensorflow.main, ["10"])
     assert "optimizer" not in plain and "stopped" not in plain
 
 
 @pytest.mark.slow
-def test_compare_one_optimizer_prints_the_six_row_table(capsys):
-    text = _printed(
-        capsys, compare_implementations.main, ["200", "--optimizer", "adam", "--dtype", "float64"]
+def test_compare_one_optimizer_prints_the_six_row_table():
+    text = printed(
+        compare_implementations.main, ["200", "--optimizer", "adam", "--dtype", "float64"]
     )
     assert text.startswith(
         "Mazur's 2-2-2 network, 200 iterations, learning rate 0.5, adam"
@@ -170,7 +164,7 @@ def test_compare_one_optimizer_prints_the_six_row_table(capsys):
 
 @pytest.mark.slow
 @sharing_runs()  # the table, its JSON and its CSV: one training
-def test_compare_every_optimizer_one_row_each(capsys, monkeypatch):
+def test_compare_every_optimizer_one_row_each(monkeypatch):
     from frameworks import keras_child
 
     started = []  # every optimizer's Keras runs on a backend go in one request
@@ -182,9 +176,7 @@ def test_compare_every_optimizer_one_row_each(capsys, monkeypatch):
 
     monkeypatch.setattr(keras_child, "_STARTED", {})
     monkeypatch.setattr(keras_child.Child, "send", counted_send)
-    text = _printed(
-        capsys, compare_implementations.main, ["200", "--optimizer", "all", "--momentum", "0.5"]
-    )
+    text = printed(compare_implementations.main, ["200", "--optimizer", "all", "--momentum", "0.5"])
     backends = [name.removeprefix("keras-") for name in ("keras-jax", "keras-torch")]
     assert started == [
         (backend, 2 * len(OPTIMIZERS))
@@ -201,8 +193,7 @@ def test_compare_every_optimizer_one_row_each(capsys, monkeypatch):
         (name, update) for name in OPTIMIZERS for update in ("sequential", "parallel")
     ]
     document = json.loads(
-        _printed(
-            capsys,
+        printed(
             compare_implementations.main,
             ["200", "--optimizer", "all", "--momentum", "0.5", "--json"],
         )
@@ -231,8 +222,7 @@ def test_compare_every_optimizer_one_row_each(capsys, monkeypatch):
     assert {row["optimizer"]["name"]: row["optimizer"] for row in document["rows"]}["nesterov"][
         "momentum"
     ] == 0.5
-    csv_text = _printed(  # the same runs, shared
-        capsys,
+    csv_text = printed(  # the same runs, shared
         compare_implementations.main,
         ["200", "--optimizer", "all", "--momentum", "0.5", "--csv"],
     )
@@ -307,9 +297,9 @@ def test_float64_holds_what_float32_cannot(capsys):
 
 def test_an_overflowing_penalty_is_divergence_in_one_line(capsys):
     assert NUMPY_SCRIPT.main(["1", "--l2", "1e300", "--json"]) == 1
-    printed = capsys.readouterr()
-    assert printed.out == ""
-    assert printed.err == (
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
         "error: training diverged: the penalty l1 sum|w| + l2 sum w^2"
         " became infinite; try a smaller --l2\n"
     )

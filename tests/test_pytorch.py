@@ -124,11 +124,11 @@ def test_the_script_prints_the_other_trainers_report_and_json():
     assert done.returncode == 0, done.stderr
     document = json.loads(done.stdout)
     # the other scripts' processes are other tests'; here, what they print is enough
-    tensorflow = printed(ann_tensorflow.main, "100", "--update", "sequential", "--json")
+    tensorflow = printed(ann_tensorflow.main, ["100", "--update", "sequential", "--json"])
     assert set(document) == set(json.loads(tensorflow))
     assert document["implementation"] == "pytorch"
     assert document["optimizer"] == {"name": "sgd", "formulas": "pytorch"}
-    text = printed(ann_pytorch.main, "100", "--update", "sequential")
+    text = printed(ann_pytorch.main, ["100", "--update", "sequential"])
     assert "autograd carries deltas via new w5..w8" in text
     assert f"loss after 100 updates  {document['final_loss']:.10f}" in text
 
