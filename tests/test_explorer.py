@@ -181,10 +181,20 @@ def browser():
     driver.quit()
 
 
+#: True once the asked file is the document and it has loaded (its script is inline, so
+#: it has run): under load, Chromium's driver can return from get() while the old
+#: document (about:blank) is still the one shown.
+LOADED = """
+return location.href.split('#')[0] === arguments[0] && document.readyState === 'complete';"""
+
+
 def opened(browser, path, address=""):
     """The page at ``address`` (a #... fragment), freshly loaded."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
     browser.get("about:blank")
     browser.get(f"{path.as_uri()}{address}")
+    WebDriverWait(browser, 60).until(lambda driver: driver.execute_script(LOADED, path.as_uri()))
     return browser
 
 
