@@ -10,6 +10,7 @@ written whole or not at all.
 
 import argparse
 import os
+import pathlib
 import subprocess
 import sys
 import tempfile
@@ -17,7 +18,7 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from explorer.browser import headless_chromium, missing  # noqa: E402
+from explorer.browser import headless_chromium, missing, opened  # noqa: E402
 from support.files import atomic_output  # noqa: E402
 
 PICTURE = "docs/explorer.png"  # relative to ROOT, as the messages name it
@@ -43,11 +44,7 @@ def main(argv=None):
         )
         browser = headless_chromium(WIDTH, HEIGHT)
         try:
-            # as the tests do: a blank page first, and a script run before the picture (a
-            # screenshot straight after the first navigation sometimes finds no page)
-            browser.get("about:blank")
-            browser.get(f"file://{page}{VIEW}")
-            browser.execute_script("return document.readyState")
+            opened(browser, pathlib.Path(page), VIEW)  # as the tests open it
             with atomic_output(os.path.join(ROOT, PICTURE)) as temporary:
                 browser.save_screenshot(temporary)
         finally:

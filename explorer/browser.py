@@ -5,6 +5,7 @@ the distribution's Chromium and its driver (Debian: the packages chromium
 and chromium-driver), never a browser a tool downloads for itself.
 """
 
+import pathlib
 import shutil
 from typing import Any
 
@@ -40,3 +41,24 @@ def headless_chromium(width: int = 1000, height: int = 1300) -> Any:
     options.add_argument(f"--window-size={width},{height}")
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     return webdriver.Chrome(options=options, service=Service(shutil.which(DRIVER)))
+
+
+#: True once the asked file is the document and it has loaded (the page's script is
+#: inline, so it has run by then).
+_LOADED = """
+return location.href.split('#')[0] === arguments[0] && document.readyState === 'complete';"""
+
+
+def opened(driver: Any, page: pathlib.Path, address: str = "", seconds: float = 60) -> Any:
+    """``driver`` showing ``page`` at ``address`` (a #... fragment), freshly loaded.
+
+    A blank page first, so that the page loads anew even where only its address
+    changes; then a wait until the page is the document: under load, the driver
+    can return from get() while the blank page is still the one shown.
+    """
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get("about:blank")
+    driver.get(f"{page.as_uri()}{address}")
+    WebDriverWait(driver, seconds).until(lambda d: d.execute_script(_LOADED, page.as_uri()))
+    return driver

@@ -15,7 +15,7 @@ import time
 import pytest
 from conftest import ROOT, one_line, refused, run_script, without_package
 
-from explorer.browser import headless_chromium, missing
+from explorer.browser import headless_chromium, missing, opened
 from numpy_ref import MAZUR
 from numpy_ref.data import XOR_DATA
 from numpy_ref.example import Example
@@ -179,23 +179,6 @@ def browser():
     driver = headless_chromium()
     yield driver
     driver.quit()
-
-
-#: True once the asked file is the document and it has loaded (its script is inline, so
-#: it has run): under load, Chromium's driver can return from get() while the old
-#: document (about:blank) is still the one shown.
-LOADED = """
-return location.href.split('#')[0] === arguments[0] && document.readyState === 'complete';"""
-
-
-def opened(browser, path, address=""):
-    """The page at ``address`` (a #... fragment), freshly loaded."""
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    browser.get("about:blank")
-    browser.get(f"{path.as_uri()}{address}")
-    WebDriverWait(browser, 60).until(lambda driver: driver.execute_script(LOADED, path.as_uri()))
-    return browser
 
 
 #: The page's hooks, read in the browser: every weight's data-value, the loss, the gradient
