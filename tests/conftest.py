@@ -137,19 +137,21 @@ def printed(main, arguments):
     return buffer.getvalue()
 
 
-def without_package(tmp_path, name):
-    """Environment variables under which ``import name`` fails as if it were not installed.
+def without_package(tmp_path, *names):
+    """Environment variables under which ``import name`` fails, for each of ``names``,
+    as if it were not installed.
 
     A sitecustomize.py on PYTHONPATH puts a finder first on sys.meta_path
-    that refuses the package and its submodules.
+    that refuses the packages and their submodules.
     """
-    folder = tmp_path / f"without-{name}"
+    folder = tmp_path / ("without-" + "-".join(names))
     folder.mkdir()
     (folder / "sitecustomize.py").write_text(
         "import sys\n"
+        f"REFUSED = {names!r}\n"
         "class Refuse:\n"
         "    def find_spec(self, fullname, path=None, target=None):\n"
-        f"        if fullname == {name!r} or fullname.startswith({name!r} + '.'):\n"
+        "        if fullname.split('.')[0] in REFUSED:\n"
         "            raise ModuleNotFoundError(f'No module named {fullname!r}', name=fullname)\n"
         "sys.meta_path.insert(0, Refuse())\n"
     )

@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import shared_run_all, sharing_runs
+from conftest import run_script, shared_run_all, sharing_runs, without_package
 
 import compare_implementations
 from console import comparison as compare
@@ -147,6 +147,25 @@ def test_json_and_csv_hold_the_tables_numbers(default_output):
         )
     assert document["conclusions"][1].startswith(
         f"{FLOAT32_FRAMEWORK_ROWS} of {FLOAT32_FRAMEWORK_ROWS}"
+    )
+
+
+@pytest.mark.slow
+def test_without_torch_and_jax_the_table_names_what_to_install(tmp_path):
+    compared = run_script(
+        "compare_implementations.py", "10", env=without_package(tmp_path, "torch", "jax")
+    )
+    assert compared.returncode == 0, compared.stderr
+    assert "Traceback" not in compared.stderr
+    assert "PyTorch" not in compared.stdout and "JAX" not in compared.stdout
+    # (and, where Mono is installed, the line on the C# rows, which float32 leaves out)
+    notes = compared.stderr.strip().splitlines()
+    assert [line for line in notes if "PyTorch" in line] == [
+        f"note: the {title} rows need the package torch: pip install -r requirements-frameworks.txt"
+        for title in ("PyTorch", "Keras on PyTorch")
+    ]
+    assert any(  # "the package jax", or "the packages jax and optax" where both are missing
+        line.startswith("note: the JAX rows need the package") and "jax" in line for line in notes
     )
 
 

@@ -165,16 +165,7 @@ def test_without_torch_every_script_says_what_to_install(tmp_path):
     assert done.returncode == 2
     assert "pip install -r requirements-frameworks.txt" in one_line(done.stderr)
     assert run_script("ann_pytorch.py", "--help", env=env).returncode == 0
-    compared = run_script("compare_implementations.py", "10", env=env)
-    assert compared.returncode == 0, compared.stderr
-    assert "PyTorch" not in compared.stdout
-    # (and, where Mono is installed, the line on the C# rows, which float32 leaves out)
-    notes = compared.stderr.strip().splitlines()
-    assert "Traceback" not in compared.stderr
-    assert [line for line in notes if "PyTorch" in line] == [
-        f"note: the {title} rows need the package torch: pip install -r requirements-frameworks.txt"
-        for title in ("PyTorch", "Keras on PyTorch")
-    ]
+    # compare_implementations.py without PyTorch: tests/test_compare.py;
     # test_installation.py without PyTorch: tests/test_installation_check.py
 
 
