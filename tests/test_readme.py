@@ -127,13 +127,15 @@ def test_readme_explain_excerpt_is_what_the_script_prints():
     assert shown and agreed < 25 and abs(int(shown.group(1)) - agreed) <= 2
 
 
-@pytest.mark.slow
 def test_readme_study_verdict_is_what_the_study_finds():
-    from console.study import verdict
-    from numpy_ref.study import StudySettings, run_study, summarise
+    from test_stored_studies import stored_order_studies
 
-    settings = StudySettings()
-    summaries = summarise(settings.learning_rates, run_study(settings))
+    from console.study import verdict
+    from numpy_ref.study import StudySettings, summarise
+
+    settings, outcomes = stored_order_studies()["sgd"]
+    assert settings == StudySettings()  # what compare_implementations.py --study trains
+    summaries = summarise(settings.learning_rates, outcomes)
     shown = " ".join(
         shown_block("verdict of: python compare_implementations.py --study")
         .replace("- ", "", 1)

@@ -2,27 +2,24 @@
 
 The optimizer table, formulas and defaults, the Adam excerpt, the long-run
 agreement and rounded-constant figures, the studies' verdicts under each
-optimizer, and the XOR excerpt: each one the code computes now.  The XOR
-verdict is computed from the study's stored outcomes, which are held to the
-code by training every tenth start afresh.
+optimizer, and the XOR excerpt and verdict: each one the code computes now,
+the studies' verdicts from their stored outcomes (tests/test_stored_studies.py
+holds those to the code).
 """
 
 import contextlib
 import io
-import os
 import re
-from dataclasses import asdict, replace
 
 import numpy as np
 import pytest
-from conftest import NUMBER, PROSE, ROOT, numbers_in, page, shown_block, shows_every_framework
+from conftest import NUMBER, PROSE, numbers_in, page, shown_block, shows_every_framework
+from test_stored_studies import stored_order_studies, stored_xor_study
 
 import compare_implementations
 from numpy_ref import MAZUR, train
 from numpy_ref.optimizers import OPTIMIZERS, Optimizer
-from numpy_ref.study import random_starts
 from numpy_ref.training import Training
-from numpy_ref.xor_study import XorStudySettings
 
 
 @pytest.mark.slow
@@ -147,16 +144,15 @@ def test_readme_rounded_constant_figures_hold():
     assert float(shown) == pytest.approx(off, rel=0.2)
 
 
-@pytest.mark.slow
 def test_readme_optimizer_study_verdicts_are_what_the_studies_find():
     from console.study import verdict
-    from numpy_ref.study import StudySettings, order_effect, rate_grid, run_study, summarise
+    from numpy_ref.study import order_effect, summarise
 
     def study(optimizer):
-        settings = StudySettings(learning_rates=rate_grid(optimizer), optimizer=optimizer)
-        return settings, summarise(settings.learning_rates, run_study(settings))
+        settings, outcomes = stored_order_studies()[optimizer]
+        return settings, summarise(settings.learning_rates, outcomes)
 
-    _, sgd = study(Optimizer())
+    _, sgd = study("sgd")
     block = shown_block("verdicts of: python compare_implementations.py --study --optimizer NAME")
     # one entry per optimizer, "NAME: sentence", continued on indented lines
     entries = re.split(r"\n(?=\S)", block)
@@ -164,7 +160,7 @@ def test_readme_optimizer_study_verdicts_are_what_the_studies_find():
     assert list(lines) == [name for name in OPTIMIZERS if name != "sgd"]
     ratios, slower = {}, {}
     for name, sentence in lines.items():
-        settings, summaries = study(Optimizer.named(name))
+        settings, summaries = study(name)
         assert " ".join(verdict(summaries, settings, sgd).split()).endswith(sentence)
         ratios[name] = order_effect(summaries) / order_effect(sgd)
         counted = sum(s.losses for s in summaries), sum(s.runs for s in summaries)
@@ -188,56 +184,6 @@ def test_readme_xor_excerpt_is_what_the_reference_prints():
     excerpt = shown_block(f"excerpt of: {command}").splitlines()
     start = printed.index(excerpt[0])
     assert printed[start : start + len(excerpt)] == excerpt
-
-
-#: Every network's outcome in the README's XOR study, as docs/make_xor_study_outcomes.py
-#: wrote them: the full study takes about 80 CPU seconds, so the verdict is read from
-#: here, and the file is held to the code on every tenth start below.
-XOR_OUTCOMES = os.path.join(ROOT, "docs", "xor-study-outcomes.npz")
-REMAKE = "the study's outcomes moved: python docs/make_xor_study_outcomes.py"
-
-
-def stored_xor_study():
-    """(XorStudySettings, [SetupRun]) of the stored study, in SETUPS' order; each
-    SetupRun without its final parameters, which are not stored."""
-    from numpy_ref.xor_study import SETUPS, SetupRun, XorStudySettings
-
-    with np.load(XOR_OUTCOMES) as stored:
-        fields = {name: stored[name].item() for name in asdict(XorStudySettings())}
-        settings = XorStudySettings(**fields)
-        assert list(stored["setups"]) == [setup.label for setup in SETUPS], REMAKE
-        runs = [
-            SetupRun(setup, tuple(rates), updates.astype(int), final=None)
-            for setup, rates, updates in zip(
-                SETUPS, stored["learning_rates"], stored["updates"], strict=True
-            )
-        ]
-    return settings, runs
-
-
-def test_the_stored_xor_study_is_the_readmes_settings_and_rates():
-    settings, runs = stored_xor_study()
-    assert settings == XorStudySettings(), REMAKE
-    for run in runs:
-        assert run.learning_rates == settings.learning_rates(run.setup.optimizer), REMAKE
-        assert run.updates.shape == (settings.rates, settings.starts)
-
-
-@pytest.mark.slow
-def test_the_stored_xor_outcomes_are_what_the_study_gives_on_every_tenth_start(monkeypatch):
-    from numpy_ref import xor_study
-
-    settings, stored = stored_xor_study()
-
-    def every_tenth(starts, seed, weight_range):
-        # the study's own starts, drawn as for the full study, then every tenth kept;
-        # each network trains alone (no arithmetic mixes two), so its outcome is the same
-        return tuple(w[::10] for w in random_starts(settings.starts, seed, weight_range))
-
-    monkeypatch.setattr(xor_study, "random_starts", every_tenth)
-    fresh = xor_study.run_xor_study(replace(settings, starts=settings.starts // 10), workers=2)
-    for now, then in zip(fresh, stored, strict=True):
-        np.testing.assert_array_equal(now.updates, then.updates[:, ::10], err_msg=REMAKE)
 
 
 def test_readme_xor_verdict_is_what_the_study_finds():
