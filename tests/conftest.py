@@ -10,6 +10,7 @@ and the blocks and numbers of the README and its pages.
 
 import contextlib
 import functools
+import importlib
 import io
 import os
 import re
@@ -173,6 +174,30 @@ def refused(*args):
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert "Traceback" not in done.stderr
     return done.stderr.strip()
+
+
+def command_line_reader(*command):
+    """The function with which ``command`` (("ann_keras.py",), ("-m", "numpy_ref"))
+    reads its command line before anything else: its SCRIPT.parse, or its parse_args."""
+    name = f"{command[1]}.__main__" if command[0] == "-m" else command[0].removesuffix(".py")
+    module = importlib.import_module(name)
+    return module.SCRIPT.parse if hasattr(module, "SCRIPT") else module.parse_args
+
+
+def refused_in_process(*args):
+    """What refused(*args) returns, from the script's own command-line reader run in
+    this process: for the many refusals of a script whose refusal a test also runs as
+    a process (tests/test_command_line.py), which shows that a refused command line is
+    one line on stderr, with no framework imported to write beside it."""
+    split = 2 if args[0] == "-m" else 1
+    read = command_line_reader(*args[:split])
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        with pytest.raises(SystemExit) as exited:
+            read(list(args[split:]))
+    assert exited.value.code == 2, stderr.getvalue()
+    assert stdout.getvalue() == ""
+    return one_line(stderr.getvalue())
 
 
 #: A --data CSV of six samples: XOR's four corners and two in between.

@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from conftest import run_script
+from conftest import refused_in_process, run_script
 
 SCRIPTS = ["ann_tensorflow.py", "ann_keras.py"]
 
@@ -47,19 +47,31 @@ def assert_one_line_exit_2(done, words):
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize("command", [command for command, _ in COMMAND_CASES])
+def test_bad_input_is_one_line_and_exit_2(command):
+    # one bad input run as the process a user starts; every one is read below
+    args, words = BAD_INPUTS["lr nan"]
+    assert_one_line_exit_2(run_script(*command, *args, timeout=60), words)
+
+
 @pytest.mark.parametrize(
     "command, case",
     [(command, case) for command, cases in COMMAND_CASES for case in cases],
 )
-def test_bad_input_is_one_line_and_exit_2(command, case):
+def test_every_bad_input_is_refused_by_the_command_line_reader(command, case):
     args, words = BAD_INPUTS[case]
-    assert_one_line_exit_2(run_script(*command, *args, timeout=60), words)
+    assert words in refused_in_process(*command, *args)
+
+
+def test_plot_bad_input_is_one_line_and_exit_2():
+    args, words = OPTION_BAD_INPUTS["lr nan"]
+    assert_one_line_exit_2(run_script("plot_tensorflow_results.py", *args, timeout=60), words)
 
 
 @pytest.mark.parametrize("case", sorted(OPTION_BAD_INPUTS))
-def test_plot_bad_input_is_one_line_and_exit_2(case):
+def test_every_plot_bad_input_is_refused_by_the_command_line_reader(case):
     args, words = OPTION_BAD_INPUTS[case]
-    assert_one_line_exit_2(run_script("plot_tensorflow_results.py", *args, timeout=60), words)
+    assert words in refused_in_process("plot_tensorflow_results.py", *args)
 
 
 def test_installation_check_bad_input_is_one_line_and_exit_2():
@@ -79,8 +91,13 @@ def test_installation_check_bad_input_is_one_line_and_exit_2():
         (["--max-iterations", "0"], "--max-iterations"),
     ],
 )
-def test_study_bad_input_is_one_line_and_exit_2(script, args, words):
-    assert_one_line_exit_2(run_script(script, "--study", *args, timeout=60), words)
+def test_study_bad_input_is_refused_by_the_command_line_reader(script, args, words):
+    assert words in refused_in_process(script, "--study", *args)
+
+
+@pytest.mark.parametrize("script", ["compare_implementations.py", "plot_tensorflow_results.py"])
+def test_study_bad_input_is_one_line_and_exit_2(script):
+    assert_one_line_exit_2(run_script(script, "--study", "--seed", "-1", timeout=60), "--seed")
 
 
 def test_compare_json_and_csv_exclude_each_other():

@@ -22,6 +22,7 @@ from conftest import (
     SIX_SAMPLES,
     one_line,
     refused,
+    refused_in_process,
     run_script,
     sharing_runs,
     shown_block,
@@ -187,7 +188,7 @@ def test_without_mono_the_framework_says_what_to_install(monkeypatch, tmp_path):
     ],
 )
 def test_what_the_csharp_side_does_not_compute_is_refused(arguments, refused_option):
-    assert refused("ann_csharp.py", "10", *arguments) == (
+    assert refused_in_process("ann_csharp.py", "10", *arguments) == (
         f"ann_csharp.py: error: argument {refused_option}: the C# cross-check computes"
         " plain SGD in float64 only"
     )
@@ -334,13 +335,17 @@ def test_compare_shows_csharp_rows_in_float64_and_says_why_not_otherwise(capsys)
         rows, notes = compared(capsys, *arguments)
         assert "csharp" not in {row["implementation"] for row in rows}
         assert CSHARP_NOTE in notes
-        asked = refused("compare_implementations.py", *arguments, "--frameworks", "numpy,csharp")
+        asked = refused_in_process(
+            "compare_implementations.py", *arguments, "--frameworks", "numpy,csharp"
+        )
         assert asked.endswith(
             "argument --frameworks: the C# rows cannot be compared: they compute plain SGD"
             " in float64 only (--dtype float64)"
         )
     every = ("--dtype", "float64", "--optimizer", "all", "--frameworks", "numpy,csharp")
-    assert "the C# rows cannot be compared" in refused("compare_implementations.py", *every)
+    assert "the C# rows cannot be compared" in refused_in_process(
+        "compare_implementations.py", *every
+    )
 
 
 @pytest.mark.slow

@@ -1,20 +1,21 @@
 """The data options on the command line: --data, --batch-size, --init, --seed, --replicas.
 
-What each script refuses, in one line with status 2 before TensorFlow is
-imported, and what a run on more than one sample prints and writes.
+What each script refuses, in one line with status 2, read by the script's own
+command-line reader in this process (tests/test_command_line.py runs a refusal of
+each script as a process: one line, before any framework is imported), and what a
+run on more than one sample prints and writes.
 """
 
 import json
 from dataclasses import replace
 
 import pytest
-from conftest import SIX_SAMPLES, refused, run_script
+from conftest import SIX_SAMPLES, refused_in_process, run_script
 
 from numpy_ref import MAZUR, train
 from numpy_ref.data import XOR_DATA
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -30,10 +31,9 @@ from numpy_ref.data import XOR_DATA
 )
 def test_bad_data_options_are_one_line_before_tensorflow(args, message):
     for script in (["-m", "numpy_ref"], ["ann_tensorflow.py"], ["ann_keras.py"]):
-        assert message in refused(*script, *args)
+        assert message in refused_in_process(*script, *args)
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -52,16 +52,15 @@ def test_bad_data_options_are_one_line_before_tensorflow(args, message):
 )
 def test_replicas_that_cannot_share_the_batch_are_refused(args, message):
     for script in ("ann_tensorflow.py", "ann_keras.py"):
-        assert message in refused(script, *args)
+        assert message in refused_in_process(script, *args)
 
 
-@pytest.mark.slow
 def test_a_sample_count_no_batch_can_split_is_refused_for_replicas(tmp_path):
     """Five samples: an even batch leaves an odd last batch, so no --batch-size helps."""
     path = tmp_path / "five.csv"
     path.write_text(SIX_SAMPLES.replace("0.2,0.3,0.1,0.9\n", ""))
     for batch_size in ("2", "4"):
-        message = refused(
+        message = refused_in_process(
             "ann_tensorflow.py", "--data", str(path), "--batch-size", batch_size, "--replicas", "2"
         )
         assert "the 5 samples of" in message
@@ -70,13 +69,15 @@ def test_a_sample_count_no_batch_can_split_is_refused_for_replicas(tmp_path):
 
 
 def test_numpy_has_no_replicas():
-    assert "unrecognized arguments: --replicas" in refused("-m", "numpy_ref", "--replicas", "2")
+    assert "unrecognized arguments: --replicas" in refused_in_process(
+        "-m", "numpy_ref", "--replicas", "2"
+    )
 
 
 def test_a_csv_problem_is_one_line_naming_the_file_and_line(tmp_path):
     path = tmp_path / "bad.csv"
     path.write_text("i1,i2,t1,t2\n0,0,0,1\n1,0,maybe,0\n")
-    assert refused("-m", "numpy_ref", "--data", str(path)) == (
+    assert refused_in_process("-m", "numpy_ref", "--data", str(path)) == (
         f"python -m numpy_ref: error: argument --data: {path}, line 3: t1 is not a number: 'maybe'"
     )
 

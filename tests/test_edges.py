@@ -11,7 +11,7 @@ import json
 import re
 
 import pytest
-from conftest import PROSE, page, refused, run_script, section
+from conftest import PROSE, page, refused_in_process, run_script, section
 
 import ann_jax
 import ann_keras
@@ -94,7 +94,8 @@ def test_a_cell_float32_cannot_hold_names_the_file_line_column_and_what_it_becom
         ["ann_jax.py"],
         ["compare_implementations.py"],
     ):
-        assert refused(*script, "--data", str(path)).endswith(f"argument --data: {problem}")
+        line = refused_in_process(*script, "--data", str(path))
+        assert line.endswith(f"argument --data: {problem}")
     done = run_script("-m", "numpy_ref", "5", "--data", str(path), "--json")
     assert done.returncode == 0 and done.stderr == ""
 
@@ -117,7 +118,8 @@ def test_a_target_a_sigmoid_cannot_reach_is_refused(tmp_path, row, problem):
     with pytest.raises(DataError) as caught:
         read_csv(str(path))
     assert str(caught.value) == expected
-    assert refused("-m", "numpy_ref", "--data", str(path)).endswith(f"--data: {expected}")
+    line = refused_in_process("-m", "numpy_ref", "--data", str(path))
+    assert line.endswith(f"--data: {expected}")
 
 
 def test_targets_of_0_and_1_and_inputs_outside_them_are_data(tmp_path):

@@ -13,7 +13,7 @@ import sys
 import time
 
 import pytest
-from conftest import ROOT, one_line, refused, run_script, without_package
+from conftest import ROOT, one_line, refused, refused_in_process, run_script, without_package
 
 from explorer.browser import headless_chromium, missing, opened
 from numpy_ref import MAZUR
@@ -99,7 +99,7 @@ def test_help_names_the_page_and_its_options():
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args, says):
-    assert says in refused("explore.py", *args)
+    assert says in refused_in_process("explore.py", *args)
 
 
 def test_an_existing_folder_as_out_is_refused_and_nothing_is_written(tmp_path):

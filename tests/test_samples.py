@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from conftest import ROOT, SIX_SAMPLES, refused, run_script
+from conftest import ROOT, SIX_SAMPLES, refused_in_process, run_script
 
 from numpy_ref import MAZUR, train
 from numpy_ref.data import (
@@ -263,7 +263,7 @@ def test_keras_replicas_with_a_log_and_without_until_loss(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "TensorBoard scalars in" in done.stdout
-    assert "not allowed with argument --replicas above 1" in refused(
+    assert "not allowed with argument --replicas above 1" in refused_in_process(
         "ann_keras.py", "--data", "xor", "--replicas", "2", "--until-loss", "0.3"
     )
 
