@@ -9,6 +9,7 @@ to the last bits.  The one place a backend leaves float64 (PyTorch's matmul) is
 pinned, and so is the command line: --backend, its refusals, and its JSON.
 """
 
+import functools
 import json
 import time
 from dataclasses import replace
@@ -66,16 +67,24 @@ RUNS = [
 ]
 
 
-@pytest.fixture(scope="module", params=list(BACKENDS))
-def trained(request):
-    """{name: (RunSettings, the backend's result)}: every run, in one child per backend."""
-    backend = request.param
-    if not FRAMEWORKS[BACKENDS[backend]].installed:
-        pytest.skip(f"Keras's {backend} backend needs {backend}")
+@functools.cache
+def every_run_on(backend):
+    """{name: (RunSettings, the backend's result)}: every run, in one request to the
+    backend's child; once per worker (pytest sets a module fixture up again where the
+    worker's tests of its two parameters interleave)."""
     from frameworks.keras_child import train_runs_in_child
 
     results = train_runs_in_child(backend, [run for _, run in RUNS])
-    return backend, {name: (run, result) for (name, run), result in zip(RUNS, results)}
+    return {name: (run, result) for (name, run), result in zip(RUNS, results)}
+
+
+@pytest.fixture(scope="module", params=list(BACKENDS))
+def trained(request):
+    """(backend, every_run_on(backend))."""
+    backend = request.param
+    if not FRAMEWORKS[BACKENDS[backend]].installed:
+        pytest.skip(f"Keras's {backend} backend needs {backend}")
+    return backend, every_run_on(backend)
 
 
 #: {(backend, run): how far it may end}: Keras's own train_step on PyTorch, given a
