@@ -21,7 +21,6 @@ CAPPED, or DIVERGED), the learning rates, what names each row (set-up or optimiz
 and the study's settings.
 """
 
-import argparse
 import os
 import sys
 from dataclasses import asdict
@@ -32,6 +31,7 @@ sys.path.insert(0, ROOT)
 
 import numpy as np  # noqa: E402
 
+from console.parser import ArgumentParser  # noqa: E402
 from numpy_ref.optimizers import OPTIMIZERS, Optimizer  # noqa: E402
 from numpy_ref.study import StudySettings, rate_grid, run_study  # noqa: E402
 from numpy_ref.xor_study import XorStudySettings, run_xor_study  # noqa: E402
@@ -86,7 +86,7 @@ STUDIES = {
 
 
 def main(arguments: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = ArgumentParser("docs/make_study_outcomes.py", __doc__)
     parser.add_argument("studies", nargs="*", metavar="STUDY", help="xor or orders (default: both)")
     chosen = parser.parse_args(arguments).studies or list(STUDIES)
     unknown = [name for name in chosen if name not in STUDIES]
@@ -95,9 +95,13 @@ def main(arguments: list[str] | None = None) -> int:
     for name in chosen:
         path, arrays = STUDIES[name]
         stored = {key: np.asarray(value) for key, value in arrays().items()}
-        with atomic_output(os.path.join(ROOT, path)) as temporary:
-            with open(temporary, "wb") as file:  # savez would add .npz to a bare name
-                np.savez_compressed(file, **stored)
+        try:
+            with atomic_output(os.path.join(ROOT, path)) as temporary:
+                with open(temporary, "wb") as file:  # savez would add .npz to a bare name
+                    np.savez_compressed(file, **stored)
+        except OSError as error:
+            print(f"cannot write {path}: {error.strerror or error}", file=sys.stderr)
+            return 1
         print(f"wrote {path}: updates of shape {stored['updates'].shape}")
     return 0
 
