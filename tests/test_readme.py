@@ -212,10 +212,20 @@ def readme_paragraph(start):
 def test_readme_picture_commands_print_what_it_shows(tmp_path, capsys):
     import plot_tensorflow_results as plot
 
+    written = []  # what each command added to the folder
     for picture in ("--network", "--graph", "--animate", "--gradients"):
+        before = set(os.listdir(tmp_path))
         assert plot.main([picture, "--out-dir", str(tmp_path)]) == 0
+        written.append(set(os.listdir(tmp_path)) - before)
     printed = capsys.readouterr().out.replace(str(tmp_path), ".")
     assert printed.rstrip("\n") == shown_block("printed by: the four commands above")
+    # each command writes its picture and nothing else
+    assert written == [
+        {"network.png"},
+        {"computation_graph.png"},
+        {"training.gif"},
+        {"gradients.png"},
+    ]
 
 
 def test_readme_network_figures_are_on_the_picture():
