@@ -187,10 +187,9 @@ def test_pictures_are_the_same_bytes_every_time(gif, tmp_path):
 
 
 @pytest.mark.slow
+# (--animate: tests/test_readme.py runs the README's command, which writes it alone)
 @pytest.mark.parametrize(
-    "picture, file",
-    # (--animate: tests/test_readme.py runs the README's command, which writes it alone)
-    [("--network", "network.png"), ("--gradients", "gradients.png")],
+    "picture, file", [("--network", "network.png"), ("--gradients", "gradients.png")]
 )
 def test_each_picture_is_written_by_the_script(tmp_path, capsys, picture, file):
     assert plot.main([picture, "--iterations", "40", "--out-dir", str(tmp_path)]) == 0
