@@ -100,7 +100,7 @@ def main(arguments: list[str] | None = None) -> int:
                 with open(temporary, "wb") as file:  # savez would add .npz to a bare name
                     np.savez_compressed(file, **stored)
         except OSError as error:
-            print(f"cannot write {path}: {error.strerror or error}", file=sys.stderr)
+            print(f"error: cannot write {path}: {error.strerror or error}", file=sys.stderr)
             return 1
         print(f"wrote {path}: updates of shape {stored['updates'].shape}")
     return 0

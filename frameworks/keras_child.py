@@ -76,13 +76,15 @@ class Child:
             try:
                 self.answers.append(pickle.load(self.process.stdout))
             except EOFError:
-                raise RuntimeError(
-                    f"Keras on {self.backend} failed in its child process: {self.last_words()}"
-                ) from None
+                raise self.failure(self.last_words()) from None
         kind, found = self.answers[number]
         if kind == "failed":
-            raise RuntimeError(f"Keras on {self.backend} failed in its child process: {found}")
+            raise self.failure(str(found))
         return found  # type: ignore[return-value]  # "results": the list
+
+    def failure(self, why: str) -> RuntimeError:
+        """The error a failed request raises here, ``why`` being the child's one line."""
+        return RuntimeError(f"Keras on {self.backend} failed in its child process: {why}")
 
     def last_words(self) -> str:
         """The last line the child wrote on its stderr before it ended."""

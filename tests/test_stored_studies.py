@@ -7,6 +7,7 @@ Each network trains alone in its batch (no arithmetic mixes two networks), so a
 start's outcome does not depend on which other starts train beside it.
 """
 
+import functools
 import os
 from dataclasses import asdict, replace
 
@@ -31,9 +32,11 @@ def _settings(stored, kind, **fields):
     return kind(**fields, **{name: stored[name].item() for name in names})
 
 
+@functools.cache
 def stored_xor_study():
     """(XorStudySettings, [SetupRun]) of the stored XOR study, in SETUPS' order; each
-    SetupRun without its final parameters, which are not stored."""
+    SetupRun without its final parameters, which are not stored (read once: every
+    test only reads it)."""
     with np.load(XOR_OUTCOMES) as stored:
         assert list(stored["setups"]) == [setup.label for setup in SETUPS], REMAKE
         runs = [
@@ -45,9 +48,11 @@ def stored_xor_study():
         return _settings(stored, XorStudySettings), runs
 
 
+@functools.cache
 def stored_order_studies():
     """{optimizer: (StudySettings, {update order: (rates, starts) outcomes})} of the
-    stored order studies, one per optimizer of OPTIMIZERS."""
+    stored order studies, one per optimizer of OPTIMIZERS (read once: every test only
+    reads it)."""
     with np.load(ORDER_OUTCOMES) as stored:
         assert list(stored["optimizers"]) == list(OPTIMIZERS), REMAKE
         studies = {}
