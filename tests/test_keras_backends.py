@@ -9,7 +9,6 @@ to the last bits.  The one place a backend leaves float64 (PyTorch's matmul) is
 pinned, and so is the command line: --backend, its refusals, and its JSON.
 """
 
-import functools
 import json
 import time
 from dataclasses import replace
@@ -67,24 +66,11 @@ RUNS = [
 ]
 
 
-@functools.cache
-def every_run_on(backend):
-    """{name: (RunSettings, the backend's result)}: every run, in one request to the
-    backend's child; once per worker (pytest sets a module fixture up again where the
-    worker's tests of its two parameters interleave)."""
-    from frameworks.keras_child import train_runs_in_child
-
-    results = train_runs_in_child(backend, [run for _, run in RUNS])
-    return {name: (run, result) for (name, run), result in zip(RUNS, results)}
-
-
-@pytest.fixture(scope="module", params=list(BACKENDS))
-def trained(request):
-    """(backend, every_run_on(backend))."""
-    backend = request.param
-    if not FRAMEWORKS[BACKENDS[backend]].installed:
-        pytest.skip(f"Keras's {backend} backend needs {backend}")
-    return backend, every_run_on(backend)
+def every_backend(test):
+    """``test`` once per backend, skipped where the backend's package is missing."""
+    return pytest.mark.parametrize("backend", [pytest.param(b, marks=needs(b)) for b in BACKENDS])(
+        test
+    )
 
 
 #: {(backend, run): how far it may end}: Keras's own train_step on PyTorch, given a
@@ -94,11 +80,10 @@ def trained(request):
 KNOWN_GAPS = {("torch", "xor, batches of 3 parallel"): 1e-7}
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("name", [name for name, _ in RUNS])
-def test_every_run_is_the_references_in_float64(trained, name):
-    backend, runs = trained
-    run, result = runs[name]
+def assert_the_references(backend, name, run, result):
+    """``result``, the backend's training of ``run``, is the reference's to 1e-12 and
+    1e-10 (plain SGD over 1000 updates: to the last bits), or as far off as
+    KNOWN_GAPS says."""
     reference = train(run.iterations, run.update, run.example, training=run.training)
     assert result.losses.dtype == np.float64
     if (backend, name) in KNOWN_GAPS:
@@ -116,13 +101,30 @@ def test_every_run_is_the_references_in_float64(trained, name):
 
 
 @pytest.mark.slow
-def test_one_child_answers_request_after_request_even_after_a_failed_one(trained):
+@every_backend
+def test_every_run_is_the_references_in_float64(backend):
+    """Every run of RUNS, in one request to the backend's child.  One test per backend,
+    so that one worker trains them: a test per run let both workers train all 18 (the
+    runs go in one request), 12 s of PyTorch's CPU twice."""
+    from frameworks.keras_child import train_runs_in_child
+
+    results = train_runs_in_child(backend, [run for _, run in RUNS])
+    for (name, run), result in zip(RUNS, results):
+        try:
+            assert_the_references(backend, name, run, result)
+        except AssertionError as failed:
+            raise AssertionError(f"{backend}, {name}: {failed}") from None
+
+
+@pytest.mark.slow
+@every_backend
+def test_one_child_answers_request_after_request_even_after_a_failed_one(backend):
     """A backend's child serves the whole process: a request whose training raises is
     one line, and the same child then trains a run again to the same bits."""
     from frameworks import keras_child
 
-    backend, runs = trained
-    run, first = runs["xor, batches of 1 parallel"]
+    run = dict(RUNS)["xor, batches of 1 parallel"]
+    (first,) = keras_child.train_runs_in_child(backend, [run])
     child = keras_child.child_of(backend)
     failed = f"Keras on {backend} failed in its child process: AttributeError: 'NoneType'"
     with pytest.raises(RuntimeError, match=failed):
@@ -178,12 +180,10 @@ GAPS = (
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("backend", list(BACKENDS))
+@every_backend
 def test_the_places_keras_leaves_float64_and_the_ways_around_them(backend):
     """Why the model multiplies with keras.ops.einsum (PyTorch's matmul is float32 for
     float64 inputs: keras-team/keras issue 23704) and averages its loss itself."""
-    if not FRAMEWORKS[BACKENDS[backend]].installed:
-        pytest.skip(f"Keras's {backend} backend needs {backend}")
     done = run_script("-c", GAPS, backend, timeout=120)
     assert done.returncode == 0, done.stderr
     matmul, einsum, mse = done.stdout.split()
