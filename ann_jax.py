@@ -29,6 +29,7 @@ from console.arguments import add_logdir_argument, add_loss_argument
 from console.explain import run_settings
 from console.explain_sections import value_sections, values_from_arrays
 from console.startup import OPTIONAL_PACKAGES
+from console.terminal import quiet_tensorflow_logs
 from console.trainer_script import Output, Run, TrainerScript, loss_notes
 from support.packages import installed
 
@@ -81,6 +82,7 @@ def train(settings):
     notes = loss_notes(run)
 
     def write_log():
+        quiet_tensorflow_logs()  # tf.summary writes the log: TensorFlow's C++ log stays off
         from frameworks.tensorboard import ScalarLog
 
         return ScalarLog.of_result(logdir, result)

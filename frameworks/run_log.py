@@ -160,7 +160,8 @@ class RunLog:
 
     def remove(self) -> None:
         """Close the log and remove its run folder, and DIR if this log created it."""
-        self.close()
+        with contextlib.suppress(OSError):  # a writer that failed to write fails to close
+            self.close()
         shutil.rmtree(self.path, ignore_errors=True)
         for folder in self.created:  # innermost first; one another run uses stays
             try:

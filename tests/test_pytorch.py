@@ -9,6 +9,7 @@ line for what it cannot do.
 """
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -140,7 +141,8 @@ def test_explain_reads_every_gradient_from_grad_and_agrees_with_the_tutorial():
     assert done.returncode == 0, done.stderr
     assert "Every gradient below is read from .grad." in done.stdout
     assert "25 of 25 published figures agree" in done.stdout
-    sequential = run_script("ann_pytorch.py", "--explain", "--update", "sequential").stdout
+    # the other order in this process: the command above shows it as a process
+    sequential = printed(ann_pytorch.main, ["--explain", "--update", "sequential"])
     assert "21 of 21 published figures agree" in sequential
 
 
@@ -173,8 +175,12 @@ def test_without_torch_every_script_says_what_to_install(tmp_path):
 def test_logdir_writes_the_runs_scalars(tmp_path):
     from test_tensorboard import read_scalars
 
-    done = run_script("ann_pytorch.py", "50", "--logdir", str(tmp_path), "--json", timeout=120)
+    # -X importtime lists every module imported: TensorFlow is not among them
+    command = ("-X", "importtime", "ann_pytorch.py", "50", "--logdir", str(tmp_path), "--json")
+    done = run_script(*command, timeout=120)
     assert done.returncode == 0, done.stderr
+    imported = {line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines() if "|" in line}
+    assert "torch.utils.tensorboard" in imported and "tensorflow" not in imported
     document = json.loads(done.stdout)
     scalars = read_scalars(document["logged_to"])
     assert sorted(scalars["loss"]) == list(range(1, 52))
@@ -184,6 +190,26 @@ def test_logdir_writes_the_runs_scalars(tmp_path):
     refused = run_script("ann_pytorch.py", "50", "--logdir", str(tmp_path / "no"), env=env)
     assert refused.returncode == 2
     assert "needs the tensorboard package" in one_line(refused.stderr)
+
+
+@needs_torch
+def test_a_log_the_disk_cannot_hold_is_one_line_and_no_folder(tmp_path, capsys, monkeypatch):
+    """A full disk fails tensorboard's writer thread, which keeps the error for the next
+    flush: the script says it in one line, with nothing from the thread, keeps the
+    results, and leaves no half log."""
+    from tensorboard.summary.writer.record_writer import RecordWriter
+
+    def full_disk(self, data):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(RecordWriter, "write", full_disk)
+    assert ann_pytorch.main(["5", "--logdir", str(tmp_path)]) == 1
+    printed = capsys.readouterr()
+    assert "loss after 5 updates" in printed.out and "TensorBoard" not in printed.out
+    line = one_line(printed.err)
+    assert line.startswith(f"error: cannot write {tmp_path / 'pytorch-parallel-'}")
+    assert line.endswith(": No space left on device")
+    assert os.listdir(tmp_path) == []
 
 
 # ---------------------------------------------------------------------------
