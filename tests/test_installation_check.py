@@ -28,9 +28,12 @@ def test_working_installation_exits_0():
 
 @pytest.mark.slow
 def test_unimportable_package_is_named_with_its_pip_command():
+    # PyTorch, JAX and optax hidden too (optional: not problems), so that the process
+    # imports no more than TensorFlow
     code = (
         "import sys, runpy\n"
-        "sys.modules['matplotlib'] = None  # as if it were not installed\n"
+        "for name in ('matplotlib', 'torch', 'jax', 'optax'):\n"
+        "    sys.modules[name] = None  # as if it were not installed\n"
         "sys.argv = ['test_installation.py']\n"
         "runpy.run_path('test_installation.py', run_name='__main__')\n"
     )
@@ -90,12 +93,12 @@ def test_numeric_checks_pass_here():
 
 
 @pytest.mark.slow
-def test_mono_and_pytorch_are_optional_and_named_with_their_packages(tmp_path):
-    """Without mcs and mono on PATH, and without PyTorch, the C# cross-check and
-    PyTorch are reported as optional, and the installation still works; with Mono,
-    one C# step in each order is checked."""
+def test_mono_pytorch_and_jax_are_optional_and_named_with_their_packages(tmp_path):
+    """Without mcs and mono on PATH, and without PyTorch and JAX, the C# cross-check,
+    PyTorch and JAX are reported as optional, and the installation still works; with
+    Mono, one C# step in each order is checked."""
     (tmp_path / "bin").mkdir()
-    env = {"PATH": str(tmp_path / "bin"), **without_package(tmp_path, "torch")}
+    env = {"PATH": str(tmp_path / "bin"), **without_package(tmp_path, "torch", "jax", "optax")}
     done = run_script("test_installation.py", env=env)
     assert done.returncode == 0, done.stdout
     shown = done.stdout.splitlines()
@@ -103,7 +106,8 @@ def test_mono_and_pytorch_are_optional_and_named_with_their_packages(tmp_path):
         "Mono        not installed (optional, for C#: apt-get install mono-mcs mono-runtime)"
         in shown
     )
-    assert any(line.startswith("PyTorch     not installed (optional") for line in shown), shown
+    for name in ("PyTorch     ", "JAX         ", "optax       "):
+        assert any(line.startswith(f"{name}not installed (optional") for line in shown), shown
     report = []
     assert installation.check_csharp(report) == []
     if FRAMEWORKS["csharp"].installed:
