@@ -210,7 +210,9 @@ def test_the_penalty_is_blamed_exactly_beyond_its_stable_bound(optimizer, bound)
 
     def run(lr_l2):
         training = Training(optimizer=Optimizer.named(optimizer), l2=lr_l2 / lr)
-        return train(30_000, "parallel", training=training)
+        # 3% beyond the bound, the loss overflows at update 12163 (SGD), 2389
+        # (momentum), 8619 (Nesterov)
+        return train(15_000, "parallel", training=training)
 
     assert not run(0.97 * bound).diverged
     message = divergence_message(run(1.03 * bound))
