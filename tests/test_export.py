@@ -351,9 +351,10 @@ def test_a_folder_of_other_files_that_appears_during_training_is_kept(tmp_path):
 
 
 @pytest.mark.slow
-def test_replicas_export_the_same_model(tmp_path):
+def test_replicas_export_and_log_the_same_model(tmp_path):
     # Trained on two logical devices (set up before TensorFlow starts: a process
-    # of its own), the model exports and converts like any other.
+    # of its own), the model exports and converts like any other, and its run logs
+    # (tests/test_samples.py has the other replica options).
     done = run_script(
         "ann_keras.py",
         "20",
@@ -366,12 +367,17 @@ def test_replicas_export_the_same_model(tmp_path):
         str(tmp_path / "model"),
         "--tflite",
         str(tmp_path / "m.tflite"),
+        "--logdir",
+        str(tmp_path / "logs"),
     )
     assert done.returncode == 0 and done.stderr == ""
     document = json.loads(done.stdout)
     assert document["replicas"] == 2
     assert document["saved_model"]["largest_difference"] <= 1e-7
     assert document["tflite"]["largest_difference"] <= BOUNDS["none"]
+    logged = document["logged_to"]
+    assert logged.startswith(str(tmp_path / "logs" / "keras-"))
+    assert any(name.startswith("events.out.tfevents") for name in os.listdir(logged))
 
 
 # Command lines refused before training ---------------------------------------------

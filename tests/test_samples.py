@@ -248,21 +248,8 @@ def test_the_report_lists_twenty_samples_and_counts_the_rest(tmp_path):
     assert "  ... and 5 more samples (all of them in --json)" in done.stdout
 
 
-@pytest.mark.slow
-def test_keras_replicas_with_a_log_and_without_until_loss(tmp_path):
-    done = run_script(
-        "ann_keras.py",
-        "30",
-        "--data",
-        "xor",
-        "--replicas",
-        "2",
-        "--logdir",
-        str(tmp_path),
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr
-    assert "TensorBoard scalars in" in done.stdout
+def test_keras_replicas_without_until_loss():
+    # with a log: tests/test_export.py's replica run logs, exports and converts
     assert "not allowed with argument --replicas above 1" in refused_in_process(
         "ann_keras.py", "--data", "xor", "--replicas", "2", "--until-loss", "0.3"
     )
