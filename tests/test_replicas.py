@@ -10,7 +10,9 @@ import math
 import re
 
 import pytest
-from conftest import PROSE, ROOT, SIX_SAMPLES, run_script, shown_block
+from conftest import PROSE, ROOT, SIX_SAMPLES, printed, run_script, shown_block
+
+import ann_tensorflow
 
 REPLICAS_CHECK = """
 import json, sys
@@ -82,13 +84,13 @@ def test_readme_replicas_runs_differ_only_in_the_replicas_line():
     """The README's two runs: the same printed numbers, one more line with --replicas 2."""
     block = shown_block("output of: the two runs below, then diff").splitlines()
     commands = [line[2:].split(" > ")[0].split() for line in block if line.startswith("$ python")]
-    outputs = []
-    for command in commands:
-        assert command[:2] == ["python", "ann_tensorflow.py"]
-        done = run_script(*command[1:], timeout=300)
-        assert done.returncode == 0, done.stderr
-        outputs.append(done.stdout.splitlines())
-    one, two = outputs
+    one_device, replicas = commands
+    assert one_device[:2] == replicas[:2] == ["python", "ann_tensorflow.py"]
+    assert "--replicas" not in one_device  # so it can run here, on this process's one device
+    one = printed(ann_tensorflow.main, one_device[2:]).splitlines()
+    done = run_script(*replicas[1:], timeout=300)  # logical devices: a process of its own
+    assert done.returncode == 0, done.stderr
+    two = done.stdout.splitlines()
     added = [line for line in two if line not in one]
     assert two[:6] == one[:6] and two[7:] == one[6:]
     assert block[block.index("$ diff one.txt two.txt") + 1 :] == ["6a7", f"> {added[0]}"]
