@@ -12,7 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 # tensorboard reaches files through tensorboard.compat.tf, which is all of TensorFlow
-# where TensorFlow is installed (2.7 s of imports before a PyTorch run's first step),
+# where TensorFlow is installed (2.7 s of imports for a PyTorch run's log),
 # unless a module tensorboard.compat.notf exists: tensorboard's own switch to its stub,
 # which writes local files alike.  A process that has TensorFlow already keeps it.
 if "tensorflow" not in sys.modules:
