@@ -12,6 +12,7 @@ import contextlib
 import functools
 import importlib
 import io
+import logging
 import os
 import re
 import subprocess
@@ -28,10 +29,19 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # ~400 processes (a script that refuses its command line: 0.31 s of CPU, 0.20 without).
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
+import console.terminal  # noqa: E402
 import implementations  # noqa: E402
 from implementations import FRAMEWORKS  # noqa: E402
 from implementations.settings import RunSettings  # noqa: E402
 from numpy_ref import MAZUR  # noqa: E402
+
+# A script's main run in a worker (conftest.printed, or a test reading stderr) must
+# leave fd 2 and sys.stderr where pytest put them: the first call of
+# quiet_tensorflow_logs would move both for the rest of the worker, and the test that
+# made it would read nothing on stderr.  The workers keep TensorFlow's Python log at
+# errors, as the scripts do, and count as quieted already.
+logging.getLogger("tensorflow").setLevel(logging.ERROR)
+console.terminal._quieted = True
 
 #: For the tests of a table the docs show with every optional framework's rows in it
 #: (PyTorch's, JAX's): without one (CI's light pass) the script prints other rows,
@@ -136,6 +146,20 @@ def printed(main, arguments):
     with contextlib.redirect_stdout(buffer):
         assert main(arguments) == 0
     return buffer.getvalue()
+
+
+def finished(script, arguments, *, as_process):
+    """(exit status, stdout, stderr) of ``script`` ("ann_keras.py") given ``arguments``
+    (its command line as a list): run as the process a user starts, or its ``main``
+    run in this process, for a command whose process another test runs."""
+    if as_process:
+        done = run_script(script, *arguments)
+        return done.returncode, done.stdout, done.stderr
+    main = importlib.import_module(script.removesuffix(".py")).main
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        status = main(arguments)
+    return status, stdout.getvalue(), stderr.getvalue()
 
 
 def without_package(tmp_path, *names):

@@ -6,7 +6,7 @@ import os
 
 import numpy as np
 import pytest
-from conftest import printed, run_script
+from conftest import finished, run_script
 
 from numpy_ref import MAZUR, train
 
@@ -96,17 +96,15 @@ def test_each_invocation_gets_its_own_run_folder(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("script", ["ann_tensorflow.py", "ann_keras.py"])
-def test_the_logs_last_point_is_the_jsons_final_state(tmp_path, script):
+# ann_keras.py's log runs in this process: tests/test_export.py logs in a process
+@pytest.mark.parametrize(
+    "script, as_process", [("ann_tensorflow.py", True), ("ann_keras.py", False)]
+)
+def test_the_logs_last_point_is_the_jsons_final_state(tmp_path, script, as_process):
     arguments = ["50", "--json", "--logdir", str(tmp_path / "logs")]
-    if script == "ann_keras.py":  # printed here: tests/test_export.py logs in a process
-        import ann_keras
-
-        document = json.loads(printed(ann_keras.main, arguments))
-    else:
-        done = run_script(script, *arguments)
-        assert done.returncode == 0, done.stderr
-        document = json.loads(done.stdout)
+    status, stdout, stderr = finished(script, arguments, as_process=as_process)
+    assert status == 0, stderr
+    document = json.loads(stdout)
     folder = document["logged_to"]
     assert os.path.dirname(folder) == str(tmp_path / "logs")
     assert document["logged_every"] == 1
