@@ -31,18 +31,25 @@ sys.path.insert(0, ROOT)
 
 import numpy as np  # noqa: E402
 
+import compare_implementations  # noqa: E402
 from console.parser import ArgumentParser  # noqa: E402
-from numpy_ref.optimizers import OPTIMIZERS, Optimizer  # noqa: E402
-from numpy_ref.study import StudySettings, rate_grid, run_study  # noqa: E402
-from numpy_ref.xor_study import XorStudySettings, run_xor_study  # noqa: E402
+from numpy_ref.optimizers import OPTIMIZERS  # noqa: E402
+from numpy_ref.study import run_study  # noqa: E402
+from numpy_ref.xor_study import run_xor_study  # noqa: E402
 from support.files import atomic_output  # noqa: E402
 
 #: The order in which the order study's outcomes are stacked.
 ORDERS = ("sequential", "parallel")
 
 
+def study_settings(*options: str) -> Any:
+    """The study that ``python compare_implementations.py --study OPTIONS`` trains, as
+    that script's own reader of its command line makes it."""
+    return compare_implementations.parse_args(["--study", *options]).study
+
+
 def xor_arrays() -> dict[str, Any]:
-    settings = XorStudySettings()
+    settings = study_settings("--data", "xor")
     runs = run_xor_study(settings, workers=os.cpu_count() or 1)
     return {
         "updates": np.stack([run.updates for run in runs]).astype(np.int16),  # -2 to 2000
@@ -52,27 +59,20 @@ def xor_arrays() -> dict[str, Any]:
     }
 
 
-def order_study_settings(optimizer: str) -> StudySettings:
-    """The settings of compare_implementations.py --study --optimizer NAME."""
-    chosen = Optimizer.named(optimizer)
-    return StudySettings(learning_rates=rate_grid(chosen), optimizer=chosen)
-
-
 def order_arrays() -> dict[str, Any]:
-    studies = {name: run_study(order_study_settings(name)) for name in OPTIMIZERS}
-    settings = asdict(StudySettings())
+    settings = {name: study_settings("--optimizer", name) for name in OPTIMIZERS}
+    studies = [run_study(chosen) for chosen in settings.values()]
+    shared = asdict(settings["sgd"])
     return {
         # (optimizers, ORDERS, rates, starts): -2 to 20000
-        "updates": np.array(
-            [[study[order] for order in ORDERS] for study in studies.values()]
-        ).astype(np.int16),
-        "learning_rates": np.array(
-            [order_study_settings(name).learning_rates for name in OPTIMIZERS]
+        "updates": np.array([[study[order] for order in ORDERS] for study in studies]).astype(
+            np.int16
         ),
+        "learning_rates": np.array([chosen.learning_rates for chosen in settings.values()]),
         "optimizers": np.array(list(OPTIMIZERS)),
         "orders": np.array(ORDERS),
         **{
-            name: settings[name]
+            name: shared[name]
             for name in ("starts", "seed", "threshold", "max_iterations", "weight_range")
         },
     }

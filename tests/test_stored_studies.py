@@ -15,9 +15,10 @@ import numpy as np
 import pytest
 from conftest import ROOT
 
+import compare_implementations
 from numpy_ref import study, xor_study
 from numpy_ref.optimizers import OPTIMIZERS, Optimizer
-from numpy_ref.study import StudySettings, rate_grid, run_study
+from numpy_ref.study import StudySettings, run_study
 from numpy_ref.xor_study import SETUPS, SetupRun, XorStudySettings, run_xor_study
 
 XOR_OUTCOMES = os.path.join(ROOT, "docs", "xor-study-outcomes.npz")
@@ -75,9 +76,14 @@ def every_tenth(starts):
     )
 
 
+def commanded(*options):
+    """The study that ``python compare_implementations.py --study OPTIONS`` trains."""
+    return compare_implementations.parse_args(["--study", *options]).study
+
+
 def test_the_stored_xor_study_has_the_docs_settings_and_rates():
     settings, runs = stored_xor_study()
-    assert settings == XorStudySettings(), REMAKE
+    assert settings == commanded("--data", "xor") == XorStudySettings(), REMAKE
     for run in runs:
         assert run.learning_rates == settings.learning_rates(run.setup.optimizer), REMAKE
         assert run.updates.shape == (settings.rates, settings.starts)
@@ -85,8 +91,7 @@ def test_the_stored_xor_study_has_the_docs_settings_and_rates():
 
 def test_the_stored_order_studies_have_the_docs_settings_and_rates():
     for name, (settings, outcomes) in stored_order_studies().items():
-        chosen = Optimizer.named(name)
-        assert settings == StudySettings(learning_rates=rate_grid(chosen), optimizer=chosen), REMAKE
+        assert settings == commanded("--optimizer", name), REMAKE
         assert {order: o.shape for order, o in outcomes.items()} == {
             order: (len(settings.learning_rates), settings.starts)
             for order in ("sequential", "parallel")
