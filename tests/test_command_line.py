@@ -5,8 +5,6 @@ import json
 import pytest
 from conftest import finished, one_line, printed, refused_in_process, run_script
 
-SCRIPTS = ["ann_tensorflow.py", "ann_keras.py"]
-
 BAD_INPUTS = {
     "abc": (["abc"], "whole number"),
     "negative": (["-5"], "from 1 to"),
