@@ -17,8 +17,10 @@ of those outcomes fails there, and this script writes the files anew.
     python docs/make_study_outcomes.py xor        # one of them: xor or orders
 
 Each file holds ``updates`` (updates to solve XOR or to reach the threshold, or
-CAPPED, or DIVERGED), the learning rates, what names each row (set-up or optimizer)
-and the study's settings.
+CAPPED, or DIVERGED), the learning rates, what names each row (set-up or optimizer),
+the study's settings and ``numpy_exp``: whose float64 exp NumPy computed with
+(numpy_ref/cpu.py). Made on a CPU whose exp is the other one, a few starts near
+the threshold reach it one update sooner or later, and the tests allow that.
 """
 
 import os
@@ -33,6 +35,7 @@ import numpy as np  # noqa: E402
 
 import compare_implementations  # noqa: E402
 from console.parser import ArgumentParser  # noqa: E402
+from numpy_ref.cpu import numpy_exp  # noqa: E402
 from numpy_ref.optimizers import OPTIMIZERS  # noqa: E402
 from numpy_ref.study import run_study  # noqa: E402
 from numpy_ref.xor_study import run_xor_study  # noqa: E402
@@ -56,6 +59,7 @@ def xor_arrays() -> dict[str, Any]:
         "learning_rates": np.array([run.learning_rates for run in runs]),
         "setups": np.array([run.setup.label for run in runs]),
         **asdict(settings),
+        "numpy_exp": numpy_exp(),  # whose exp made it: numpy_ref/cpu.py
     }
 
 
@@ -75,6 +79,7 @@ def order_arrays() -> dict[str, Any]:
             name: shared[name]
             for name in ("starts", "seed", "threshold", "max_iterations", "weight_range")
         },
+        "numpy_exp": numpy_exp(),  # whose exp made it: numpy_ref/cpu.py
     }
 
 

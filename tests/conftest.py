@@ -34,6 +34,7 @@ import implementations  # noqa: E402
 from implementations import FRAMEWORKS  # noqa: E402
 from implementations.settings import RunSettings  # noqa: E402
 from numpy_ref import MAZUR  # noqa: E402
+from numpy_ref.cpu import C_LIBRARY, OWN, numpy_exp  # noqa: E402
 
 # A script's main run in a worker (conftest.printed, or a test reading stderr) must
 # leave fd 2 and sys.stderr where pytest put them: the first call of
@@ -279,3 +280,34 @@ def shown_block(marker):
 def numbers_in(line):
     """Every number in ``line``, as a float (a percentage's % left off)."""
     return [float(token.rstrip("%")) for token in NUMBER.findall(line)]
+
+
+#: The docs' figures were made where NumPy's float64 exp is its own vector code (a
+#: CPU with AVX-512; numpy_ref/cpu.py). reference-figures.md lists the figures that
+#: are otherwise at rounding level or a chaotic run's last digits, with both values.
+DOCS_MADE_WITH_EXP = OWN
+
+
+def _figures_that_follow_the_exp():
+    """{figure: {OWN: text, C_LIBRARY: text}} of reference-figures.md's table."""
+    text = section(page("reference-figures.md"), "Figures that follow the CPU's exp")
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in text.splitlines()]
+    return {
+        row[0]: {OWN: row[2], C_LIBRARY: row[3]}
+        for row in rows
+        if len(row) == 4 and row[0] not in ("figure", "---")
+    }
+
+
+FOLLOWS_THE_EXP = _figures_that_follow_the_exp()
+
+
+def as_computed_here(shown, written, figure):
+    """Whether a figure the docs show (text) is ``written``, computed here in the docs'
+    format. A ``figure`` that reference-figures.md lists as following the CPU's exp
+    shows that table's value for the docs' exp and computes its value for this
+    CPU's; any other is the same text."""
+    values = FOLLOWS_THE_EXP.get(figure)
+    if values is None:
+        return shown == written
+    return shown == values[DOCS_MADE_WITH_EXP] and written == values[numpy_exp()]

@@ -5,7 +5,7 @@ two), each computed again here."""
 
 import numpy as np
 import pytest
-from conftest import page, shown_block, shows_every_framework
+from conftest import as_computed_here, page, shown_block, shows_every_framework
 
 from implementations import FRAMEWORKS, IMPLEMENTATIONS
 from implementations.settings import RunSettings
@@ -119,5 +119,9 @@ def test_the_formula_tables_optax_columns():
         row = [c.strip() for c in text.split(f"| {name} |", 1)[1].split("|")[:6]]
         formulas = [f"`{FORMULAS[library][cell].formula}`" for library in FORMULAS]
         assert row[:3] == formulas, name  # Keras's, torch.optim's, optax's
-        assert row[4] == apart(cell, "optax", "keras", **fields), name
-        assert row[5] == apart(cell, "optax", "pytorch", **fields), name
+        for shown, other, whose in (
+            (row[4], "keras", "Keras's"),
+            (row[5], "pytorch", "torch.optim's"),
+        ):
+            figure = f"{name}, optax's formulas from {whose}"
+            assert as_computed_here(shown, apart(cell, "optax", other, **fields), figure), name

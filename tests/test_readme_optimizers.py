@@ -13,7 +13,15 @@ import re
 
 import numpy as np
 import pytest
-from conftest import NUMBER, PROSE, numbers_in, page, shown_block, shows_every_framework
+from conftest import (
+    NUMBER,
+    PROSE,
+    as_computed_here,
+    numbers_in,
+    page,
+    shown_block,
+    shows_every_framework,
+)
 from test_stored_studies import stored_order_studies, stored_xor_study
 
 import compare_implementations
@@ -36,9 +44,10 @@ def test_readme_optimizer_table_is_what_the_script_prints():
         assert NUMBER.sub("#", old) == NUMBER.sub("#", new), (old, new)
         numbers = list(zip(numbers_in(old), numbers_in(new)))
         if old.split()[:1] and old.split()[0] in OPTIMIZERS:
-            # the reference's loss and updates are exact; the float32 distance may move
-            assert numbers[:-1] == [(a, a) for a, _ in numbers[:-1]] or "never" in old
-            assert old.rsplit(None, 1)[0] == new.rsplit(None, 1)[0]
+            # the reference's loss and updates are exact; the float32 distances may
+            # move (each framework's float32 kernels round by the CPU's vector width)
+            exact = 1 if "never" in old else 2
+            assert numbers[:exact] == [(a, a) for a, _ in numbers[:exact]], (old, new)
         for a, b in numbers:
             assert a == pytest.approx(b, rel=0.5, abs=1e-8), (old, new)
     assert "Every optimizer but plain SGD gets below 0.001 within 44 updates" in PROSE
@@ -114,9 +123,11 @@ def test_readme_long_run_agreement_figures_hold():
     # TensorFlow's last digits may differ on another CPU: the same decade will do
     for written, ours in zip(shown.groups(), (figures["tf", k] for k in (30, 200, 1000))):
         assert abs(np.log10(float(written)) - np.log10(ours)) < 1, (text, shown.group(0))
-    assert (
-        f"just as fast, {figures['nudge', 200]:.1e} at 200 and {figures['nudge', 1000]:.1e} at 1000"
-    ) in PROSE
+    nudged = re.search(r"just as fast, (\S+) at 200 and (\S+) at 1000", PROSE)
+    for written, k in zip(nudged.groups(), (200, 1000)):
+        ours = f"{figures['nudge', k]:.1e}"
+        figure = f"w5 nudged, NumPy from itself at {k}"
+        assert as_computed_here(written, ours, figure), (nudged.group(0), ours)
     assert figures["tf", 200] <= 1e-12 < figures["tf", 1000]
 
 

@@ -17,6 +17,7 @@ from conftest import ROOT
 
 import compare_implementations
 from numpy_ref import study, xor_study
+from numpy_ref.cpu import numpy_exp
 from numpy_ref.optimizers import OPTIMIZERS, Optimizer
 from numpy_ref.study import StudySettings, run_study
 from numpy_ref.xor_study import SETUPS, SetupRun, XorStudySettings, run_xor_study
@@ -25,6 +26,43 @@ XOR_OUTCOMES = os.path.join(ROOT, "docs", "xor-study-outcomes.npz")
 ORDER_OUTCOMES = os.path.join(ROOT, "docs", "order-study-outcomes.npz")
 REMAKE = "a study's outcomes moved: python docs/make_study_outcomes.py"
 SAMPLE = 10  # every tenth start is trained again
+ROUNDING = 1e-15  # relative: learning rates a unit or two in their last place apart
+
+
+@functools.cache
+def made_with_this_exp(path):
+    """Whether the stored file was made where NumPy's exp is this CPU's (its
+    ``numpy_exp``, numpy_ref/cpu.py): then its rates and outcomes are this
+    machine's to the bit."""
+    with np.load(path) as stored:
+        return stored["numpy_exp"].item() == numpy_exp()
+
+
+def same_rates(stored, code, path):
+    """Whether stored learning rates are the code's: equal, or, made with the other
+    exp, a rounding apart (np.logspace's powers are NumPy's own vector code too)."""
+    if made_with_this_exp(path):
+        return tuple(stored) == tuple(code)
+    return np.allclose(stored, code, rtol=ROUNDING, atol=0)
+
+
+def same_settings(stored, code, path):
+    """Whether a stored study's settings are the code's, its rates as same_rates says."""
+    return replace(stored, learning_rates=code.learning_rates) == code and same_rates(
+        stored.learning_rates, code.learning_rates, path
+    )
+
+
+def assert_same_outcomes(now, then, path):
+    """Outcomes trained now are the stored ones: equal, or, made with the other exp,
+    a start near the threshold may reach it one update sooner or later (never
+    crossing from solved to capped or diverged), at most 2 in 100 starts."""
+    if made_with_this_exp(path):
+        np.testing.assert_array_equal(now, then, err_msg=REMAKE)
+        return
+    moved = now != then
+    one_update = (np.abs(now.astype(int) - then) == 1) & (now >= 0) & (then >= 0)
+    assert np.all(one_update | ~moved) and moved.mean() <= 0.02, (REMAKE, np.argwhere(moved))
 
 
 def _settings(stored, kind, **fields):
@@ -85,13 +123,14 @@ def test_the_stored_xor_study_has_the_docs_settings_and_rates():
     settings, runs = stored_xor_study()
     assert settings == commanded("--data", "xor") == XorStudySettings(), REMAKE
     for run in runs:
-        assert run.learning_rates == settings.learning_rates(run.setup.optimizer), REMAKE
+        code = settings.learning_rates(run.setup.optimizer)
+        assert same_rates(run.learning_rates, code, XOR_OUTCOMES), REMAKE
         assert run.updates.shape == (settings.rates, settings.starts)
 
 
 def test_the_stored_order_studies_have_the_docs_settings_and_rates():
     for name, (settings, outcomes) in stored_order_studies().items():
-        assert settings == commanded("--optimizer", name), REMAKE
+        assert same_settings(settings, commanded("--optimizer", name), ORDER_OUTCOMES), REMAKE
         assert {order: o.shape for order, o in outcomes.items()} == {
             order: (len(settings.learning_rates), settings.starts)
             for order in ("sequential", "parallel")
@@ -104,7 +143,7 @@ def test_the_stored_xor_outcomes_are_the_codes_on_every_tenth_start(monkeypatch)
     monkeypatch.setattr(xor_study, "random_starts", every_tenth(xor_study.random_starts))
     fresh = run_xor_study(replace(settings, starts=settings.starts // SAMPLE), workers=2)
     for now, then in zip(fresh, stored, strict=True):
-        np.testing.assert_array_equal(now.updates, then.updates[:, ::SAMPLE], err_msg=REMAKE)
+        assert_same_outcomes(now.updates, then.updates[:, ::SAMPLE], XOR_OUTCOMES)
 
 
 @pytest.mark.slow
@@ -114,4 +153,4 @@ def test_the_stored_order_outcomes_are_the_codes_on_every_tenth_start(monkeypatc
     monkeypatch.setattr(study, "random_starts", every_tenth(study.random_starts))
     fresh = run_study(replace(settings, starts=settings.starts // SAMPLE))
     for order, outcomes in fresh.items():
-        np.testing.assert_array_equal(outcomes, stored[order][:, ::SAMPLE], err_msg=REMAKE)
+        assert_same_outcomes(outcomes, stored[order][:, ::SAMPLE], ORDER_OUTCOMES)
