@@ -185,15 +185,25 @@ class TorchSteps(keras.Model):
             logs = super().train_step(data)
         else:
             loss, hidden, output = self._torch_sequential(x, target)
-            logs = self.compute_metrics(x, target, output)
-            logs["loss"] = loss.detach()
-            self._loss_tracker.update_state(loss.detach())
-        with torch.no_grad():
-            row = self.history_row(loss.detach(), hidden.detach(), output.detach(), recorded)
-            at = (self.step_count.value, 0)
-            self.history_rows.assign(ops.slice_update(self.history_rows.value, at, row))
-            self.step_count.assign(self.step_count.value + 1)
+            self._loss_tracker.update_state(loss.detach())  # History's mean loss
+            # this step's loss, the only metric compiled (fit() reads the epoch's
+            # mean from the tracker itself); compute_metrics cost 0.15 ms a step
+            logs = {"loss": loss.detach()}
+        self._torch_record(loss, hidden, output, recorded)
         return logs
+
+    def _torch_record(self, loss: Any, hidden: Any, output: Any, kernels: Any) -> None:
+        """This step's history row (history_row's 13 numbers, as one torch.cat) written
+        into its place, and the step counted, both in place as Keras's own assign
+        writes a variable (copy_ under no_grad). ops.slice_update would copy the
+        whole history on every step, and a dozen keras.ops calls cost some 0.7 ms."""
+        import torch
+
+        with torch.no_grad():
+            rows, count = self.history_rows.value, self.step_count.value
+            parts = [loss.reshape(1), output[0], hidden[0], *(k.reshape(4) for k in kernels)]
+            rows[int(count)] = torch.cat([part.to(rows.dtype) for part in parts])
+            count.add_(1)
 
     def _torch_sequential(self, x: Any, target: Any) -> tuple[Any, Any, Any]:
         """The output layer's update first, then the hidden layer's through the new K_o."""
