@@ -22,9 +22,10 @@ import numpy as np
 OWN = "numpy"
 C_LIBRARY = "libc"
 
-#: Arguments of the probe: exp over the range a sigmoid meets, 100,001 of them.
-#: NumPy's own exp rounds a few in ten thousand differently from the C library's,
-#: so tens of them tell the two apart.
+#: Arguments of the probe: exp over the range a sigmoid meets, 100,001 of them,
+#: as many calls as 25 runs of Mazur's network for 1000 iterations; one such run
+#: already met an argument that the two round apart (the C# rows' 2.8e-17 on a
+#: CPU with AVX-512: docs/cross-language.md).
 PROBE = np.linspace(-40.0, 40.0, 100_001)
 
 
