@@ -7,7 +7,7 @@ result to different neighbouring floats, a unit in the last place apart. So a
 figure at that level (a distance of 0 or 1.1e-16 between two runs), the last
 digits of a run that amplifies its rounding (a chaotic one), and a NumPy
 learning rate from np.logspace can differ between the two kinds of machine,
-while every figure above rounding stays what it is. The docs' figures were made
+while every other figure stays what it is. The docs' figures were made
 on a CPU with AVX-512; docs/reference-figures.md says what moves elsewhere.
 
     numpy_exp() == OWN          # NumPy's own vector code (a CPU with AVX-512)
