@@ -286,6 +286,7 @@ def numbers_in(line):
 #: CPU with AVX-512; numpy_ref/cpu.py). reference-figures.md lists the figures that
 #: are otherwise at rounding level or a chaotic run's last digits, with both values.
 DOCS_MADE_WITH_EXP = OWN
+ON_THE_DOCS_KIND_OF_CPU = numpy_exp() == DOCS_MADE_WITH_EXP
 
 
 def _figures_that_follow_the_exp():

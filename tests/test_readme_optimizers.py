@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from conftest import (
     NUMBER,
+    ON_THE_DOCS_KIND_OF_CPU,
     PROSE,
     as_computed_here,
     numbers_in,
@@ -44,10 +45,12 @@ def test_readme_optimizer_table_is_what_the_script_prints():
         assert NUMBER.sub("#", old) == NUMBER.sub("#", new), (old, new)
         numbers = list(zip(numbers_in(old), numbers_in(new)))
         if old.split()[:1] and old.split()[0] in OPTIMIZERS:
-            # the reference's loss and updates are exact; the float32 distances may
-            # move (each framework's float32 kernels round by the CPU's vector width)
-            exact = 1 if "never" in old else 2
-            assert numbers[:exact] == [(a, a) for a, _ in numbers[:exact]], (old, new)
+            # on the docs' kind of CPU every figure but JAX's distance is the same
+            # text; elsewhere the reference's loss and updates are, and the float32
+            # distances may move (each framework's kernels round by the CPU's
+            # vector width) within the bound below
+            kept = -1 if ON_THE_DOCS_KIND_OF_CPU else 4  # optimizer, order, loss, updates
+            assert old.split()[:kept] == new.split()[:kept], (old, new)
         for a, b in numbers:
             assert a == pytest.approx(b, rel=0.5, abs=1e-8), (old, new)
     assert "Every optimizer but plain SGD gets below 0.001 within 44 updates" in PROSE
