@@ -193,15 +193,15 @@ class TorchSteps(keras.Model):
         return logs
 
     def _torch_record(self, loss: Any, hidden: Any, output: Any, kernels: Any) -> None:
-        """This step's history row (history_row's 13 numbers, as one torch.cat) written
-        into its place, and the step counted, both in place as Keras's own assign
-        writes a variable (copy_ under no_grad). ops.slice_update would copy the
-        whole history on every step, and a dozen keras.ops calls cost some 0.7 ms."""
+        """This step's history row (history_parts, as one torch.cat) written into its
+        place, and the step counted, both in place as Keras's own assign writes a
+        variable (copy_ under no_grad). ops.slice_update would copy the whole history
+        on every step, and a dozen keras.ops calls cost some 0.7 ms."""
         import torch
 
         with torch.no_grad():
             rows, count = self.history_rows.value, self.step_count.value
-            parts = [loss.reshape(1), output[0], hidden[0], *(k.reshape(4) for k in kernels)]
+            parts = self.history_parts(loss, hidden, output, kernels)
             rows[int(count)] = torch.cat([part.to(rows.dtype) for part in parts])
             count.add_(1)
 

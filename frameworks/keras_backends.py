@@ -162,10 +162,16 @@ class BackendMazurModel(JaxSteps, TorchSteps):
             output.append(self.output_bias)
         return hidden, output
 
+    @staticmethod
+    def history_parts(loss: Any, hidden: Any, output: Any, kernels: Sequence[Any]) -> list[Any]:
+        """This forward pass's history row in FIELDS' order, as its pieces: E, the
+        batch's first sample's outputs and hidden activations, both kernels flat (each
+        by the array's own reshape, a JAX array's or a torch tensor's)."""
+        return [loss.reshape(1), output[0], hidden[0], *(kernel.reshape(4) for kernel in kernels)]
+
     def history_row(self, loss: Any, hidden: Any, output: Any, kernels: Sequence[Any]) -> Any:
-        """This forward pass as one row of the history (the batch's first sample)."""
-        flat = [ops.reshape(kernel, (4,)) for kernel in kernels]
-        parts = [ops.reshape(loss, (1,)), output[0], hidden[0], *flat]
+        """This forward pass as one row of the history, in the model's float type."""
+        parts = self.history_parts(loss, hidden, output, kernels)
         return ops.reshape(ops.concatenate([ops.cast(p, self.dtype) for p in parts]), (1, WIDTH))
 
     def train_step(self, *arguments: Any) -> Any:
