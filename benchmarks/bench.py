@@ -12,14 +12,16 @@ Four tables:
    its ratio to `python -c "import tensorflow"` measured in the same run.
    The commands run round-robin (A, B, C, A, B, C, ...) so that drift in the
    machine's speed hits all of them alike; each figure is a median;
-3. in-process cost per training iteration after compilation, for each
-   trainer at each size.  NumPy and Keras: a run of SIZE iterations minus a
-   10-iteration run, over SIZE - 10, the 10-iteration run's time reported as
-   the set-up (building, tracing) cost.  TensorFlow: its compiled loop called
-   twice; the second call over SIZE, and the first minus the second as the
-   set-up (tracing, compiling) cost.  C#: the set-up is mcs compiling the
-   program into an empty cache (a first run's cost); then, from the cache, a
-   Mono run of SIZE minus one of 10, over SIZE - 10;
+3. in-process cost per training iteration after compilation, for each trainer
+   at each size, and beneath it the goals that compare two of its rows (a Keras
+   step over fit()'s floor, Adam over SGD, JAX's loop over TensorFlow's), each
+   run's ratio taken within its own round.  NumPy and Keras: a run of SIZE
+   iterations minus a 10-iteration run, over SIZE - 10, the 10-iteration run's
+   time reported as the set-up (building, tracing) cost.  TensorFlow: its
+   compiled loop called twice; the second call over SIZE, and the first minus
+   the second as the set-up (tracing, compiling) cost.  C#: the set-up is mcs
+   compiling the program into an empty cache (a first run's cost); then, from
+   the cache, a Mono run of SIZE minus one of 10, over SIZE - 10;
 4. data-parallel training (--replicas) on XOR: microseconds per step on one
    device and on REPLICAS logical devices, at the same steps per execution
    (Keras: a fit of STEPS minus one of 10; TensorFlow: the second call of its
@@ -47,6 +49,7 @@ sys.path.insert(0, ROOT)
 
 from in_process import (  # noqa: E402  tables 3 and 4; imports the project, from ROOT
     WARM_UP_ITERATIONS,
+    goals_table,
     in_process_table,
     measure_in_process,
     measure_replicas,
@@ -370,8 +373,13 @@ def main(argv=None):
             text=True,
             check=True,
         )
+        timed = json.loads(child.stdout)
         print()
-        print(in_process_table(json.loads(child.stdout), args.runs))
+        print(in_process_table(timed, args.runs))
+        goals = goals_table(timed, args.runs)
+        if goals:
+            print()
+            print(goals)
     if not args.skip_replicas:  # a child of its own: it sets up logical devices
         child = subprocess.run(
             [

@@ -210,6 +210,67 @@ def in_process_table(results, runs):
     return "\n".join(lines)
 
 
+#: The speed goals between two rows of the in-process table: (what is compared, the
+#: row's (label, update, optimizer), the row it is measured against, the goal, and
+#: the least iterations it applies from).
+FLOOR_ROW = (KERAS_FLOOR[0], KERAS_FLOOR[2], KERAS_FLOOR[3])
+#: JAX's scan is measured against TensorFlow's loop where both are XLA programs:
+#: frameworks.tape.XLA_FROM_ITERATIONS (written out here: this module is imported by
+#: bench.py, which does not import TensorFlow; tests/test_benchmark.py holds them equal).
+XLA_LOOP_FROM = 5000
+ROW_GOALS = tuple(
+    goal
+    for update in ("sequential", "parallel")
+    for goal in (
+        (
+            f"Keras {update} step over fit()'s floor",
+            ("Keras fit", update, "sgd"),
+            FLOOR_ROW,
+            1.6,
+            0,
+        ),
+        (
+            f"Keras {update} step, Adam over SGD",
+            ("Keras fit", update, "adam"),
+            ("Keras fit", update, "sgd"),
+            1.3,
+            0,
+        ),
+        (
+            f"JAX's scan over TensorFlow's loop, {update}",
+            ("JAX scan", update, "sgd"),
+            ("TensorFlow tape", update, "sgd"),
+            2.0,
+            XLA_LOOP_FROM,
+        ),
+    )
+)
+
+
+def goals_table(results, runs):
+    """The ROW_GOALS ratios at each size both rows were timed at (from the goal's least
+    size on): each run's two rows were timed in the same round (measure_in_process),
+    and the figure is the median of the runs' ratios, so that the machine's drift
+    between rounds cancels.  Empty when no goal has both its rows."""
+    sizes = sorted({int(key.rsplit("|", 1)[1]) for key in results})
+    lines = []
+    for name, timed, base, goal, least in ROW_GOALS:
+        for size in (size for size in sizes if size >= least):
+            rows = [results.get("|".join((*row, str(size)))) for row in (timed, base)]
+            if None in rows:
+                continue
+            pairs = zip(rows[0]["per_iteration"], rows[1]["per_iteration"])
+            ratio = statistics.median(mine / theirs for mine, theirs in pairs)
+            lines.append(f"{name:<46} {size:>10} {ratio:6.2f} {f'<= {goal:g}':>7}")
+    if not lines:
+        return ""
+    heading = [
+        f"The goals between two rows: each run's ratio, median of {runs} runs",
+        f"{'ratio of':<46} {'iterations':>10} {'ratio':>6} {'target':>7}",
+    ]
+    return "\n".join(heading + lines)
+
+
 def measure_replicas(runs, size):
     """Child-process side: us per step on XOR, one device against REPLICAS, both
     frameworks, at one step per execution (Keras's limit under a strategy).

@@ -168,6 +168,8 @@ def test_readme_benchmark_block_is_the_benchmarks_output():
         assert f" {bench.goal_text(arguments, goal)} " in row
     for label, _, update, optimizer in in_process.TRAINERS:
         assert any(line.startswith(f"{label:<17} {update:<11} {optimizer:<9}") for line in lines)
+    for name, *_ in in_process.ROW_GOALS:
+        assert any(line.startswith(f"{name:<46} ") for line in lines), name
 
 
 def test_readme_lists_every_exit_status_and_its_line():

@@ -1,0 +1,54 @@
+"""The benchmark's goals between two rows of its in-process table: each run's ratio
+within its own round, the median of those; only rows the table times.  (Timings
+themselves are never tested; test_readme.py holds the pasted tables to the
+benchmark's rows.)"""
+
+import os
+import sys
+
+from conftest import ROOT
+
+sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+
+import in_process  # noqa: E402
+
+from frameworks import tape  # noqa: E402
+
+
+def timed(per_iteration):
+    return {"setup": [0.1] * len(per_iteration), "per_iteration": per_iteration}
+
+
+def test_each_goal_compares_two_rows_the_table_times():
+    rows = {(label, update, optimizer) for label, _, update, optimizer in in_process.TRAINERS}
+    rows.add(in_process.FLOOR_ROW)
+    for name, mine, theirs, goal, _ in in_process.ROW_GOALS:
+        assert {mine, theirs} <= rows, name
+        assert goal > 1, name
+    assert in_process.XLA_LOOP_FROM == tape.XLA_FROM_ITERATIONS
+
+
+def test_the_ratio_is_the_median_of_each_runs_own():
+    results = {
+        # run by run, the step is 2, 3 and 1 times the floor: the median is 2, where
+        # the medians' ratio would be 3 / 2
+        "Keras fit|sequential|sgd|2000": timed([2.0, 6.0, 3.0]),
+        "Keras fit floor|no update|none|2000": timed([1.0, 2.0, 3.0]),
+        # below the size from which TensorFlow's loop is XLA's: no JAX row
+        "JAX scan|parallel|sgd|2000": timed([1.0, 1.0, 1.0]),
+        "TensorFlow tape|parallel|sgd|2000": timed([30.0, 30.0, 30.0]),
+        "JAX scan|parallel|sgd|5000": timed([1.0, 1.0, 1.0]),
+        "TensorFlow tape|parallel|sgd|5000": timed([0.5, 1.0, 4.0]),
+    }
+    lines = in_process.goals_table(results, 3).splitlines()
+    assert lines[0] == "The goals between two rows: each run's ratio, median of 3 runs"
+    assert [line.split()[-4:] for line in lines[2:]] == [
+        ["2000", "2.00", "<=", "1.6"],
+        ["5000", "1.00", "<=", "2"],
+    ]
+    assert lines[2].startswith("Keras sequential step over fit()'s floor ")
+    assert lines[3].startswith("JAX's scan over TensorFlow's loop, parallel ")
+
+
+def test_without_both_rows_of_any_goal_there_is_no_goals_table():
+    assert in_process.goals_table({"NumPy reference|parallel|sgd|2000": timed([1.0])}, 1) == ""
