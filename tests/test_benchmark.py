@@ -1,12 +1,15 @@
 """The benchmark's goals between two rows of its in-process table: each run's ratio
-within its own round, the median of those; only rows the table times.  (Timings
-themselves are never tested; test_readme.py holds the pasted tables to the
-benchmark's rows.)"""
+within its own round, the median of those; only rows the table times.  And the
+suite's profile (benchmarks/suite_profile.py) of a small suite of its own.
+(Timings themselves are never tested; test_readme.py holds the pasted tables to
+the benchmark's rows.)"""
 
 import os
+import re
 import sys
 
-from conftest import ROOT
+import pytest
+from conftest import ROOT, run_script
 
 sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
 
@@ -52,3 +55,31 @@ def test_the_ratio_is_the_median_of_each_runs_own():
 
 def test_without_both_rows_of_any_goal_there_is_no_goals_table():
     assert in_process.goals_table({"NumPy reference|parallel|sgd|2000": timed([1.0])}, 1) == ""
+
+
+@pytest.mark.slow
+def test_the_suite_profile_shows_files_workers_and_processes_and_pytests_status(tmp_path):
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "test_sample.py").write_text(
+        "import subprocess, sys\n"
+        "def test_a_process():\n"
+        "    subprocess.run([sys.executable, '-c', 'sum(range(10**6))'], check=True)\n"
+        "def test_that_fails():\n"
+        "    assert False\n"
+    )
+    done = run_script(
+        "benchmarks/suite_profile.py",
+        *("-c", str(tmp_path / "pytest.ini"), "-n", "2", str(tmp_path / "test_sample.py")),
+        timeout=120,
+    )
+    assert done.returncode == 1, done.stderr  # pytest's: a test failed
+    shown = done.stdout.split("1 failed, 1 passed")[1]
+    assert re.search(r"^The run: \d+ s wall, \d+ CPU s in all its processes, 2 tests,", shown, re.M)
+    assert re.search(r"^gw[01] +\d+ +\d+$", shown, re.M)
+    assert re.search(r"^ +\d+\.\d  .*test_sample\.py$", shown, re.M)
+    for command in (
+        "pytest-xdist's worker gw0",
+        "pytest-xdist's worker gw1",
+        "-c sum(range(10**6))",
+    ):
+        assert re.search(rf"^ +\d+\.\d  {re.escape(command)}$", shown, re.M), command
