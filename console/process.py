@@ -25,7 +25,13 @@ import threading
 from support.files import WRITTEN, kept_files_note
 from support.progress import bar_on_screen, close_bars
 
-from .startup import EARLY_EXIT, missing_package, quiet_when_done, running_a_project_script
+from .startup import (
+    EARLY_EXIT,
+    missing_package,
+    quiet_when_done,
+    running_a_project_script,
+    skip_final_collections,
+)
 from .terminal import GuardedStdout, OutputFailed, prepare_stdout, silence_stdout
 
 #: Exit status for a run whose loss or weights became NaN or infinite.
@@ -223,6 +229,7 @@ def stops_cleanly(main):
                 # (tf.distribute's threads above all) can take many seconds.
                 sys.stderr.flush()
                 os._exit(status)
+            skip_final_collections()  # last: nothing after it may need collecting
 
     return wrapper
 

@@ -8,6 +8,7 @@ the running program is one of the project's scripts; a test runner or a
 program that imports the project keeps its own handling.
 """
 
+import gc
 import os
 import signal
 import sys
@@ -85,3 +86,21 @@ def quiet_when_done(status):
     if running_a_project_script():
         for signum in EARLY_EXIT:
             signal.signal(signum, signal.SIG_IGN)
+
+
+def skip_final_collections():
+    """After main, spare a script's exit the collector's walk over everything
+    its frameworks made: Python's finalization runs full collections that
+    visit every tracked object, and after importing TensorFlow that walk took
+    1.7 to 2.3 s of a 9 to 10 s run (AMD EPYC). gc.freeze moves them all to
+    the permanent generation, which no collection visits.
+
+    Nothing is lost: the run's files are written and closed by now
+    (support.files.atomic_output), atexit handlers and weakref finalizers still
+    run, and objects freed by their last reference are still freed; only
+    cycles left at exit go uncollected, and Python never promises their
+    __del__ at exit anyway. A program that imports the project (a test
+    runner) keeps collecting.
+    """
+    if running_a_project_script():
+        gc.freeze()

@@ -10,6 +10,7 @@ and the blocks and numbers of the README and its pages.
 
 import contextlib
 import functools
+import gc
 import importlib
 import io
 import logging
@@ -69,6 +70,13 @@ def pytest_configure(config):
         problem = browser_missing()
         if problem:
             raise pytest.UsageError(f"CI's full pass runs the page's browser tests, and {problem}")
+
+
+def pytest_unconfigure(config):
+    """The run is over: this process (a worker holds TensorFlow, PyTorch and JAX)
+    exits without the collector's walk over every object, as the scripts do
+    (console.startup.skip_final_collections)."""
+    gc.freeze()
 
 
 @functools.cache

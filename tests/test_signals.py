@@ -218,3 +218,27 @@ def test_a_signal_while_python_shuts_down_is_ignored(monkeypatch):
     finally:
         for signum, handler in saved.items():
             signal.signal(signum, handler)
+
+
+def test_a_script_ends_without_the_collectors_last_walk(monkeypatch):
+    """After main a script freezes every object (Python's finalization would walk
+    them all, about 2 s after TensorFlow); a program that imports the project,
+    this test runner, keeps collecting."""
+    import gc
+
+    from console import startup
+
+    order = []
+    monkeypatch.setattr(process, "skip_final_collections", lambda: order.append("frozen"))
+    assert process.stops_cleanly(lambda argv: order.append("main") or 0)(None) == 0
+    assert order == ["main", "frozen"]
+
+    assert gc.get_freeze_count() == 0
+    startup.skip_final_collections()
+    assert gc.get_freeze_count() == 0  # not a script: this worker still collects
+    monkeypatch.setattr(startup, "running_a_project_script", lambda: True)
+    try:
+        startup.skip_final_collections()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
