@@ -161,6 +161,19 @@ def _stop_raising():
     _pending = None
 
 
+def _stop_raising_for_good():
+    """_stop_raising, at main's end however it ended.  A signal can land just
+    before it takes effect, when main has left by an exception (argparse's
+    --help or a bad option raise SystemExit): its interrupt would escape the
+    wrapper as a traceback.  Main is over, so such an interrupt is dropped."""
+    while True:
+        try:
+            _stop_raising()
+            return
+        except KeyboardInterrupt:
+            continue
+
+
 def _handle_stops(previous):
     """Install the handlers that turn Ctrl-C and SIGTERM into an interrupt;
     record in ``previous`` what each replaced.  Called inside the try that
@@ -214,7 +227,7 @@ def stops_cleanly(main):
             status = _status_of(main, argv, previous)
             return status
         finally:
-            _stop_raising()
+            _stop_raising_for_good()
             if isinstance(sys.stdout, GuardedStdout):
                 sys.stdout = sys.stdout._stream
             sys.unraisablehook = previous_hook

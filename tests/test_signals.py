@@ -204,6 +204,27 @@ def test_ctrl_c_after_main_returned_is_ignored(monkeypatch, capsys):
     assert capsys.readouterr().err == ""
 
 
+def test_ctrl_c_as_main_leaves_by_system_exit_is_dropped(monkeypatch, capsys):
+    """--help and a bad option leave main by SystemExit: a Ctrl-C that lands before
+    the handlers are off must not escape as a traceback (it did, once in CI)."""
+    stop_raising = process._stop_raising
+    signals = [signal.SIGINT]
+
+    def interrupted_then_stopped():
+        if signals:  # lands while the handler still raises
+            signal.raise_signal(signals.pop())
+        stop_raising()
+
+    monkeypatch.setattr(process, "_stop_raising", interrupted_then_stopped)
+
+    def main(argv):
+        raise SystemExit(0)  # as argparse's --help does
+
+    with pytest.raises(SystemExit):
+        process.stops_cleanly(main)(None)
+    assert not signals and capsys.readouterr().err == ""
+
+
 def test_a_signal_while_python_shuts_down_is_ignored(monkeypatch):
     """Python's finalization drops Python-level handlers; SIG_IGN stays."""
     import signal
