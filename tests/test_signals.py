@@ -206,7 +206,7 @@ def test_ctrl_c_after_main_returned_is_ignored(monkeypatch, capsys):
 
 def test_ctrl_c_as_main_leaves_by_system_exit_is_dropped(monkeypatch, capsys):
     """--help and a bad option leave main by SystemExit: a Ctrl-C that lands before
-    the handlers are off must not escape as a traceback (it did, once in CI)."""
+    the handlers are off must not escape as a traceback (it did once, in .ci/run)."""
     stop_raising = process._stop_raising
     signals = [signal.SIGINT]
 
