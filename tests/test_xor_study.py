@@ -3,7 +3,7 @@
 import csv
 import io
 import json
-import time
+import threading
 from dataclasses import replace
 
 import numpy as np
@@ -11,7 +11,7 @@ import pytest
 from conftest import run_script
 
 from console.xor_study import format_xor_csv, format_xor_study, verdict, xor_json
-from numpy_ref import MAZUR, train
+from numpy_ref import MAZUR, train, xor_study
 from numpy_ref.data import XOR_DATA
 from numpy_ref.study import CAPPED
 from numpy_ref.xor_study import (
@@ -97,20 +97,41 @@ def test_two_threads_give_what_one_gives(small_study):
         np.testing.assert_array_equal(one.updates, two.updates)
 
 
-@pytest.mark.slow
-def test_an_interrupt_stops_every_thread_at_once():
+def test_an_interrupt_stops_every_thread_at_its_next_update(monkeypatch):
+    """Ctrl-C as the first set-up ends: the set-ups training beside it stop at their
+    next update (each is held at its second one until then), long before their
+    20,000 updates, and none is left to start."""
+    interrupted = threading.Event()
+    ended = {}  # each set-up that started: "finished" or "stopped"
+    real_train_setup = xor_study.train_setup
+
+    def watched(setup, settings, steps):
+        def held(count, label):
+            for t in steps(count, label):
+                if t == 1 and setup != SETUPS[0]:
+                    assert interrupted.wait(timeout=60)
+                yield t
+
+        if setup != SETUPS[0]:
+            settings = replace(settings, max_iterations=20_000)
+        try:
+            run = real_train_setup(setup, settings, held)
+        except xor_study.Stopped:
+            ended[setup.label] = "stopped"
+            raise
+        ended[setup.label] = "finished"
+        return run
+
     def interrupt(run):
+        interrupted.set()
         raise KeyboardInterrupt
 
-    started = time.perf_counter()
+    monkeypatch.setattr(xor_study, "train_setup", watched)
     with pytest.raises(KeyboardInterrupt):
-        run_xor_study(
-            XorStudySettings(starts=200, max_iterations=20000, rates=2),
-            workers=2,
-            on_done=interrupt,
-        )
-    # the first set-up to end takes about as long as the other one needs for the rest
-    assert time.perf_counter() - started < 60
+        run_xor_study(XorStudySettings(starts=4, max_iterations=50, rates=2), 2, interrupt)
+    assert ended.pop(SETUPS[0].label) == "finished"
+    # the other set-up in flight, and at most one the freed thread took up meanwhile
+    assert 1 <= len(ended) <= 2 and set(ended.values()) == {"stopped"}, ended
 
 
 @pytest.mark.slow
