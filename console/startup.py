@@ -114,7 +114,7 @@ class WithoutUnusedExtras(importlib.abc.MetaPathFinder):
     looking absent, as if they were not installed; then leaves sys.meta_path.
 
     Both import them in a try/except ImportError and go on without; with them
-    TensorFlow's import took 1.0 to 2.1 s longer on the AMD EPYC (matplotlib.pyplot
+    TensorFlow's import took 1.5 to 2.4 s longer on the AMD EPYC (matplotlib.pyplot
     0.97 s, jax 0.60 s; docs/performance.md).  A package imported before, or after
     that import ends (a script that plots, or trains with JAX too), is imported as
     usual: only the names still unimported are hidden, and only while it runs.

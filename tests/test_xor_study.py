@@ -101,14 +101,18 @@ def test_an_interrupt_stops_every_thread_at_its_next_update(monkeypatch):
     """Ctrl-C as the first set-up ends: the set-ups training beside it stop at their
     next update (each is held at its second one until then), long before their
     20,000 updates, and none is left to start."""
-    interrupted = threading.Event()
+    another_started, interrupted = threading.Event(), threading.Event()
     ended = {}  # each set-up that started: "finished" or "stopped"
     real_train_setup = xor_study.train_setup
 
     def watched(setup, settings, steps):
         def held(count, label):
             for t in steps(count, label):
-                if t == 1 and setup != SETUPS[0]:
+                if setup == SETUPS[0]:  # the first ends once another is in flight
+                    assert t > 0 or another_started.wait(timeout=60)
+                elif t == 0:
+                    another_started.set()
+                elif t == 1:
                     assert interrupted.wait(timeout=60)
                 yield t
 
