@@ -9,12 +9,11 @@ program that imports the project keeps its own handling.
 """
 
 import gc
-import importlib.abc
-import importlib.util
-import json
 import os
 import signal
 import sys
+
+from support.lean_imports import WithoutUnusedExtras
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -76,85 +75,6 @@ def quiet_while_starting():
             signal.signal(signum, _end_at_once)
         sys.excepthook = _missing_package_at_import
         sys.meta_path.insert(0, WithoutUnusedExtras())
-
-
-#: What TensorFlow and Keras import at their own import, when it is installed, for
-#: features no script here uses: {package: the feature}.  jax and scipy come in
-#: only when Keras's backend is TensorFlow (Keras on JAX needs both).
-UNUSED_EXTRAS = {
-    "matplotlib": "Keras's image galleries (keras.visualization)",
-    "PIL": "Keras's image loading (keras.utils.load_img)",
-    "jax": "TF Lite's converter from JAX; Keras's Orbax checkpoints",
-    "scipy": "tf.keras 1's sparse inputs",
-}
-#: Those that Keras on another backend than TensorFlow imports for itself.
-NEEDED_BY_OTHER_BACKENDS = ("jax", "scipy")
-
-
-def keras_backend():
-    """The backend Keras will choose, by its own rule (keras/src/backend/config.py):
-    KERAS_BACKEND, else keras.json's (in KERAS_HOME, else ~/.keras, else /tmp/.keras
-    where the home folder cannot be written), else tensorflow."""
-    if "KERAS_BACKEND" in os.environ:
-        return os.environ["KERAS_BACKEND"]
-    home = os.path.expanduser("~")
-    folder = os.environ.get("KERAS_HOME") or os.path.join(
-        home if os.access(home, os.W_OK) else "/tmp", ".keras"
-    )
-    try:
-        with open(os.path.join(folder, "keras.json")) as stream:
-            config = json.load(stream)
-    except (OSError, ValueError):
-        config = {}
-    return str(config.get("backend", "tensorflow")) if isinstance(config, dict) else "tensorflow"
-
-
-class WithoutUnusedExtras(importlib.abc.MetaPathFinder):
-    """Imports TensorFlow (or Keras, whichever comes first) with UNUSED_EXTRAS
-    looking absent, as if they were not installed; then leaves sys.meta_path.
-
-    Both import them in a try/except ImportError and go on without; with them
-    TensorFlow's import took 1.5 to 2.4 s longer on the AMD EPYC (matplotlib.pyplot
-    0.97 s, jax 0.60 s; docs/performance.md).  A package imported before, or after
-    that import ends (a script that plots, or trains with JAX too), is imported as
-    usual: only the names still unimported are hidden, and only while it runs.
-    """
-
-    #: The packages whose first import hides the extras.
-    importers = ("tensorflow", "keras")
-
-    def find_spec(self, name, path=None, target=None):
-        if name not in self.importers:
-            return None
-        sys.meta_path.remove(self)  # the first one's import holds the other's
-        spec = importlib.util.find_spec(name)  # as the finders after this one find it
-        if spec is not None and spec.loader is not None:
-            spec.loader = _HidingWhileItRuns(spec.loader)
-        return spec
-
-
-class _HidingWhileItRuns(importlib.abc.Loader):
-    """A module's loader, whose exec_module runs with UNUSED_EXTRAS set to None in
-    sys.modules (what makes ``import name`` raise ImportError)."""
-
-    def __init__(self, loader):
-        self.loader = loader
-
-    def create_module(self, spec):
-        return self.loader.create_module(spec)
-
-    def exec_module(self, module):
-        extras = [name for name in UNUSED_EXTRAS if name not in sys.modules]
-        if keras_backend() != "tensorflow":
-            extras = [name for name in extras if name not in NEEDED_BY_OTHER_BACKENDS]
-        sys.modules.update(dict.fromkeys(extras))
-        try:
-            self.loader.exec_module(module)
-        finally:
-            for name in extras:
-                if name in sys.modules and sys.modules[name] is None:
-                    del sys.modules[name]
-            module.__loader__ = module.__spec__.loader = self.loader
 
 
 def quiet_when_done(status):

@@ -171,8 +171,8 @@ def answer_requests(backend: str) -> None:
     answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
 
-    from console.startup import WithoutUnusedExtras
     from frameworks import use_backend
+    from support.lean_imports import WithoutUnusedExtras
 
     sys.meta_path.insert(0, WithoutUnusedExtras())  # Keras without matplotlib, as a script
     use_backend(backend)  # before keras is imported

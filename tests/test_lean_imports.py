@@ -1,9 +1,10 @@
 """A script's start: TensorFlow and Keras imported without the extras no script uses.
 
-console.startup hides UNUSED_EXTRAS while the first of TensorFlow and Keras
-is imported (each goes on without them, as where they are not installed);
-here a stand-in package and a stand-in extra show what is hidden, when, and
-that the extra imports as usual afterwards.
+Where a script starts (console.startup), support.lean_imports hides
+UNUSED_EXTRAS while the first of TensorFlow and Keras is imported (each goes
+on without them, as where they are not installed); here a stand-in package
+and a stand-in extra show what is hidden, when, and that the extra imports
+as usual afterwards.
 """
 
 import importlib
@@ -13,6 +14,7 @@ import sys
 import pytest
 
 from console import startup
+from support import lean_imports
 
 
 @pytest.fixture
@@ -25,9 +27,9 @@ def framework(tmp_path, monkeypatch):
     )
     (tmp_path / "extra_one.py").write_text("VALUE = 1\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(startup, "UNUSED_EXTRAS", {"extra_one": "a feature nobody uses"})
-    monkeypatch.setattr(startup.WithoutUnusedExtras, "importers", ("bigframe",))
-    finder = startup.WithoutUnusedExtras()
+    monkeypatch.setattr(lean_imports, "UNUSED_EXTRAS", {"extra_one": "a feature nobody uses"})
+    monkeypatch.setattr(lean_imports.WithoutUnusedExtras, "importers", ("bigframe",))
+    finder = lean_imports.WithoutUnusedExtras()
     monkeypatch.setattr(sys, "meta_path", [finder, *sys.meta_path])
     yield finder
     for name in ("bigframe", "extra_one"):
@@ -55,7 +57,7 @@ def test_an_extra_imported_before_is_left_as_it_is(framework):
 
 def test_keras_on_another_backend_keeps_what_it_needs(framework, monkeypatch):
     monkeypatch.setenv("KERAS_BACKEND", "jax")
-    monkeypatch.setattr(startup, "NEEDED_BY_OTHER_BACKENDS", ("extra_one",))
+    monkeypatch.setattr(lean_imports, "NEEDED_BY_OTHER_BACKENDS", ("extra_one",))
     import bigframe
 
     assert bigframe.extra_one is not None
@@ -75,13 +77,13 @@ def test_a_refusing_finder_after_it_still_refuses(framework):
 def test_the_keras_backend_is_read_as_keras_reads_it(tmp_path, monkeypatch):
     monkeypatch.delenv("KERAS_BACKEND", raising=False)
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    assert startup.keras_backend() == "tensorflow"  # no keras.json
+    assert lean_imports.keras_backend() == "tensorflow"  # no keras.json
     (tmp_path / "keras.json").write_text('{"backend": "jax", "floatx": "float32"}')
-    assert startup.keras_backend() == "jax"
+    assert lean_imports.keras_backend() == "jax"
     (tmp_path / "keras.json").write_text("not json")
-    assert startup.keras_backend() == "tensorflow"  # Keras reads it as {}
+    assert lean_imports.keras_backend() == "tensorflow"  # Keras reads it as {}
     monkeypatch.setenv("KERAS_BACKEND", "torch")
-    assert startup.keras_backend() == "torch"
+    assert lean_imports.keras_backend() == "torch"
 
 
 def test_only_a_script_hides_the_extras(monkeypatch):
@@ -89,11 +91,11 @@ def test_only_a_script_hides_the_extras(monkeypatch):
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)
     handlers = {signum: signal.getsignal(signum) for signum in startup.EARLY_EXIT}
     startup.quiet_while_starting()  # this test runner: nothing installed
-    assert not any(isinstance(f, startup.WithoutUnusedExtras) for f in sys.meta_path)
+    assert not any(isinstance(f, lean_imports.WithoutUnusedExtras) for f in sys.meta_path)
     monkeypatch.setattr(startup, "running_a_project_script", lambda: True)
     try:
         startup.quiet_while_starting()
-        assert isinstance(sys.meta_path[0], startup.WithoutUnusedExtras)
+        assert isinstance(sys.meta_path[0], lean_imports.WithoutUnusedExtras)
     finally:
         for signum, handler in handlers.items():
             signal.signal(signum, handler)
