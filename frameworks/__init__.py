@@ -9,16 +9,23 @@ Each module imports TensorFlow or Keras at its top, so importing one costs
 TensorFlow's start-up; importing this package alone does not.
 """
 
+import os
+
 #: Keras's backends, by the names KERAS_BACKEND takes.
 KERAS_BACKENDS = ("tensorflow", "jax", "torch")
+
+# Keras's backend in the project's processes is KERAS_BACKEND's, else TensorFlow's
+# (as ann_keras.py --backend says), never the one a keras.json names: TensorFlow's
+# trainers use Keras on TensorFlow, and a keras.json another project left in
+# ~/.keras may name JAX, where they ended in a traceback.  Set before anything
+# imports keras, which reads it once.
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 
 def use_backend(backend: str) -> None:
     """Choose Keras's backend (a KERAS_BACKENDS name) for this process; call before
     anything imports keras.  For JAX, turn on float64 (jax_enable_x64) first, as
     Keras never does."""
-    import os
-
     os.environ["KERAS_BACKEND"] = backend
     if backend == "jax":
         import jax
