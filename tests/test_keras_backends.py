@@ -10,15 +10,12 @@ pinned, and so is the command line: --backend, its refusals, and its JSON.
 """
 
 import json
-import os
-import subprocess
-import sys
 import time
 from dataclasses import replace
 
 import numpy as np
 import pytest
-from conftest import ROOT, one_line, printed, run_script
+from conftest import one_line, printed, run_script
 from test_pytorch import assert_exact
 
 from console.comparison import distance
@@ -258,14 +255,12 @@ def test_a_keras_json_naming_another_backend_leaves_tensorflows_trainers_on_tens
     """Keras reads its backend from KERAS_BACKEND, else keras.json; the project's
     processes never leave it to a keras.json (one naming JAX broke ann_tensorflow.py)."""
     (tmp_path / "keras.json").write_text('{"backend": "jax", "floatx": "float32"}')
-    environment = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}
-    done = subprocess.run(
-        [sys.executable, "ann_tensorflow.py", "10", "--json"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**environment, "KERAS_HOME": str(tmp_path)},
+    done = run_script(
+        "ann_tensorflow.py",
+        "10",
+        "--json",
+        env={"KERAS_HOME": str(tmp_path)},
+        unset=("KERAS_BACKEND",),  # which this worker's own import of frameworks set
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout)["implementation"] == "tensorflow"
