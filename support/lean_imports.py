@@ -6,13 +6,12 @@ starts, and Keras's child processes (frameworks/keras_child.py) where they
 start; a program that imports the project imports TensorFlow whole.
 """
 
-import importlib.abc
 import importlib.util
 import json
 import os
 import sys
 from collections.abc import Sequence
-from importlib.abc import Loader
+from importlib.abc import Loader, MetaPathFinder
 from importlib.machinery import ModuleSpec
 from types import ModuleType
 
@@ -47,7 +46,7 @@ def keras_backend() -> str:
     return str(config.get("backend", "tensorflow")) if isinstance(config, dict) else "tensorflow"
 
 
-class WithoutUnusedExtras(importlib.abc.MetaPathFinder):
+class WithoutUnusedExtras(MetaPathFinder):
     """Imports TensorFlow (or Keras, whichever comes first) with UNUSED_EXTRAS
     looking absent, as if they were not installed; then leaves sys.meta_path.
 
@@ -73,7 +72,7 @@ class WithoutUnusedExtras(importlib.abc.MetaPathFinder):
         return spec
 
 
-class _HidingWhileItRuns(importlib.abc.Loader):
+class _HidingWhileItRuns(Loader):
     """A module's loader, whose exec_module runs with UNUSED_EXTRAS set to None in
     sys.modules (what makes ``import name`` raise ImportError)."""
 
