@@ -118,6 +118,7 @@ def add_options(parser):
     parser.add_argument(
         "--backend",
         choices=KERAS_BACKENDS,
+        default=os.environ.get("KERAS_BACKEND", "tensorflow"),
         help="Keras's backend: tensorflow, jax or torch; jax and torch train the same"
         " network by fit() in both orders (no --replicas, --load, --export, --tflite,"
         " --logdir, --explain or --until-loss there) (default: the KERAS_BACKEND"
@@ -136,6 +137,11 @@ def _inside(path, folder):
 
 def check_options(parser, settings):
     """A parser error for ann_keras.py's options that cannot all hold together."""
+    if settings.backend not in KERAS_BACKENDS:  # the default: KERAS_BACKEND's
+        parser.error(
+            f"KERAS_BACKEND is {settings.backend!r}:"
+            f" choose --backend from {', '.join(KERAS_BACKENDS)}"
+        )
     if settings.backend != "tensorflow":
         check_other_backend(parser, settings)
     files = settings.files

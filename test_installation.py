@@ -34,6 +34,7 @@ import sys
 from console.parser import ArgumentParser, add_verbose_argument
 from console.process import stops_cleanly
 from console.terminal import quiet_tensorflow_logs
+from frameworks import tensorflow_backend  # noqa: F401  Keras is checked on TensorFlow
 from support.packages import installed
 
 #: (import name, shown name, lowest version that works, pip requirement)

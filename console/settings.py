@@ -14,14 +14,12 @@ program reads by name.  Nothing below the command line ever sees argparse.
 """
 
 import math
-import os
 from argparse import Namespace
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from frameworks import KERAS_BACKENDS
 from implementations import frameworks_problem
 from implementations.settings import RunSettings
 from numpy_ref import MAZUR
@@ -289,11 +287,9 @@ def trainer_settings(
         tflite=args.tflite,
         quantize=args.quantize,
     )
-    backend = getattr(args, "backend", None) or os.environ.get("KERAS_BACKEND", "tensorflow")
-    if backend not in KERAS_BACKENDS:  # KERAS_BACKEND names one Keras cannot train with here
-        parser.error(
-            f"KERAS_BACKEND is {backend!r}: choose --backend from {', '.join(KERAS_BACKENDS)}"
-        )
+    # only ann_keras.py has --backend; the other scripts train on TensorFlow whatever
+    # KERAS_BACKEND says (frameworks/tensorflow_backend.py)
+    backend = getattr(args, "backend", "tensorflow")
     return TrainerSettings(run, args.explain, args.json, args.verbose, files, args.load, backend)
 
 

@@ -14,13 +14,6 @@ import os
 #: Keras's backends, by the names KERAS_BACKEND takes.
 KERAS_BACKENDS = ("tensorflow", "jax", "torch")
 
-# Keras's backend in the project's processes is KERAS_BACKEND's, else TensorFlow's
-# (as ann_keras.py --backend says), never the one a keras.json names: TensorFlow's
-# trainers use Keras on TensorFlow, and a keras.json another project left in
-# ~/.keras may name JAX, where they ended in a traceback.  Set before anything
-# imports keras, which reads it once.
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-
 
 def use_backend(backend: str) -> None:
     """Choose Keras's backend (a KERAS_BACKENDS name) for this process; call before

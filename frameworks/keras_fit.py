@@ -10,6 +10,10 @@ its train_step, is keras_model.py.
 ``first_iteration`` reads the first update off one fit() step, for --explain.
 """
 
+from . import tensorflow_backend  # noqa: F401  first: Keras on TensorFlow, before keras
+
+# isort: split
+
 import contextlib
 import dataclasses
 import io

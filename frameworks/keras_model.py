@@ -29,6 +29,10 @@ the settings it was built with (saved_run.py's SavedRun, under "run"), so
 that a saved run can be resumed exactly.
 """
 
+from . import tensorflow_backend  # noqa: F401  first: Keras on TensorFlow, before keras
+
+# isort: split
+
 import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any

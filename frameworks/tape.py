@@ -14,6 +14,10 @@ from XLA_FROM_ITERATIONS on), which records every iteration's loss, outputs,
 hidden activations and weights.
 """
 
+from . import tensorflow_backend  # noqa: F401  first: Keras on TensorFlow, before keras
+
+# isort: split
+
 import contextlib
 from collections.abc import Callable
 

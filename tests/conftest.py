@@ -131,20 +131,18 @@ def sharing_runs():
         yield
 
 
-def run_script(*args, timeout=300, env=None, unset=(), **options):
+def run_script(*args, timeout=300, env=None, **options):
     """Run one of the scripts as a user would; return the CompletedProcess.
 
-    ``env``: variables to set on top of this process's environment; ``unset``:
-    names of its variables the script must not see.
+    ``env``: variables to set on top of this process's environment.
     """
-    inherited = {name: value for name, value in os.environ.items() if name not in unset}
     return subprocess.run(
         [sys.executable, *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={**inherited, **(env or {})},
+        env={**os.environ, **(env or {})},
         **options,
     )
 

@@ -10,6 +10,7 @@ pinned, and so is the command line: --backend, its refusals, and its JSON.
 """
 
 import json
+import os
 import time
 from dataclasses import replace
 
@@ -249,18 +250,43 @@ def test_a_keras_backend_variable_keras_cannot_train_with_is_one_line():
     assert "KERAS_BACKEND is 'numpy': choose --backend from" in one_line(done.stderr)
 
 
-def test_a_keras_json_naming_another_backend_leaves_tensorflows_trainers_on_tensorflow(
-    tmp_path,
-):
-    """Keras reads its backend from KERAS_BACKEND, else keras.json; the project's
-    processes never leave it to a keras.json (one naming JAX broke ann_tensorflow.py)."""
-    (tmp_path / "keras.json").write_text('{"backend": "jax", "floatx": "float32"}')
+def test_a_script_without_backend_trains_on_tensorflow_whatever_keras_is_told(tmp_path):
+    """Keras reads its backend from KERAS_BACKEND, else keras.json; a script without
+    --backend trains on TensorFlow whatever they name (KERAS_BACKEND=jax ended
+    ann_tensorflow.py in a traceback, and a keras.json naming JAX did too)."""
+    (tmp_path / "keras.json").write_text('{"backend": "torch", "floatx": "float32"}')
     done = run_script(
         "ann_tensorflow.py",
         "10",
         "--json",
-        env={"KERAS_HOME": str(tmp_path)},
-        unset=("KERAS_BACKEND",),  # which this worker's own import of frameworks set
+        env={"KERAS_HOME": str(tmp_path), "KERAS_BACKEND": "jax"},
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout)["implementation"] == "tensorflow"
+
+
+def test_tensorflows_trainers_put_keras_on_tensorflow_before_it_is_imported(monkeypatch):
+    import importlib
+    import sys
+    import types
+
+    from frameworks import tensorflow_backend
+
+    monkeypatch.delitem(sys.modules, "keras")
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    importlib.reload(tensorflow_backend)
+    assert os.environ["KERAS_BACKEND"] == "tensorflow"
+    on_jax = types.SimpleNamespace(backend=types.SimpleNamespace(backend=lambda: "jax"))
+    monkeypatch.setitem(sys.modules, "keras", on_jax)
+    with pytest.raises(ImportError, match="Keras was imported on jax; .* needs it on tensorflow"):
+        importlib.reload(tensorflow_backend)
+
+
+def test_only_ann_keras_reads_keras_backend(monkeypatch):
+    import ann_keras
+    import ann_tensorflow
+
+    monkeypatch.setenv("KERAS_BACKEND", "numpy")  # said "choose --backend" to every script
+    assert ann_tensorflow.SCRIPT.parse(["10"]).backend == "tensorflow"
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    assert ann_keras.SCRIPT.parse(["10"]).backend == "jax"
