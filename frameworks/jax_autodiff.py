@@ -20,6 +20,7 @@ arrays and stay float32.
 """
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import jax
@@ -46,6 +47,19 @@ from .history import (  # noqa: E402
     kernel_from_weights,
     training_result,
 )
+
+#: Runs this long or longer are compiled with XLA's full optimization; shorter ones
+#: with its code generator at -O0, which compiles 0.1 to 0.2 s sooner and then takes
+#: 2.5 to 3.5 times as long an iteration (0.3 against 0.1 us): less in all below
+#: about 500,000 iterations.  From here on the loop is what a run is timed by, and
+#: the benchmark holds it against TensorFlow's XLA loop (docs/performance.md).
+FULLY_OPTIMIZED_FROM = 100_000
+
+
+def compiler_options(iterations: int) -> dict[str, int]:
+    """XLA's options for a training loop of ``iterations``: -O0 for a short one."""
+    return {} if iterations >= FULLY_OPTIMIZED_FROM else {"xla_backend_optimization_level": 0}
+
 
 #: A layer's trained arrays: {"kernel": K, and "bias": b when biases train}.
 Layer = dict[str, jax.Array]
@@ -323,7 +337,7 @@ class JaxNetwork:
                 )
             return (new_parameters, new_states, stopped), record
 
-        @jax.jit
+        @partial(jax.jit, compiler_options=compiler_options(iterations))
         def loop(parameters: Parameters, states: dict[str, Any]) -> tuple[Any, ...]:
             carry = (parameters, states, jnp.asarray(False))
             (parameters, states, stopped), history = jax.lax.scan(

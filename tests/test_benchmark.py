@@ -16,6 +16,7 @@ sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
 import in_process  # noqa: E402
 
 from frameworks import tape  # noqa: E402
+from implementations import FRAMEWORKS  # noqa: E402
 
 
 def timed(per_iteration):
@@ -28,7 +29,11 @@ def test_each_goal_compares_two_rows_the_table_times():
     for name, mine, theirs, goal, _ in in_process.ROW_GOALS:
         assert {mine, theirs} <= rows, name
         assert goal > 1, name
-    assert in_process.XLA_LOOP_FROM == tape.XLA_FROM_ITERATIONS
+    assert in_process.COMPILED_LOOP_GOAL_FROM >= tape.XLA_FROM_ITERATIONS
+    if FRAMEWORKS["jax"].installed:
+        from frameworks import jax_autodiff
+
+        assert in_process.COMPILED_LOOP_GOAL_FROM == jax_autodiff.FULLY_OPTIMIZED_FROM
 
 
 def test_the_ratio_is_the_median_of_each_runs_own():
@@ -37,17 +42,17 @@ def test_the_ratio_is_the_median_of_each_runs_own():
         # the medians' ratio would be 3 / 2
         "Keras fit|sequential|sgd|2000": timed([2.0, 6.0, 3.0]),
         "Keras fit floor|no update|none|2000": timed([1.0, 2.0, 3.0]),
-        # below the size from which TensorFlow's loop is XLA's: no JAX row
+        # below the size from which both loops are fully optimized XLA: no JAX row
         "JAX scan|parallel|sgd|2000": timed([1.0, 1.0, 1.0]),
         "TensorFlow tape|parallel|sgd|2000": timed([30.0, 30.0, 30.0]),
-        "JAX scan|parallel|sgd|5000": timed([1.0, 1.0, 1.0]),
-        "TensorFlow tape|parallel|sgd|5000": timed([0.5, 1.0, 4.0]),
+        "JAX scan|parallel|sgd|100000": timed([1.0, 1.0, 1.0]),
+        "TensorFlow tape|parallel|sgd|100000": timed([0.5, 1.0, 4.0]),
     }
     lines = in_process.goals_table(results, 3).splitlines()
     assert lines[0] == "The goals between two rows: each run's ratio, median of 3 runs"
     assert [line.split()[-4:] for line in lines[2:]] == [
         ["2000", "2.00", "<=", "1.6"],
-        ["5000", "1.00", "<=", "2"],
+        ["100000", "1.00", "<=", "2"],
     ]
     assert lines[2].startswith("Keras sequential step over fit()'s floor ")
     assert lines[3].startswith("JAX's scan over TensorFlow's loop, parallel ")
