@@ -31,8 +31,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 # TensorFlow's operations one at a time, on one inter-op thread (set before TensorFlow
 # starts): the graphs here are a few dozen ops on 2 x 2 tensors, and with two workers
-# on two cores a second thread only waits for work, spinning; TF-heavy files took
-# 8 to 10% less CPU (docs/development.md).  Each op computes what it computed before.
+# on two cores a second thread only waits for work, spinning: 9% less CPU in the
+# whole suite (docs/development.md).  Each op computes what it computed before.
 os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
 
 import console.terminal  # noqa: E402
