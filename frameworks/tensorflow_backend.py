@@ -17,4 +17,7 @@ import sys
 if "keras" not in sys.modules:
     os.environ["KERAS_BACKEND"] = "tensorflow"
 elif (backend := sys.modules["keras"].backend.backend()) != "tensorflow":
-    raise ImportError(f"Keras was imported on {backend}; this module needs it on tensorflow")
+    raise ImportError(
+        f"Keras was imported on {backend}; TensorFlow's trainers (frameworks.tape,"
+        " keras_model, keras_fit) need it on tensorflow"
+    )

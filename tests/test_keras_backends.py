@@ -272,7 +272,10 @@ def test_tensorflows_trainers_put_keras_on_tensorflow_before_it_is_imported(monk
     assert os.environ["KERAS_BACKEND"] == "tensorflow"
     on_jax = types.SimpleNamespace(backend=types.SimpleNamespace(backend=lambda: "jax"))
     monkeypatch.setitem(sys.modules, "keras", on_jax)
-    with pytest.raises(ImportError, match="Keras was imported on jax; .* needs it on tensorflow"):
+    with pytest.raises(
+        ImportError,
+        match="Keras was imported on jax; TensorFlow's trainers .* need it on tensorflow",
+    ):
         importlib.reload(tensorflow_backend)
 
 
