@@ -11,11 +11,12 @@ line.  (ann_keras.py --backend and Keras's child processes choose theirs with
 frameworks.use_backend.)
 """
 
-import os
 import sys
 
+from . import use_backend
+
 if "keras" not in sys.modules:
-    os.environ["KERAS_BACKEND"] = "tensorflow"
+    use_backend("tensorflow")
 elif (backend := sys.modules["keras"].backend.backend()) != "tensorflow":
     raise ImportError(
         f"Keras was imported on {backend}; TensorFlow's trainers (frameworks.tape,"
