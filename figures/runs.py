@@ -35,14 +35,30 @@ DRAWN = 2000
 
 def log_spaced(iterations: int, count: int) -> list[int]:
     """At least min(count, iterations) distinct iterations from 1 to ``iterations``,
-    spaced logarithmically (rounding merges the first few: more are asked for)."""
+    spaced logarithmically (rounding merges the first few: more are asked for).
+
+    The fewest points asked for that give enough distinct ones are found by
+    bisection: each try is a geomspace of thousands of points, and a search one
+    point at a time took 0.5 to 2 s for 2000 drawn points over 5000 to 100,000
+    iterations.  Up to ``count`` iterations, every one of them is drawn."""
     wanted = min(count, iterations)
-    asked = wanted
-    while True:
-        chosen = np.unique(np.round(np.geomspace(1, iterations, asked)).astype(int))
-        if len(chosen) >= wanted:
-            return [int(k) for k in chosen]
-        asked += 1
+    if iterations <= count:
+        return list(range(1, iterations + 1))
+
+    def spaced(asked: int) -> np.ndarray:
+        return np.unique(np.round(np.geomspace(1, iterations, asked)).astype(int))
+
+    # too_few asks give fewer than wanted distinct points; enough asks give enough
+    too_few, enough = wanted - 1, wanted
+    while len(spaced(enough)) < wanted:
+        too_few, enough = enough, 2 * enough
+    while enough - too_few > 1:
+        middle = (too_few + enough) // 2
+        if len(spaced(middle)) >= wanted:
+            enough = middle
+        else:
+            too_few = middle
+    return [int(k) for k in spaced(enough)]
 
 
 def run_keeping(
