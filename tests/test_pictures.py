@@ -18,7 +18,6 @@ import plot_tensorflow_results as plot
 from console.explain import PUBLISHED, PUBLISHED_HIDDEN_UPDATE, agrees
 from figures import animation, gradient_sizes, network
 from figures.network_diagram import NEGATIVE, POSITIVE, WEIGHT_EDGES
-from figures.runs import DRAWN, log_spaced
 from figures.style import tutorial_number, write_picture
 from numpy_ref import MAZUR
 from numpy_ref.first_iteration import first_iteration
@@ -153,20 +152,6 @@ def test_frames_are_log_spaced_distinct_from_1_to_n(iterations):
     assert frames == sorted(frames)
     if iterations >= 1000:  # log spacing: the middle frame near sqrt(N), not N / 2
         assert frames[len(frames) // 2] < iterations**0.65
-
-
-@pytest.mark.parametrize("iterations", [1, 1000, DRAWN, DRAWN + 1, 5000, 100000])
-def test_a_curve_draws_every_iteration_up_to_its_points_then_at_least_as_many_log_spaced(
-    iterations,
-):
-    drawn = log_spaced(iterations, DRAWN)
-    if iterations <= DRAWN:
-        assert drawn == list(range(1, iterations + 1))
-    else:
-        assert len(drawn) == len(set(drawn)) >= DRAWN and drawn == sorted(drawn)
-        assert drawn[0] == 1 and drawn[-1] == iterations
-    if iterations >= 10 * DRAWN:  # log spacing: the middle point far below N / 2
-        assert drawn[len(drawn) // 2] < iterations / 10
 
 
 @pytest.mark.slow

@@ -8,6 +8,7 @@ from conftest import one_line, run_script, without_package
 
 import plot_tensorflow_results as plot
 from figures.comparison import build_figures
+from figures.runs import DRAWN, log_spaced
 from figures.style import write_figure
 from implementations import FRAMEWORKS, IMPLEMENTATIONS
 from implementations.settings import RunSettings
@@ -168,3 +169,17 @@ def test_a_figure_that_cannot_be_written_after_training_loses_nothing_else(
         "training_dynamics.png",
     ]
     assert png_size(out_dir / "training_dynamics.png") == (640, 480)  # Figure()'s, whole
+
+
+@pytest.mark.parametrize("iterations", [1, 1000, DRAWN, DRAWN + 1, 5000, 100000])
+def test_a_curve_draws_every_iteration_up_to_its_points_then_at_least_as_many_log_spaced(
+    iterations,
+):
+    drawn = log_spaced(iterations, DRAWN)
+    if iterations <= DRAWN:
+        assert drawn == list(range(1, iterations + 1))
+    else:
+        assert len(drawn) == len(set(drawn)) >= DRAWN and drawn == sorted(drawn)
+        assert drawn[0] == 1 and drawn[-1] == iterations
+    if iterations >= 10 * DRAWN:  # log spacing: the middle point far below N / 2
+        assert drawn[len(drawn) // 2] < iterations / 10
