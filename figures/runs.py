@@ -37,25 +37,25 @@ def log_spaced(iterations: int, count: int) -> list[int]:
     """At least min(count, iterations) distinct iterations from 1 to ``iterations``,
     spaced logarithmically (rounding merges the first few: more are asked for).
 
-    The fewest points asked for that give enough distinct ones are found by
-    bisection: each try is a geomspace of thousands of points, and a search one
-    point at a time took 0.5 to 1.7 s for 2000 drawn points over 5000 to 100,000
-    iterations.  Up to ``count`` iterations, every one of them is drawn (that
+    How many points to ask for is bisected, as if the distinct ones never grew
+    fewer as more are asked for: each try is a geomspace of thousands of points,
+    and asking for one more at a time took 0.5 to 1.7 s for 2000 drawn points
+    over 5000 to 100,000 iterations (it chose the same points for every length
+    compared).  Up to ``count`` iterations, every one of them is drawn (that
     search took 2.2 s to find all of 1000)."""
     if iterations <= count:
         return list(range(1, iterations + 1))
-    wanted = count
 
     def spaced(asked: int) -> np.ndarray:
         return np.unique(np.round(np.geomspace(1, iterations, asked)).astype(int))
 
-    # too_few asks give fewer than wanted distinct points; enough asks give enough
-    too_few, enough = wanted - 1, wanted
-    while len(spaced(enough)) < wanted:
+    # too_few asks give fewer than count distinct points; enough asks give enough
+    too_few, enough = count - 1, count
+    while len(spaced(enough)) < count:
         too_few, enough = enough, 2 * enough
     while enough - too_few > 1:
         middle = (too_few + enough) // 2
-        if len(spaced(middle)) >= wanted:
+        if len(spaced(middle)) >= count:
             enough = middle
         else:
             too_few = middle
