@@ -243,7 +243,7 @@ class TorchSteps(keras.Model):
                 hidden_gradients[0]
                 + torch.autograd.grad(self.penalty(hidden_kernel), hidden_kernel)[0]
             )
-        with torch.no_grad():  # one update: the second apply counts the same one again
+        with torch.no_grad():  # one update in two applies: the second sees the first's count
             self.optimizer.iterations.value.sub_(1)
         self.optimizer.apply(hidden_gradients, hidden_layer)
         return loss, hidden, output
