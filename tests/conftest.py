@@ -77,6 +77,41 @@ def pytest_configure(config):
             raise pytest.UsageError(f"CI's full pass runs the page's browser tests, and {problem}")
 
 
+#: The test files that train Keras on JAX or PyTorch (in the child processes of
+#: frameworks/keras_child.py, one per backend and worker) or read the comparison's
+#: shared runs: one worker runs them all, so that only it starts the two children and
+#: trains each run these files share.  Split over both workers, each started its own
+#: two children, and both trained the default comparison's runs on every framework.
+ONE_WORKER_FILES = {
+    "test_compare.py",
+    "test_cross_framework_page.py",
+    "test_csharp.py",
+    "test_frameworks_agree.py",
+    "test_keras_backends.py",
+    "test_optimizer_options.py",
+    "test_plot.py",
+    "test_readme.py",
+    "test_readme_optimizers.py",
+    "test_standard_output.py",
+    "test_when_things_go_wrong.py",
+}
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """pytest-xdist's scheduler of scopes, whose scope is ONE_WORKER_FILES's tests
+    together and every other test alone (a worker free takes the next).  Its own
+    --dist loadgroup would do it with marks, but renames the tests to do it, which
+    pytest 9 no longer lets it do."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ChildrenOnOneWorker(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            test_file = nodeid.split("::")[0].rsplit("/", 1)[-1]
+            return "one worker" if test_file in ONE_WORKER_FILES else nodeid
+
+    return ChildrenOnOneWorker(config, log)
+
+
 def pytest_unconfigure(config):
     """The run is over: this process (a worker holds TensorFlow, PyTorch and JAX)
     exits without the collector's walk over every object, as the scripts do
