@@ -16,16 +16,17 @@ from importlib.machinery import ModuleSpec
 from types import ModuleType
 
 #: What TensorFlow and Keras import at their own import, when it is installed, for
-#: features no script here uses: {package: the feature}.  jax and scipy come in
-#: only when Keras's backend is TensorFlow (Keras on JAX needs both).
+#: features no script here uses: {package: the feature}.  jax and scipy stay visible
+#: when Keras's backend is JAX (NEEDED_BY_BACKEND).
 UNUSED_EXTRAS = {
     "matplotlib": "Keras's image galleries (keras.visualization)",
     "PIL": "Keras's image loading (keras.utils.load_img)",
     "jax": "TF Lite's converter from JAX; Keras's Orbax checkpoints",
     "scipy": "tf.keras 1's sparse inputs",
 }
-#: Those that Keras on another backend than TensorFlow imports for itself.
-NEEDED_BY_OTHER_BACKENDS = ("jax", "scipy")
+#: Those of UNUSED_EXTRAS that Keras on a backend imports for itself: {backend: names}.
+#: Keras on PyTorch needs none: it imports jax only for its Orbax checkpoints.
+NEEDED_BY_BACKEND = {"jax": ("jax", "scipy")}
 
 
 def keras_backend() -> str:
@@ -83,9 +84,8 @@ class _HidingWhileItRuns(Loader):
         return self.loader.create_module(spec)
 
     def exec_module(self, module: ModuleType) -> None:
-        extras = [name for name in UNUSED_EXTRAS if name not in sys.modules]
-        if keras_backend() != "tensorflow":
-            extras = [name for name in extras if name not in NEEDED_BY_OTHER_BACKENDS]
+        needed = NEEDED_BY_BACKEND.get(keras_backend(), ())
+        extras = [name for name in UNUSED_EXTRAS if name not in sys.modules and name not in needed]
         for name in extras:
             sys.modules[name] = None  # type: ignore[assignment]  # import's "not installed"
         try:

@@ -55,12 +55,15 @@ def test_an_extra_imported_before_is_left_as_it_is(framework):
     assert bigframe.extra_one is extra_one
 
 
-def test_keras_on_another_backend_keeps_what_it_needs(framework, monkeypatch):
-    monkeypatch.setenv("KERAS_BACKEND", "jax")
-    monkeypatch.setattr(lean_imports, "NEEDED_BY_OTHER_BACKENDS", ("extra_one",))
+@pytest.mark.parametrize("backend, kept", [("jax", True), ("torch", False)])
+def test_keras_on_another_backend_keeps_what_that_backend_needs(
+    framework, monkeypatch, backend, kept
+):
+    monkeypatch.setenv("KERAS_BACKEND", backend)
+    monkeypatch.setattr(lean_imports, "NEEDED_BY_BACKEND", {"jax": ("extra_one",)})
     import bigframe
 
-    assert bigframe.extra_one is not None
+    assert (bigframe.extra_one is not None) == kept
 
 
 def test_a_refusing_finder_after_it_still_refuses(framework):
