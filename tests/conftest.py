@@ -102,7 +102,7 @@ def pytest_xdist_make_scheduler(config, log):
     scopes are ONE_WORKER_FILES's tests together and every other test alone; in the
     quick lane (-m "not slow") every other file's tests together, since there a round
     trip to the controller for each test cost more than the tests (76 to 78 s against
-    69), while in the whole suite a file of a few slow tests taken last would leave
+    69 to 71), while in the whole suite a file of a few slow tests taken last would leave
     the other worker idle (9 min 30 s against 9 min 8 s).  pytest-xdist's own --dist
     loadgroup would group by marks, but renames the tests to do it, which pytest 9
     no longer lets it do."""
