@@ -218,8 +218,8 @@ def build_model(
 
 
 class Batches(keras.utils.PyDataset):
-    """fit()'s data: iteration k's batch, the consecutive rows numpy_ref's batch k
-    is (numpy_ref.data), for exactly ``iterations`` steps in one epoch."""
+    """fit()'s data on JAX: iteration k's batch, the consecutive rows numpy_ref's batch
+    k is (numpy_ref.data), for exactly ``iterations`` steps in one epoch."""
 
     def __init__(self, example: Example, dtype: str, iterations: int) -> None:
         super().__init__()
@@ -232,6 +232,40 @@ class Batches(keras.utils.PyDataset):
     def __getitem__(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         first, end = self.example.batch_rows(k)
         return self.x[first:end], self.target[first:end]
+
+
+class TensorBatches:
+    """fit()'s data on PyTorch, for a torch DataLoader: the same batches as Batches, as
+    tensors made once for one pass over the data (step k trains on batch k of a pass),
+    handed over as they are.  Through a PyDataset every step's batch was sliced,
+    converted and collated again: 0.4 to 0.55 ms of a 2.4 to 4 ms step."""
+
+    def __init__(self, example: Example, dtype: str, iterations: int) -> None:
+        import torch
+
+        x, target = (torch.from_numpy(array) for array in example.arrays(dtype)[:2])
+        per_pass = len(example.data.batch_sizes(example.batch))
+        rows = [example.batch_rows(k) for k in range(per_pass)]
+        self.one_pass = [(x[first:end], target[first:end]) for first, end in rows]
+        self.iterations = iterations
+
+    def __len__(self) -> int:
+        return self.iterations
+
+    def __getitem__(self, k: int) -> tuple[Any, Any]:
+        return self.one_pass[k % len(self.one_pass)]
+
+    @classmethod
+    def loader(cls, example: Example, dtype: str, iterations: int) -> Any:
+        import torch
+
+        # a map-style dataset (__len__, __getitem__), one batch an item, none collated
+        batches: Any = cls(example, dtype, iterations)
+        return torch.utils.data.DataLoader(batches, batch_size=None, collate_fn=lambda b: b)
+
+
+#: fit()'s data, by backend.
+FIT_DATA = {"jax": Batches, "torch": TensorBatches.loader}
 
 
 def final_state(model: BackendMazurModel, example: Example, dtype: str) -> FinalState:
@@ -263,7 +297,8 @@ def train_model(
     training = training.for_iterations(iterations)
     model = build_model(example, update, dtype, training, iterations)
     with keras_floatx(dtype):  # fit() turns NumPy input into the default float type
-        model.fit(Batches(example, dtype, iterations), epochs=1, shuffle=False, verbose=0)
+        data = FIT_DATA[keras.backend.backend()](example, dtype, iterations)
+        model.fit(data, epochs=1, shuffle=False, verbose=0)
     result = training_result(
         f"keras-{keras.backend.backend()}",  # the registry's name: keras-jax, keras-torch
         model.recorded_history(),
