@@ -168,15 +168,46 @@ def shared_start_in_background(runs, frameworks=None):
 
 
 @contextlib.contextmanager
-def sharing_runs():
+def sharing_runs(*, afresh=False):
     """Within this block, implementations.run_all (compare_implementations.main's
     training) is shared_run_all: tests that only read the same runs (the table, its
     JSON and CSV, the pages' figures) share one training.  A test that changes what
-    is installed or how a framework trains must not use it."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(implementations, "run_all", shared_run_all)
-        patch.setattr(implementations, "start_in_background", shared_start_in_background)
-        yield
+    is installed or how a framework trains must not use it.  ``afresh``: the block
+    trains its runs even where they are shared already (for a test that counts what
+    the training starts), and shares them from then on."""
+    earlier = dict(_SHARED_RUNS) if afresh else {}
+    if afresh:
+        _SHARED_RUNS.clear()
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(implementations, "run_all", shared_run_all)
+            patch.setattr(implementations, "start_in_background", shared_start_in_background)
+            yield
+    finally:
+        _SHARED_RUNS.update({k: v for k, v in earlier.items() if k not in _SHARED_RUNS})
+
+
+@pytest.fixture(scope="session")
+def every_optimizer_table():
+    """(what `python compare_implementations.py 1000 --optimizer all` prints, run in
+    this process; the requests it sent Keras's backend children, as (backend, number
+    of runs)): one training for the README's table and the tests of its rows, whose
+    JSON and CSV then share it (sharing_runs)."""
+    import compare_implementations
+    from frameworks import keras_child
+
+    sent = []
+    send = keras_child.Child.send
+
+    def counted_send(child, runs):
+        sent.append((child.backend, len(runs)))
+        return send(child, runs)
+
+    with pytest.MonkeyPatch.context() as patch, sharing_runs(afresh=True):
+        patch.setattr(keras_child, "_STARTED", {})
+        patch.setattr(keras_child.Child, "send", counted_send)
+        text = printed(compare_implementations.main, ["1000", "--optimizer", "all"])
+    return text, sent
 
 
 def run_script(*args, timeout=300, env=None, **options):

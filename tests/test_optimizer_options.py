@@ -163,24 +163,13 @@ def test_compare_one_optimizer_prints_the_six_row_table():
 
 
 @pytest.mark.slow
-@sharing_runs()  # the table, its JSON and its CSV: one training
-def test_compare_every_optimizer_one_row_each(monkeypatch):
-    from frameworks import keras_child
-
-    started = []  # every optimizer's Keras runs on a backend go in one request
-    send = keras_child.Child.send
-
-    def counted_send(child, runs):
-        started.append((child.backend, len(runs)))
-        return send(child, runs)
-
-    monkeypatch.setattr(keras_child, "_STARTED", {})
-    monkeypatch.setattr(keras_child.Child, "send", counted_send)
-    text = printed(compare_implementations.main, ["200", "--optimizer", "all", "--momentum", "0.5"])
-    backends = [name.removeprefix("keras-") for name in ("keras-jax", "keras-torch")]
-    assert started == [
+@sharing_runs()  # the table's JSON and CSV: the table's training (every_optimizer_table)
+def test_compare_every_optimizer_one_row_each(every_optimizer_table):
+    text, sent = every_optimizer_table
+    # every optimizer's Keras runs on a backend go in one request
+    assert sent == [
         (backend, 2 * len(OPTIMIZERS))
-        for backend in backends
+        for backend in ("jax", "torch")
         if FRAMEWORKS[f"keras-{backend}"].installed
     ]
     rows = [
@@ -193,23 +182,11 @@ def test_compare_every_optimizer_one_row_each(monkeypatch):
         (name, update) for name in OPTIMIZERS for update in ("sequential", "parallel")
     ]
     document = json.loads(
-        printed(
-            compare_implementations.main,
-            ["200", "--optimizer", "all", "--momentum", "0.5", "--json"],
-        )
+        printed(compare_implementations.main, ["1000", "--optimizer", "all", "--json"])
     )
     assert len(document["rows"]) == 10
     for row, line in zip(document["rows"], table):
-        reference = train(
-            200,
-            row["update"],
-            training=Training(
-                optimizer=Optimizer.named(
-                    row["optimizer"]["name"],
-                    **({"momentum": 0.5} if "momentum" in row["optimizer"] else {}),
-                )
-            ),
-        )
+        reference = train(1000, row["update"], training=optimizer_of(row))
         assert row["last_iteration_loss"] == reference.last_iteration_loss
         below = np.flatnonzero(reference.losses < 1e-3)
         assert row["updates_to_reach"] == (int(below[0]) if below.size else None)
@@ -219,13 +196,7 @@ def test_compare_every_optimizer_one_row_each(monkeypatch):
             assert row["max_pytorch_distance"] < 1e-3  # torch.optim's RMSprop bounces
         if row["max_jax_distance"] is not None:
             assert row["max_jax_distance"] < 1e-3
-    assert {row["optimizer"]["name"]: row["optimizer"] for row in document["rows"]}["nesterov"][
-        "momentum"
-    ] == 0.5
-    csv_text = printed(  # the same runs, shared
-        compare_implementations.main,
-        ["200", "--optimizer", "all", "--momentum", "0.5", "--csv"],
-    )
+    csv_text = printed(compare_implementations.main, ["1000", "--optimizer", "all", "--csv"])
     assert csv_text.splitlines()[0] == (
         "optimizer,hyperparameters,update,last_iteration_loss,"
         "final_loss,updates_to_reach,max_framework_distance,max_pytorch_distance,"
@@ -234,6 +205,29 @@ def test_compare_every_optimizer_one_row_each(monkeypatch):
     )
     assert len(csv_text.splitlines()) == 11
     assert csv_text.splitlines()[-1].startswith("adam,beta1=0.9 beta2=0.999 epsilon=1e-07,")
+
+
+def optimizer_of(row):
+    """The Training of a JSON row's optimizer, with the hyperparameters it names."""
+    named = row["optimizer"]
+    chosen = {key: named[key] for key in ("momentum",) if key in named}
+    return Training(optimizer=Optimizer.named(named["name"], **chosen))
+
+
+@pytest.mark.slow
+def test_every_optimizer_takes_the_momentum_given_where_it_has_one():
+    arguments = ["200", "--optimizer", "all", "--momentum", "0.5", "--json"]
+    document = json.loads(
+        printed(compare_implementations.main, [*arguments, "--frameworks", "numpy,tensorflow"])
+    )
+    momenta = {
+        row["optimizer"]["name"]: row["optimizer"].get("momentum") for row in document["rows"]
+    }
+    assert momenta == {"sgd": None, "momentum": 0.5, "nesterov": 0.5, "rmsprop": None, "adam": None}
+    for row in document["rows"]:
+        reference = train(200, row["update"], training=optimizer_of(row))
+        assert row["last_iteration_loss"] == reference.last_iteration_loss
+        assert row["max_framework_distance"] < 1e-3
 
 
 @pytest.mark.slow
