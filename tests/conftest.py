@@ -175,7 +175,7 @@ def sharing_runs(*, afresh=False):
     is installed or how a framework trains must not use it.  ``afresh``: the block
     trains its runs even where they are shared already (for a test that counts what
     the training starts), and shares them from then on."""
-    earlier = dict(_SHARED_RUNS) if afresh else {}
+    earlier = dict(_SHARED_RUNS)
     if afresh:
         _SHARED_RUNS.clear()
     try:
@@ -184,7 +184,8 @@ def sharing_runs(*, afresh=False):
             patch.setattr(implementations, "start_in_background", shared_start_in_background)
             yield
     finally:
-        _SHARED_RUNS.update({k: v for k, v in earlier.items() if k not in _SHARED_RUNS})
+        for key, runs in earlier.items():  # a run trained afresh keeps its new training
+            _SHARED_RUNS.setdefault(key, runs)
 
 
 @pytest.fixture(scope="session")

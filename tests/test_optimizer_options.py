@@ -208,18 +208,25 @@ def test_compare_every_optimizer_one_row_each(every_optimizer_table):
 
 
 def optimizer_of(row):
-    """The Training of a JSON row's optimizer, with the hyperparameters it names."""
-    named = row["optimizer"]
-    chosen = {key: named[key] for key in ("momentum",) if key in named}
-    return Training(optimizer=Optimizer.named(named["name"], **chosen))
+    """The Training of a JSON row's optimizer: Optimizer.to_json's record read back,
+    its formulas and every hyperparameter it names."""
+    hyperparameters = dict(row["optimizer"])
+    name, formulas = hyperparameters.pop("name"), hyperparameters.pop("formulas")
+    return Training(optimizer=Optimizer.named(name, formulas=formulas, **hyperparameters))
 
 
 @pytest.mark.slow
 def test_every_optimizer_takes_the_momentum_given_where_it_has_one():
-    arguments = ["200", "--optimizer", "all", "--momentum", "0.5", "--json"]
-    document = json.loads(
-        printed(compare_implementations.main, [*arguments, "--frameworks", "numpy,tensorflow"])
-    )
+    arguments = [
+        "200",
+        "--optimizer",
+        "all",
+        "--momentum",
+        "0.5",
+        "--frameworks",
+        "numpy,tensorflow",
+    ]
+    document = json.loads(printed(compare_implementations.main, [*arguments, "--json"]))
     momenta = {
         row["optimizer"]["name"]: row["optimizer"].get("momentum") for row in document["rows"]
     }
